@@ -1,0 +1,64 @@
+// Lint enforces the layering the README describes: who may import what.
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+import globals from 'globals';
+import { builtinModules } from 'node:module';
+
+const nodeBuiltins = [...builtinModules, ...builtinModules.map((m) => `node:${m}`)];
+const nativeOrEngine = ['electron', '@tensorflow/*', 'sharp', 'ws', 'onnxruntime-node', 'onnx-proto'];
+
+const restrict = (patterns, message) => ({
+  'no-restricted-imports': [
+    'error',
+    {
+      paths: nodeBuiltins.map((name) => ({ name, message })),
+      patterns: [{ group: patterns, message }],
+    },
+  ],
+});
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'node_modules/**', 'release/**', 'e2e/artifacts/**', '.tmp/**', 'fixtures/**/*.py'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: { globals: { ...globals.node } },
+    rules: {
+      '@typescript-eslint/consistent-type-imports': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-explicit-any': 'error',
+    },
+  },
+  {
+    files: ['**/*.js', '**/*.mjs', '**/*.cjs'],
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
+    // The renderer runs in a sandboxed page: no Node, no Electron, no tfjs, no main-side code.
+    files: ['renderer/**/*.{ts,tsx}'],
+    languageOptions: { globals: { ...globals.browser } },
+    rules: restrict([...nativeOrEngine, '**/main/**'], 'renderer/ talks to main only through shared/contract'),
+  },
+  {
+    // shared/ is the platform-free contract: nothing from Node, Electron, tfjs, React or main.
+    files: ['shared/**/*.ts'],
+    ignores: ['shared/**/*.test.ts'],
+    rules: restrict([...nativeOrEngine, 'react', 'react-*', 'konva', '**/main/**', '**/renderer/**'], 'shared/ must stay platform-free'),
+  },
+  {
+    // Only main/electron/ may touch Electron; the engine, services and CLI run without it.
+    files: ['main/**/*.ts'],
+    ignores: ['main/electron/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['electron'], message: 'only main/electron/ imports electron' },
+            { group: ['**/renderer/**'], message: 'main/ never imports renderer code' },
+          ],
+        },
+      ],
+    },
+  },
+);
