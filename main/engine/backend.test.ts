@@ -25,7 +25,7 @@ describe('initBackend', () => {
       expect(info.threads).toBe(1);
     }
     // It computes, not merely claims.
-    const y = tf.tidy(() => tf.conv2d(tf.ones([1, 3, 3, 1]), tf.ones([3, 3, 1, 1]), 1, 'same').dataSync());
+    const y = tf.tidy(() => tf.conv2d(tf.ones([1, 3, 3, 1]) as tf.Tensor4D, tf.ones([3, 3, 1, 1]) as tf.Tensor4D, 1, 'same').dataSync());
     expect(Array.from(y)).toEqual([4, 6, 4, 6, 9, 6, 4, 6, 4]);
   });
 
