@@ -1,0 +1,60 @@
+// What the run loop needs from a stage: a small interface between the supervised loop (checkpoints,
+// progress, cancellation) and the engine code that does the stage's math. Each stage kind provides a
+// factory; the run process picks it by config.stage.
+import type { EvalResult } from '../../shared/contract/runs';
+import type { RunConfig, StageKind } from '../../shared/runs-config';
+import type { Checkpoint } from './checkpoints';
+import type { TensorMap } from './tensor-file';
+
+export interface StepResult {
+  losses: Record<string, number>;
+  lr: number;
+}
+
+export interface StageContext {
+  config: RunConfig;
+  runId: string;
+  runDir: string;
+  workspace: string;
+  artifactsDir: string;
+  /** The folder of an upstream run named in the config (its artifacts, checkpoints, report). */
+  resolveRun(id: string): string;
+  log(line: string): void;
+  /** Progress of a one-shot stage (pseudo-labelling, evaluation): done of total items. */
+  reportItems(done: number, total: number): void;
+  /** True once a cancel was requested; one-shot stages may poll it between items. */
+  cancelled(): boolean;
+}
+
+export interface StageFinish {
+  final: EvalResult | null;
+  /** Paths relative to the run folder. */
+  artifacts: string[];
+  notes?: string[];
+}
+
+export interface StageProgram {
+  /** Training iterations; 0 for one-shot stages whose work happens in finish(). */
+  readonly iterations: number;
+  /** Everything needed to continue bit-for-bit: weights, EMA, prototypes, optimiser slots, counters. */
+  snapshot(): Promise<{ tensors: TensorMap; state: Record<string, unknown> }>;
+  restore(ckpt: Checkpoint): Promise<void>;
+  /** One iteration; its randomness must derive from (seed, iteration) so a resumed run repeats it exactly. */
+  step(iteration: number): Promise<StepResult>;
+  validate?(): Promise<EvalResult>;
+  finish(): Promise<StageFinish>;
+  /** Live tensor count for the progress events (tfjs programs). */
+  numTensors?(): number;
+  dispose(): void;
+}
+
+export interface BackendReport {
+  name: string;
+  detail?: unknown;
+}
+
+export interface StageRegistry {
+  /** Selects and initialises the compute backend once per process. */
+  setup(): Promise<BackendReport>;
+  factories: Partial<Record<StageKind, (ctx: StageContext) => Promise<StageProgram>>>;
+}

@@ -1,0 +1,254 @@
+// The run folder on disk: runs/<id>/{config.json, status.json, env.json, log.txt, metrics.jsonl,
+// checkpoints/, artifacts/, report.json}. Every write goes through main/io/atomic; readers tolerate a
+// torn last line in the append-only files. This module knows nothing about processes.
+import { promises as fsp } from 'node:fs';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import type { z } from 'zod';
+import { appendLine, writeJsonAtomic } from '../io/atomic';
+import { AppError, validationError } from '../../shared/contract/errors';
+import { runConfigSchema, upstreamRuns, isTrainingConfig, type RunConfig } from '../../shared/runs-config';
+import {
+  metricPointSchema,
+  runEnvSchema,
+  runReportSchema,
+  runStatusSchema,
+  type RunCompare,
+  type RunEnv,
+  type RunFilter,
+  type RunReport,
+  type RunStatus,
+  type RunSummary,
+} from '../../shared/contract/runs';
+
+export type MetricPoint = z.infer<typeof metricPointSchema>;
+
+export const runsRoot = (workspace: string): string => path.join(workspace, 'runs');
+export const runDir = (workspace: string, id: string): string => path.join(runsRoot(workspace), id);
+
+export const runPaths = (dir: string) => ({
+  config: path.join(dir, 'config.json'),
+  status: path.join(dir, 'status.json'),
+  env: path.join(dir, 'env.json'),
+  log: path.join(dir, 'log.txt'),
+  metrics: path.join(dir, 'metrics.jsonl'),
+  report: path.join(dir, 'report.json'),
+  checkpoints: path.join(dir, 'checkpoints'),
+  artifacts: path.join(dir, 'artifacts'),
+});
+
+const ID_OK = /^[A-Za-z0-9._-]+$/;
+
+export function newRunId(config: RunConfig, now = new Date()): string {
+  const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+  return `${config.stage}-${stamp}-${randomBytes(2).toString('hex')}`;
+}
+
+export async function createRun(workspace: string, config: RunConfig, id = newRunId(config)): Promise<string> {
+  if (!ID_OK.test(id)) throw new AppError('validation', `run id "${id}" may only hold letters, digits, '.', '_' and '-'`, { where: 'id' });
+  const dir = runDir(workspace, id);
+  try {
+    await fsp.mkdir(dir, { recursive: false });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new AppError('conflict', `run ${id} already exists`, { where: dir });
+    await fsp.mkdir(runsRoot(workspace), { recursive: true });
+    await fsp.mkdir(dir);
+  }
+  const p = runPaths(dir);
+  await fsp.mkdir(p.checkpoints, { recursive: true });
+  await fsp.mkdir(p.artifacts, { recursive: true });
+  await writeJsonAtomic(p.config, config);
+  await writeStatus(dir, { state: 'queued', pid: null, startedAt: null, endedAt: null, iteration: 0, attempts: 0 });
+  return id;
+}
+
+async function readJson(file: string): Promise<unknown | undefined> {
+  try {
+    return JSON.parse(await fsp.readFile(file, 'utf8'));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new AppError('bad-input', `${file}: ${(err as Error).message}`, { where: file });
+  }
+}
+
+export async function readConfig(dir: string): Promise<RunConfig> {
+  const file = runPaths(dir).config;
+  const raw = await readJson(file);
+  if (raw === undefined) throw new AppError('not-found', `no run at ${dir}`, { where: file });
+  const parsed = runConfigSchema.safeParse(raw);
+  if (!parsed.success) throw validationError(file, parsed.error.issues);
+  return parsed.data;
+}
+
+export async function readStatus(dir: string): Promise<RunStatus> {
+  const file = runPaths(dir).status;
+  const parsed = runStatusSchema.safeParse(await readJson(file));
+  if (!parsed.success) return { state: 'failed', pid: null, startedAt: null, endedAt: null, iteration: 0, attempts: 0, message: `${file} is missing or invalid` };
+  return parsed.data;
+}
+
+export const writeStatus = (dir: string, status: RunStatus): Promise<void> => writeJsonAtomic(runPaths(dir).status, status);
+
+export async function updateStatus(dir: string, patch: Partial<RunStatus>): Promise<RunStatus> {
+  const next = { ...(await readStatus(dir)), ...patch };
+  await writeStatus(dir, next);
+  return next;
+}
+
+export async function readEnv(dir: string): Promise<RunEnv | null> {
+  const parsed = runEnvSchema.safeParse(await readJson(runPaths(dir).env));
+  return parsed.success ? parsed.data : null;
+}
+export const writeEnv = (dir: string, env: RunEnv): Promise<void> => writeJsonAtomic(runPaths(dir).env, env);
+
+export async function readReport(dir: string): Promise<RunReport | null> {
+  const parsed = runReportSchema.safeParse(await readJson(runPaths(dir).report));
+  return parsed.success ? parsed.data : null;
+}
+export const writeReport = (dir: string, report: RunReport): Promise<void> => writeJsonAtomic(runPaths(dir).report, report);
+
+export const appendLog = (dir: string, line: string): Promise<void> =>
+  appendLine(runPaths(dir).log, `${new Date().toISOString()} ${line.replace(/\n/g, ' | ')}`);
+
+export const appendMetric = (dir: string, point: MetricPoint): Promise<void> => appendLine(runPaths(dir).metrics, JSON.stringify(point));
+
+async function readLines(file: string): Promise<string[]> {
+  try {
+    return (await fsp.readFile(file, 'utf8')).split('\n').filter((l) => l.length > 0);
+  } catch {
+    return [];
+  }
+}
+
+export async function readMetrics(dir: string): Promise<MetricPoint[]> {
+  const out: MetricPoint[] = [];
+  for (const line of await readLines(runPaths(dir).metrics)) {
+    try {
+      const p = metricPointSchema.safeParse(JSON.parse(line));
+      if (p.success) out.push(p.data);
+    } catch {
+      /* a torn last line after a kill */
+    }
+  }
+  return out;
+}
+
+export async function readLogTail(dir: string, lines = 20): Promise<string[]> {
+  return (await readLines(runPaths(dir).log)).slice(-lines);
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * A run recorded as running whose process no longer exists (main was killed with it, or the machine
+ * rebooted) is failed; `supervised` lists runs this process is watching, which are never touched.
+ */
+export async function reconcileStatus(dir: string, supervised: ReadonlySet<string> = new Set()): Promise<RunStatus> {
+  const status = await readStatus(dir);
+  const id = path.basename(dir);
+  if ((status.state === 'running' || status.state === 'cancelling') && !supervised.has(id) && (status.pid === null || !isAlive(status.pid))) {
+    return updateStatus(dir, {
+      state: 'failed',
+      endedAt: new Date().toISOString(),
+      message: 'the run process disappeared without reporting (killed, or its supervisor exited)',
+      logTail: await readLogTail(dir),
+    });
+  }
+  return status;
+}
+
+function lastVal(metrics: MetricPoint[]): number | null {
+  for (let i = metrics.length - 1; i >= 0; i--) if (metrics[i].val !== undefined) return metrics[i].val ?? null;
+  return null;
+}
+
+export async function summarize(dir: string, supervised?: ReadonlySet<string>): Promise<RunSummary> {
+  const config = await readConfig(dir);
+  const status = await reconcileStatus(dir, supervised);
+  const report = await readReport(dir);
+  const stat = await fsp.stat(runPaths(dir).config);
+  return {
+    id: path.basename(dir),
+    name: config.name ?? null,
+    stage: config.stage,
+    state: status.state,
+    createdAt: stat.birthtime.getTime() > 0 ? stat.birthtime.toISOString() : stat.mtime.toISOString(),
+    iteration: status.iteration,
+    iterations: isTrainingConfig(config) ? config.optim.iterations : 1,
+    upstream: upstreamRuns(config),
+    miou: report?.final?.miou ?? lastVal(await readMetrics(dir)),
+  };
+}
+
+export async function listRuns(workspace: string, filter: RunFilter = {}, supervised?: ReadonlySet<string>): Promise<RunSummary[]> {
+  let names: string[];
+  try {
+    names = await fsp.readdir(runsRoot(workspace));
+  } catch {
+    return [];
+  }
+  const out: RunSummary[] = [];
+  for (const name of names) {
+    if (!ID_OK.test(name)) continue;
+    let s: RunSummary;
+    try {
+      s = await summarize(runDir(workspace, name), supervised);
+    } catch {
+      continue; // not a run folder, or one whose config is unreadable: `runs show` reports why
+    }
+    if (filter.stage && s.stage !== filter.stage) continue;
+    if (filter.state && s.state !== filter.state) continue;
+    if (filter.upstream && !s.upstream.includes(filter.upstream)) continue;
+    if (filter.text && !`${s.id} ${s.name ?? ''}`.toLowerCase().includes(filter.text.toLowerCase())) continue;
+    out.push(s);
+  }
+  return out.sort((a, b) => b.createdAt.localeCompare(a.createdAt) || b.id.localeCompare(a.id));
+}
+
+/** Leaf paths (dotted) whose values differ between two JSON values. */
+export function diffJson(a: unknown, b: unknown, prefix = ''): { path: string; a: unknown; b: unknown }[] {
+  const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+  if (isObj(a) && isObj(b)) {
+    const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].sort();
+    return keys.flatMap((k) => diffJson(a[k], b[k], prefix ? `${prefix}.${k}` : k));
+  }
+  return JSON.stringify(a) === JSON.stringify(b) ? [] : [{ path: prefix || '(root)', a, b }];
+}
+
+function metricSummary(metrics: MetricPoint[], report: RunReport | null): Map<string, number> {
+  const m = new Map<string, number>();
+  if (report?.final) {
+    m.set('final mIoU', report.final.miou);
+    report.final.classNames.forEach((n, i) => {
+      const v = report.final?.perClass[i];
+      if (v !== null && v !== undefined) m.set(`IoU ${n}`, v);
+    });
+  }
+  const v = lastVal(metrics);
+  if (v !== null) m.set('last val mIoU', v);
+  const last = [...metrics].reverse().find((p) => p.losses);
+  for (const [k, val] of Object.entries(last?.losses ?? {})) m.set(`loss ${k}`, val);
+  if (report) m.set('seconds', report.seconds);
+  return m;
+}
+
+export async function compareRuns(workspace: string, a: string, b: string): Promise<RunCompare> {
+  const [da, db] = [runDir(workspace, a), runDir(workspace, b)];
+  const [ca, cb] = [await readConfig(da), await readConfig(db)];
+  const ma = metricSummary(await readMetrics(da), await readReport(da));
+  const mb = metricSummary(await readMetrics(db), await readReport(db));
+  const names = [...new Set([...ma.keys(), ...mb.keys()])];
+  return {
+    a: await summarize(da),
+    b: await summarize(db),
+    configDiff: diffJson(ca, cb),
+    metrics: names.map((name) => ({ name, a: ma.get(name) ?? null, b: mb.get(name) ?? null })),
+  };
+}

@@ -1,0 +1,32 @@
+// Entry logic of a run process, separate from the entry file so tests can start a process with a
+// different stage registry. argv: --run-dir <dir> [--resume].
+import { parseArgs } from 'node:util';
+import { connectToParent } from './channel';
+import { appendLog } from './records';
+import { flushLog, runLoop } from './run-loop';
+import type { StageRegistry } from './program';
+
+export async function startRunProcess(registry: StageRegistry, argv = process.argv.slice(2)): Promise<never> {
+  const { values } = parseArgs({ args: argv, options: { 'run-dir': { type: 'string' }, resume: { type: 'boolean', default: false } } });
+  const runDir = values['run-dir'];
+  const channel = connectToParent();
+  if (!runDir) {
+    process.stderr.write('run-process: --run-dir <dir> is required\n');
+    process.exit(2);
+  }
+  channel?.send({ type: 'ready', pid: process.pid });
+  let code = 0;
+  try {
+    const state = await runLoop({ runDir, resume: values.resume ?? false, registry, channel });
+    await flushLog();
+    channel?.send({ type: 'done', state });
+  } catch (err) {
+    const e = err as Error;
+    await flushLog();
+    await appendLog(runDir, `error: ${e.stack ?? e.message}`).catch(() => {});
+    channel?.send({ type: 'done', state: 'failed', message: e.message });
+    code = 1;
+  }
+  await channel?.flush();
+  process.exit(code);
+}

@@ -1,0 +1,225 @@
+// Main's side of runs: validate a config and its datasets, create the run folder, start one process
+// per run, turn its (validated) messages into progress and state events, and decide the final state
+// from how the process ended. A process that dies without saying it finished is a failed run whose
+// log tail is kept; resume starts a new process on the same folder from the last good checkpoint.
+import { promises as fsp } from 'node:fs';
+import { AppError, validationError } from '../../shared/contract/errors';
+import { configWarnings, runConfigSchema, upstreamRuns, type ConfigWarning, type RunConfig, type RunDataset } from '../../shared/runs-config';
+import type { RunProgress, RunState, RunStatus } from '../../shared/contract/runs';
+import { childMessageSchema } from './protocol';
+import type { LaunchedProcess, RunLauncher } from './launcher';
+import { appendLog, createRun, readConfig, readLogTail, readStatus, reconcileStatus, runDir, updateStatus } from './records';
+
+export interface RunStateEvent {
+  runId: string;
+  state: RunState;
+  message?: string;
+  logTail?: string[];
+}
+
+/** Problems that make a dataset unusable, one line each naming the file; empty when it may be used. */
+export type DatasetGate = (dataset: RunDataset, where: string) => Promise<string[]>;
+
+export interface SupervisorOptions {
+  workspace: string;
+  launcher: RunLauncher;
+  datasetGate?: DatasetGate;
+  onProgress?: (p: RunProgress) => void;
+  onState?: (e: RunStateEvent) => void;
+}
+
+interface Live {
+  proc: LaunchedProcess;
+  done: { state: 'succeeded' | 'cancelled' | 'failed'; message?: string } | null;
+  stderr: string[];
+  exited: Promise<RunStatus>;
+  invalid: string | null;
+}
+
+function datasetsOf(c: RunConfig): [string, RunDataset][] {
+  const out: [string, RunDataset][] = [];
+  const add = (where: string, d: RunDataset | undefined) => d && out.push([where, d]);
+  if ('source' in c) add('source', c.source);
+  if ('target' in c) add('target', c.target);
+  if ('val' in c) add('val', c.val);
+  if (c.stage === 'eval') add('bnData', c.bnData);
+  return out;
+}
+
+export class RunSupervisor {
+  private readonly live = new Map<string, Live>();
+  constructor(private readonly opts: SupervisorOptions) {}
+
+  get workspace(): string {
+    return this.opts.workspace;
+  }
+
+  /** Ids of runs this supervisor is watching right now. */
+  supervised(): ReadonlySet<string> {
+    return new Set(this.live.keys());
+  }
+
+  private emitState(e: RunStateEvent): void {
+    this.opts.onState?.(e);
+  }
+
+  /** Parses and checks a config: schema, upstream runs finished, datasets free of check errors. */
+  async prepare(raw: unknown): Promise<{ config: RunConfig; warnings: ConfigWarning[] }> {
+    const parsed = runConfigSchema.safeParse(raw);
+    if (!parsed.success) throw validationError('run config', parsed.error.issues);
+    const config = parsed.data;
+    for (const up of upstreamRuns(config)) {
+      const dir = runDir(this.opts.workspace, up);
+      const status = await reconcileStatus(dir, this.supervised()).catch(() => null);
+      if (!status || !(await fsp.stat(dir).catch(() => null))) throw new AppError('not-found', `upstream run ${up} does not exist`, { where: up });
+      if (status.state !== 'succeeded') throw new AppError('conflict', `upstream run ${up} is ${status.state}, not succeeded`, { where: up });
+    }
+    if (this.opts.datasetGate) {
+      const problems: string[] = [];
+      for (const [where, d] of datasetsOf(config)) problems.push(...(await this.opts.datasetGate(d, where)).map((m) => `${where}: ${m}`));
+      if (problems.length)
+        throw new AppError('bad-input', `dataset check failed; the run was not started:\n  ${problems.join('\n  ')}`, { details: problems });
+    }
+    return { config, warnings: configWarnings(config) };
+  }
+
+  async start(raw: unknown, id?: string): Promise<{ id: string; warnings: ConfigWarning[] }> {
+    const { config, warnings } = await this.prepare(raw);
+    const runId = await createRun(this.opts.workspace, config, id);
+    for (const w of warnings) await appendLog(runDir(this.opts.workspace, runId), `warning: ${w.field}: ${w.message}`);
+    await this.launch(runId, false);
+    return { id: runId, warnings };
+  }
+
+  async resume(id: string): Promise<RunState> {
+    const dir = runDir(this.opts.workspace, id);
+    await readConfig(dir);
+    if (this.live.has(id)) throw new AppError('conflict', `run ${id} is already running`, { where: id });
+    const status = await reconcileStatus(dir, this.supervised());
+    if (status.state !== 'cancelled' && status.state !== 'failed')
+      throw new AppError('conflict', `run ${id} is ${status.state}; only cancelled or failed runs resume`, { where: id });
+    await this.launch(id, true);
+    return 'running';
+  }
+
+  async cancel(id: string): Promise<RunState> {
+    const l = this.live.get(id);
+    if (!l) {
+      const s = await readStatus(runDir(this.opts.workspace, id));
+      if (s.state === 'queued') {
+        await updateStatus(runDir(this.opts.workspace, id), { state: 'cancelled', endedAt: new Date().toISOString() });
+        return 'cancelled';
+      }
+      throw new AppError('conflict', `run ${id} is not running (${s.state})`, { where: id });
+    }
+    l.proc.send({ type: 'cancel' });
+    await updateStatus(runDir(this.opts.workspace, id), { state: 'cancelling' });
+    this.emitState({ runId: id, state: 'cancelling' });
+    return 'cancelling';
+  }
+
+  /** Resolves with the final status once the run's process has exited. */
+  async wait(id: string): Promise<RunStatus> {
+    const l = this.live.get(id);
+    if (l) return l.exited;
+    return readStatus(runDir(this.opts.workspace, id));
+  }
+
+  /** Kills a run's process outright (what a crash looks like). Tests and shutdown use it. */
+  kill(id: string, signal: NodeJS.Signals = 'SIGKILL'): void {
+    this.live.get(id)?.proc.kill(signal);
+  }
+
+  pid(id: string): number | undefined {
+    return this.live.get(id)?.proc.pid;
+  }
+
+  private async launch(id: string, resume: boolean): Promise<void> {
+    const dir = runDir(this.opts.workspace, id);
+    const prev = await readStatus(dir);
+    const proc = this.opts.launcher.launch(['--run-dir', dir, ...(resume ? ['--resume'] : [])]);
+    let resolveExit!: (s: RunStatus) => void;
+    const live: Live = { proc, done: null, stderr: [], exited: new Promise((r) => (resolveExit = r)), invalid: null };
+    this.live.set(id, live);
+    await updateStatus(dir, {
+      state: 'running',
+      pid: proc.pid ?? null,
+      startedAt: new Date().toISOString(),
+      endedAt: null,
+      message: undefined,
+      logTail: undefined,
+      attempts: prev.attempts + 1,
+    });
+    this.emitState({ runId: id, state: 'running', message: resume ? 'resumed' : 'started' });
+
+    // Status writes are serialised so a late progress update never overwrites the final state.
+    let writes = Promise.resolve();
+    let lastIteration = prev.iteration;
+    const patch = (p: Partial<RunStatus>) => {
+      writes = writes.then(() => updateStatus(dir, p).then(() => undefined)).catch(() => {});
+    };
+
+    proc.onMessage((raw) => {
+      const parsed = childMessageSchema.safeParse(raw);
+      if (!parsed.success) {
+        live.invalid = `run process sent an invalid message: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`;
+        proc.kill('SIGKILL');
+        return;
+      }
+      const m = parsed.data;
+      switch (m.type) {
+        case 'progress':
+          lastIteration = m.progress.iteration;
+          this.opts.onProgress?.(m.progress);
+          break;
+        case 'checkpoint':
+          patch({ iteration: m.iteration });
+          break;
+        case 'done':
+          live.done = { state: m.state, message: m.message };
+          break;
+        default:
+          break;
+      }
+    });
+    proc.onOutput((line, stream) => {
+      if (stream === 'stderr') {
+        live.stderr.push(line);
+        if (live.stderr.length > 40) live.stderr.shift();
+      }
+      writes = writes.then(() => appendLog(dir, `[${stream}] ${line}`)).catch(() => {});
+    });
+    proc.onExit((code, signal) => {
+      void (async () => {
+        await writes;
+        let state: RunState;
+        let message: string | undefined;
+        if (live.invalid) {
+          state = 'failed';
+          message = live.invalid;
+        } else if (live.done && (code === 0 || live.done.state === 'failed')) {
+          state = live.done.state;
+          message = live.done.message;
+        } else {
+          state = 'failed';
+          message = signal ? `run process was killed (${signal})` : `run process exited with code ${code} without finishing`;
+        }
+        const logTail = state === 'failed' ? [...(await readLogTail(dir, 20)), ...live.stderr.slice(-10)] : undefined;
+        if (state === 'failed') await appendLog(dir, `failed: ${message}`);
+        const status = await updateStatus(dir, { state, endedAt: new Date().toISOString(), message, logTail, pid: null, iteration: lastIteration });
+        this.live.delete(id);
+        this.emitState({ runId: id, state, message, logTail });
+        resolveExit(status);
+      })();
+    });
+  }
+
+  /** Stops every live run (on app exit): asks them to cancel, then kills what is left. */
+  async shutdown(graceMs = 5000): Promise<void> {
+    const ids = [...this.live.keys()];
+    for (const id of ids) this.live.get(id)?.proc.send({ type: 'cancel' });
+    const timer = setTimeout(() => ids.forEach((id) => this.kill(id)), graceMs);
+    await Promise.all(ids.map((id) => this.wait(id)));
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,55 @@
+// A test double for the engine: a tiny linear regression trained by SGD with momentum, with the same
+// contract as a real stage program (seeded per-iteration data, full state in checkpoints). It lets the
+// supervision tests kill, cancel and resume processes in seconds, independent of tfjs.
+import type { StageContext, StageProgram, StageRegistry } from '../program';
+import { rngAt } from '../data-order';
+import type { RunConfig } from '../../../shared/runs-config';
+
+const DIM = 16;
+
+export function toyProgram(ctx: StageContext): StageProgram {
+  const config = ctx.config as Extract<RunConfig, { stage: 'warmup' }>;
+  const iterations = config.optim.iterations;
+  const delayMs = Number(process.env.TOY_STEP_MS ?? '10');
+  let w = new Float32Array(DIM);
+  let v = new Float32Array(DIM);
+  const truth = Float32Array.from({ length: DIM }, (_, i) => Math.sin(i + 1));
+  return {
+    iterations,
+    async snapshot() {
+      return { tensors: { 'student.w': { shape: [DIM], data: w.slice() }, 'optim.momentum': { shape: [DIM], data: v.slice() } }, state: {} };
+    },
+    async restore(ckpt) {
+      w = Float32Array.from(ckpt.tensors['student.w'].data);
+      v = Float32Array.from(ckpt.tensors['optim.momentum'].data);
+    },
+    async step(it) {
+      const r = rngAt(config.seed, it);
+      const x = Float32Array.from({ length: DIM }, () => r() * 2 - 1);
+      let pred = 0;
+      let y = 0;
+      for (let i = 0; i < DIM; i++) {
+        pred += w[i] * x[i];
+        y += truth[i] * x[i];
+      }
+      const err = pred - y;
+      const lr = config.optim.lr * (1 - it / config.optim.polyHorizon) ** config.optim.power;
+      for (let i = 0; i < DIM; i++) {
+        v[i] = config.optim.momentum * v[i] + err * x[i];
+        w[i] -= lr * v[i];
+      }
+      if (delayMs > 0) await new Promise((res) => setTimeout(res, delayMs));
+      return { losses: { mse: err * err }, lr };
+    },
+    async finish() {
+      ctx.log(`toy weights ${Array.from(w.slice(0, 3)).join(',')}`);
+      return { final: null, artifacts: [] };
+    },
+    dispose() {},
+  };
+}
+
+export const toyRegistry: StageRegistry = {
+  setup: async () => ({ name: 'toy' }),
+  factories: { warmup: async (ctx) => toyProgram(ctx) },
+};

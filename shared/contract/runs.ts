@@ -1,0 +1,151 @@
+// Runs: start, watch, stop, resume and compare supervised stage runs. The run process reports
+// progress to main with the same schemas (validated on arrival), and main forwards them as events.
+import { z } from 'zod';
+import { event, request } from './define';
+import { runConfigSchema, stageKinds } from '../runs-config';
+
+export const runStates = ['queued', 'running', 'cancelling', 'cancelled', 'succeeded', 'failed'] as const;
+export const runStateSchema = z.enum(runStates);
+export type RunState = z.infer<typeof runStateSchema>;
+
+export const evalResultSchema = z.object({
+  miou: z.number(),
+  perClass: z.array(z.number().nullable()).describe('IoU per class; null where the class never occurs'),
+  classNames: z.array(z.string()),
+  /** How BatchNorm statistics were set when scoring. */
+  bn: z.enum(['running', 'reestimate']),
+  images: z.number().int(),
+});
+export type EvalResult = z.infer<typeof evalResultSchema>;
+
+export const runProgressSchema = z.object({
+  runId: z.string(),
+  stage: z.enum(stageKinds),
+  iteration: z.number().int().min(0),
+  iterations: z.number().int().min(0),
+  /** Each loss term of the last iteration by name (e.g. source_ce, sce, kl, reg, kd). */
+  losses: z.record(z.string(), z.number()),
+  lr: z.number(),
+  itPerSec: z.number().min(0),
+  etaSec: z.number().min(0).nullable(),
+  memory: z.object({ rssMb: z.number(), heapMb: z.number(), numTensors: z.number().int().nullable() }),
+  val: z.object({ iteration: z.number().int(), miou: z.number() }).nullable(),
+  time: z.string(),
+});
+export type RunProgress = z.infer<typeof runProgressSchema>;
+
+export const runStateEventSchema = z.object({
+  runId: z.string(),
+  state: runStateSchema,
+  message: z.string().optional(),
+  logTail: z.array(z.string()).optional(),
+});
+
+export const runStatusSchema = z.object({
+  state: runStateSchema,
+  pid: z.number().int().nullable(),
+  startedAt: z.string().nullable(),
+  endedAt: z.string().nullable(),
+  iteration: z.number().int().min(0),
+  message: z.string().optional(),
+  logTail: z.array(z.string()).optional(),
+  attempts: z.number().int().min(0).default(0),
+});
+export type RunStatus = z.infer<typeof runStatusSchema>;
+
+export const runSummarySchema = z.object({
+  id: z.string(),
+  name: z.string().nullable(),
+  stage: z.enum(stageKinds),
+  state: runStateSchema,
+  createdAt: z.string(),
+  iteration: z.number().int(),
+  iterations: z.number().int(),
+  upstream: z.array(z.string()),
+  /** Final or latest validation mIoU, if any. */
+  miou: z.number().nullable(),
+});
+export type RunSummary = z.infer<typeof runSummarySchema>;
+
+export const runReportSchema = z.object({
+  runId: z.string(),
+  stage: z.enum(stageKinds),
+  iterations: z.number().int(),
+  seconds: z.number(),
+  final: evalResultSchema.nullable(),
+  artifacts: z.array(z.string()),
+  finalLosses: z.record(z.string(), z.number()),
+  notes: z.array(z.string()).default([]),
+});
+export type RunReport = z.infer<typeof runReportSchema>;
+
+export const runEnvSchema = z.object({
+  seed: z.number().int(),
+  effectiveBatchSize: z.number().int().nullable(),
+  backend: z.string(),
+  backendDetail: z.unknown().optional(),
+  versions: z.record(z.string(), z.string()),
+  gitCommit: z.string().nullable(),
+  node: z.string(),
+  platform: z.string(),
+  startedAt: z.string(),
+});
+export type RunEnv = z.infer<typeof runEnvSchema>;
+
+export const runFilterSchema = z
+  .object({
+    stage: z.enum(stageKinds).optional(),
+    state: runStateSchema.optional(),
+    text: z.string().optional().describe('Substring of the id or name'),
+    upstream: z.string().optional().describe('Runs that read this run'),
+  })
+  .strict();
+export type RunFilter = z.infer<typeof runFilterSchema>;
+
+export const metricPointSchema = z.object({
+  iteration: z.number().int(),
+  time: z.string(),
+  lr: z.number().optional(),
+  losses: z.record(z.string(), z.number()).optional(),
+  val: z.number().optional(),
+});
+
+export const runCompareSchema = z.object({
+  a: runSummarySchema,
+  b: runSummarySchema,
+  configDiff: z.array(z.object({ path: z.string(), a: z.unknown(), b: z.unknown() })),
+  metrics: z.array(z.object({ name: z.string(), a: z.number().nullable(), b: z.number().nullable() })),
+});
+export type RunCompare = z.infer<typeof runCompareSchema>;
+
+const idReq = z.object({ id: z.string().min(1) }).strict();
+
+export const runsRequests = {
+  'runs.list': request('Runs in the workspace, newest first, filtered', z.object({ filter: runFilterSchema.optional() }).strict(), z.array(runSummarySchema)),
+  'runs.get': request(
+    'One run: config, environment, status, report and metrics series',
+    idReq,
+    z.object({
+      summary: runSummarySchema,
+      config: runConfigSchema,
+      env: runEnvSchema.nullable(),
+      status: runStatusSchema,
+      report: runReportSchema.nullable(),
+      metrics: z.array(metricPointSchema),
+      logTail: z.array(z.string()),
+    }),
+  ),
+  'runs.start': request(
+    'Validate a stage config and its dataset, create the run and start its process',
+    z.object({ config: runConfigSchema, id: z.string().optional() }).strict(),
+    z.object({ id: z.string(), warnings: z.array(z.object({ field: z.string(), message: z.string() })) }),
+  ),
+  'runs.cancel': request('Stop a run after its current iteration, leaving a resumable checkpoint', idReq, z.object({ state: runStateSchema })),
+  'runs.resume': request('Continue a cancelled or failed run from its last good checkpoint', idReq, z.object({ state: runStateSchema })),
+  'runs.compare': request('Side-by-side config diff and metrics of two runs', z.object({ a: z.string(), b: z.string() }).strict(), runCompareSchema),
+};
+
+export const runsEvents = {
+  'run.progress': event('Iteration, losses, lr, speed, ETA, memory and the latest validation of a running run', runProgressSchema),
+  'run.state': event('A run changed state (started, cancelled, finished, failed with its log tail)', runStateEventSchema),
+};

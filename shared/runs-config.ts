@@ -1,0 +1,275 @@
+// The typed configuration of one stage run. It is platform-free so the renderer can generate its run
+// form from the same schema the run process validates against. Defaults are the official ProDA values
+// (proda-reference.md §1, §4, §5); the demo presets scale them to a 2-core budget (see demoPreset).
+import { z } from 'zod';
+
+export const stageKinds = ['warmup', 'pseudo', 'stage1', 'distill', 'selftrain', 'eval'] as const;
+export type StageKind = (typeof stageKinds)[number];
+
+/** A dataset as a run sees it: where it is, what format, which split. Resolved by main/datasets. */
+export const runDatasetSchema = z
+  .object({
+    root: z.string().min(1).describe('Dataset folder'),
+    format: z.string().min(1).describe('cityscapes | gta5 | synthia | folder | demo'),
+    split: z.string().optional().describe('train / val / a named split; the format decides'),
+    domain: z.enum(['source', 'target']).optional().describe('For the demo benchmark: which domain'),
+  })
+  .strict();
+export type RunDataset = z.infer<typeof runDatasetSchema>;
+
+/** A previous run, by id, whose artifacts this run reads. */
+export const runRefSchema = z.string().regex(/^[A-Za-z0-9._-]+$/, 'a run id (letters, digits, . _ -)');
+
+export const networkSchema = z
+  .object({
+    arch: z.string().default('resnet101').describe('Network name known to the engine (resnet101, demo, ...)'),
+    classes: z.number().int().min(2).max(256).default(19),
+    bnPretrain: z.boolean().default(false).describe('Extra BN after layer4 (SimCLR students)'),
+  })
+  .strict();
+
+export const optimSchema = z
+  .object({
+    batchSize: z.number().int().min(1).default(4),
+    iterations: z.number().int().min(1).default(62412).describe('Loop length (84 target epochs at bs 4 in the reference)'),
+    polyHorizon: z.number().int().min(1).default(90000).describe('max_iter in lr·(1−it/max_iter)^power'),
+    power: z.number().min(0).default(0.9),
+    lr: z.number().positive().default(1e-4),
+    /** 1 = a single group (stage 1); 10 = backbone at lr, head at 10·lr (warm-up, distillation). */
+    headLrMult: z.number().positive().default(1),
+    momentum: z.number().min(0).max(1).default(0.9),
+    weightDecay: z.number().min(0).default(2e-4),
+  })
+  .strict();
+export type OptimConfig = z.infer<typeof optimSchema>;
+
+export const augSchema = z
+  .object({
+    cropWidth: z.number().int().min(8).default(896),
+    cropHeight: z.number().int().min(8).default(512),
+    /** Images are first resized so their width is base·U(lo, hi) (RandomSized with --resize 2200). */
+    resizeBase: z.number().int().min(8).default(2200),
+    resizeRange: z.tuple([z.number().positive(), z.number().positive()]).default([0.5, 1.5]),
+    flip: z.boolean().default(true),
+  })
+  .strict();
+
+export const validationSchema = z
+  .object({
+    every: z.number().int().min(0).default(1000).describe('Iterations between validations; 0 = only at the end'),
+    limit: z.number().int().min(0).default(0).describe('Validate on the first N images; 0 = all'),
+    bn: z.enum(['running', 'reestimate']).default('running').describe('BatchNorm statistics used when scoring'),
+  })
+  .strict();
+
+export const checkpointSchema = z
+  .object({
+    every: z.number().int().min(1).default(1000),
+    keep: z.number().int().min(1).default(3),
+  })
+  .strict();
+
+const common = {
+  name: z.string().max(200).optional(),
+  seed: z.number().int().min(0).default(1337),
+  network: networkSchema.prefault({}),
+  /** The demo preset's note on scaled constants, or the user's own. Free text, shown in reports. */
+  notes: z.array(z.string()).default([]),
+};
+
+const training = {
+  optim: optimSchema.prefault({}),
+  aug: augSchema.prefault({}),
+  validation: validationSchema.prefault({}),
+  checkpoint: checkpointSchema.prefault({}),
+  source: runDatasetSchema,
+  target: runDatasetSchema.optional(),
+  val: runDatasetSchema.optional(),
+};
+
+export const warmupConfigSchema = z
+  .object({
+    stage: z.literal('warmup'),
+    ...common,
+    ...training,
+    init: runRefSchema.optional().describe('Start from this run\'s final student instead of fresh weights'),
+    /** Output-space LS-GAN weight (0 = plain source-only training, also used for the target oracle). */
+    adversarialWeight: z.number().min(0).default(0.01),
+    discriminatorLr: z.number().positive().default(1e-4),
+    freezeBn: z.boolean().default(true),
+  })
+  .strict();
+
+export const pseudoConfigSchema = z
+  .object({
+    stage: z.literal('pseudo'),
+    ...common,
+    model: runRefSchema.describe('Run whose final student labels the target'),
+    target: runDatasetSchema,
+    /** soft: softmax at output resolution + prototype initialisation; hard: flip-averaged argmax + confidence. */
+    mode: z.enum(['soft', 'hard']),
+    flip: z.boolean().default(true),
+    prototypes: z
+      .object({
+        epochs: z.number().int().min(1).default(4),
+        minPixels: z.number().int().min(1).default(10),
+        cap: z.number().int().min(1).default(3000),
+      })
+      .strict()
+      .prefault({}),
+    bn: z.enum(['running', 'reestimate']).default('running'),
+  })
+  .strict();
+
+export const stage1ConfigSchema = z
+  .object({
+    stage: z.literal('stage1'),
+    ...common,
+    ...training,
+    target: runDatasetSchema,
+    init: runRefSchema.describe('Warm-up run: student and EMA start from its final weights'),
+    pseudo: runRefSchema.describe('Soft pseudo-label run: soft labels and initial prototypes'),
+    emaDecay: z.number().min(0).max(1).default(0.999),
+    protoMomentum: z.number().min(0).max(1).default(1e-4),
+    protoTemperature: z.number().positive().default(1),
+    protoConsistWeight: z.number().min(0).default(10),
+    regularWeight: z.number().min(0).default(0.1),
+    rceAlpha: z.number().min(0).default(0.1),
+    rceBeta: z.number().min(0).default(1),
+    trainThreshold: z.number().min(0).max(1).default(0),
+    strongAug: z.boolean().default(true),
+  })
+  .strict();
+
+export const distillConfigSchema = z
+  .object({
+    stage: z.literal('distill'),
+    ...common,
+    ...training,
+    target: runDatasetSchema,
+    teacher: runRefSchema.describe('Run whose final student is the frozen teacher'),
+    labels: runRefSchema.describe('Hard pseudo-label run'),
+    /** 'fresh' = new student (the reference uses SimCLR weights); a run id = warm start (stage 3). */
+    studentInit: z.union([z.literal('fresh'), runRefSchema]).default('fresh'),
+    threshold: z.number().min(0).max(1).default(0.95),
+    kdWeight: z.number().min(0).default(1),
+    /** The released code's KL uses softmax where log_softmax was meant (issues #20, #43). */
+    kdFaithfulBug: z.boolean().default(false),
+  })
+  .strict();
+
+/** Plain confidence-thresholded self-training: the baseline ProDA is compared against. */
+export const selftrainConfigSchema = z
+  .object({
+    stage: z.literal('selftrain'),
+    ...common,
+    ...training,
+    target: runDatasetSchema,
+    init: runRefSchema,
+    threshold: z.number().min(0).max(1).default(0.9),
+  })
+  .strict();
+
+export const evalConfigSchema = z
+  .object({
+    stage: z.literal('eval'),
+    ...common,
+    model: runRefSchema,
+    val: runDatasetSchema,
+    bn: z.enum(['running', 'reestimate']).default('running'),
+    /** Target images (no labels used) whose statistics replace BN's running stats when bn = reestimate. */
+    bnData: runDatasetSchema.optional(),
+    bnImages: z.number().int().min(1).default(64),
+    protocol: z.enum(['19', '16', '13']).optional(),
+  })
+  .strict();
+
+export const runConfigSchema = z.discriminatedUnion('stage', [
+  warmupConfigSchema,
+  pseudoConfigSchema,
+  stage1ConfigSchema,
+  distillConfigSchema,
+  selftrainConfigSchema,
+  evalConfigSchema,
+]);
+export type RunConfig = z.infer<typeof runConfigSchema>;
+export type RunConfigInput = z.input<typeof runConfigSchema>;
+export type ConfigOf<S extends StageKind> = Extract<RunConfig, { stage: S }>;
+export type TrainingConfig = ConfigOf<'warmup' | 'stage1' | 'distill' | 'selftrain'>;
+
+export const isTrainingConfig = (c: RunConfig): c is TrainingConfig =>
+  c.stage === 'warmup' || c.stage === 'stage1' || c.stage === 'distill' || c.stage === 'selftrain';
+
+/** The runs a config reads artifacts from, in a stable order. */
+export function upstreamRuns(c: RunConfig): string[] {
+  switch (c.stage) {
+    case 'warmup':
+      return c.init ? [c.init] : [];
+    case 'pseudo':
+    case 'eval':
+      return [c.model];
+    case 'stage1':
+      return [c.init, c.pseudo];
+    case 'distill':
+      return [c.teacher, c.labels, ...(c.studentInit === 'fresh' ? [] : [c.studentInit])];
+    case 'selftrain':
+      return [c.init];
+  }
+}
+
+/** Reference optimiser settings per stage (proda-reference.md §4). */
+export const referenceOptim: Record<'warmup' | 'stage1' | 'distill' | 'selftrain', Partial<OptimConfig>> = {
+  warmup: { lr: 2.5e-4, headLrMult: 10 },
+  stage1: { lr: 1e-4, headLrMult: 1 },
+  distill: { lr: 6e-4, headLrMult: 10 },
+  selftrain: { lr: 1e-4, headLrMult: 1 },
+};
+
+/**
+ * An exponential-moving-average constant tuned for refIterations, rescaled so that the average covers
+ * the same fraction of a run of `iterations`: 1 − decay is the per-step weight, so the horizon
+ * 1/(1−decay) shrinks in proportion to the run.
+ */
+export function scaleTimeConstant(refOneMinus: number, refIterations: number, iterations: number): number {
+  const scaled = (refOneMinus * refIterations) / iterations;
+  return Math.min(1, scaled);
+}
+
+export interface ConfigWarning {
+  field: string;
+  message: string;
+}
+
+/**
+ * What the reference's users tripped on (issues #10, #11): changing the batch size while leaving the
+ * learning rate and the iteration count alone changes the schedule silently.
+ */
+export function configWarnings(config: RunConfig, baseline?: { batchSize: number; lr: number; iterations: number }): ConfigWarning[] {
+  if (!isTrainingConfig(config)) return [];
+  const ref = baseline ?? { batchSize: 4, lr: referenceOptim[config.stage].lr ?? 1e-4, iterations: 62412 };
+  const o = config.optim;
+  const out: ConfigWarning[] = [];
+  if (o.batchSize !== ref.batchSize && o.lr === ref.lr && o.iterations === ref.iterations) {
+    const k = o.batchSize / ref.batchSize;
+    out.push({
+      field: 'optim.batchSize',
+      message:
+        `batch size ${o.batchSize} differs from ${ref.batchSize} but lr (${o.lr}) and iterations (${o.iterations}) did not follow: ` +
+        `the same number of epochs needs ${Math.round(ref.iterations / k)} iterations, and linear scaling suggests lr ${(ref.lr * k).toPrecision(3)}`,
+    });
+  } else if (o.batchSize !== ref.batchSize && o.iterations === ref.iterations) {
+    out.push({
+      field: 'optim.iterations',
+      message: `batch size ${o.batchSize} differs from ${ref.batchSize} but iterations stayed ${o.iterations}: the run covers ${(o.batchSize / ref.batchSize).toFixed(2)}× the reference's epochs`,
+    });
+  } else if (o.batchSize !== ref.batchSize && o.lr === ref.lr) {
+    out.push({
+      field: 'optim.lr',
+      message: `batch size ${o.batchSize} differs from ${ref.batchSize} but lr stayed ${o.lr}`,
+    });
+  }
+  if (o.iterations > o.polyHorizon) {
+    out.push({ field: 'optim.polyHorizon', message: `iterations (${o.iterations}) exceed the poly horizon (${o.polyHorizon}): lr reaches 0 before the end` });
+  }
+  return out;
+}
