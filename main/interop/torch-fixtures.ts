@@ -1,0 +1,60 @@
+// Test helper: runs fixtures/interop/make_checkpoints.py once per script version and caches the
+// output under the OS temp dir, so several test files share one generation. Returns null (with
+// the reason) where /usr/bin/python3 has no torch, so tests can skip and say why.
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const PYTHON = '/usr/bin/python3';
+const here = path.dirname(fileURLToPath(import.meta.url));
+export const MAKE_CHECKPOINTS = path.resolve(here, '../../fixtures/interop/make_checkpoints.py');
+
+let torchProbe: string | null | undefined;
+
+/** null when torch is importable, else why not. */
+export function torchUnavailable(): string | null {
+  if (torchProbe !== undefined) return torchProbe;
+  const r = spawnSync(PYTHON, ['-c', 'import torch'], { encoding: 'utf8' });
+  torchProbe = r.status === 0 ? null : `${PYTHON} cannot import torch (${(r.stderr || String(r.error ?? '')).trim().split('\n').pop()})`;
+  return torchProbe;
+}
+
+export function pythonHas(module: string): boolean {
+  return spawnSync(PYTHON, ['-c', `import ${module}`]).status === 0;
+}
+
+export function runPython(args: string[], timeoutMs = 120_000): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(PYTHON, args, { encoding: 'utf8', timeout: timeoutMs, env: { ...process.env, OMP_NUM_THREADS: '2' } });
+  return { status: r.status, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
+}
+
+/** Directory holding the generated checkpoints; `r101` adds the ResNet-101 files (~440 MB, ~10 s). */
+export function torchFixtures(opts: { r101: boolean }): { dir: string } | { skip: string } {
+  const why = torchUnavailable();
+  if (why) return { skip: why };
+  const hash = createHash('sha256').update(readFileSync(MAKE_CHECKPOINTS)).digest('hex').slice(0, 12);
+  const dir = path.join(os.tmpdir(), `proda-interop-fixtures-${hash}-${opts.r101 ? 'full' : 'small'}`);
+  if (existsSync(path.join(dir, 'manifest.json'))) return { dir };
+  const tmp = `${dir}.tmp-${process.pid}`;
+  mkdirSync(tmp, { recursive: true });
+  const r = runPython([MAKE_CHECKPOINTS, tmp, ...(opts.r101 ? [] : ['--skip-r101'])], 300_000);
+  if (r.status !== 0) {
+    rmSync(tmp, { recursive: true, force: true });
+    throw new Error(`make_checkpoints.py failed: ${r.stderr.slice(-2000)}`);
+  }
+  try {
+    renameSync(tmp, dir);
+  } catch {
+    // another test process won the race; its copy is identical
+    rmSync(tmp, { recursive: true, force: true });
+  }
+  return { dir };
+}
+
+export function readF32(file: string): Float32Array {
+  const b = readFileSync(file);
+  return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
+}
