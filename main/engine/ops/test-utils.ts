@@ -1,0 +1,50 @@
+// Helpers shared by the engine's own tests (not shipped code paths).
+import * as tf from '@tensorflow/tfjs';
+import { initBackend } from '../backend';
+
+/** Deterministic uniform values in [-1, 1) (mulberry32). */
+export function randomArray(n: number, seed: number): Float32Array {
+  let a = seed >>> 0;
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    out[i] = (((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1;
+  }
+  return out;
+}
+
+export function size(shape: readonly number[]): number {
+  return shape.reduce((a, b) => a * b, 1);
+}
+
+export async function onBackend<T>(name: 'cpu' | 'wasm', f: () => T): Promise<T> {
+  await initBackend(name);
+  return f();
+}
+
+/** max |a-b| relative to max |b|, with a small absolute floor. */
+export function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  if (a.length !== b.length) throw new Error(`length ${a.length} vs ${b.length}`);
+  let maxDiff = 0;
+  let maxRef = 0;
+  for (let i = 0; i < a.length; i++) {
+    maxDiff = Math.max(maxDiff, Math.abs(a[i] - b[i]));
+    maxRef = Math.max(maxRef, Math.abs(b[i]));
+  }
+  return maxDiff / Math.max(maxRef, 1e-6);
+}
+
+/** Gradients of sum(f(inputs) * r) with respect to all inputs, as arrays. */
+export function gradsOf(f: (...xs: tf.Tensor[]) => tf.Tensor, inputs: tf.Tensor[], rSeed = 99): Float32Array[] {
+  return tf.tidy(() => {
+    const g = tf.grads((...xs: tf.Tensor[]) => {
+      const y = f(...xs);
+      const r = tf.tensor(randomArray(y.size, rSeed), y.shape);
+      return tf.sum(tf.mul(y, r));
+    });
+    return g(inputs).map((t) => t.dataSync() as Float32Array);
+  });
+}
