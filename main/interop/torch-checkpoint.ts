@@ -304,8 +304,14 @@ function readZipDirectory(buf: Uint8Array, where: string): Map<string, ZipEntry>
       const len = v.getUint16(e + 2, true);
       if (id === 0x0001) {
         let q = e + 4;
-        if (size === 0xffffffff) (size = Number(v.getBigUint64(q, true))), (q += 8);
-        if (compSize === 0xffffffff) (compSize = Number(v.getBigUint64(q, true))), (q += 8);
+        if (size === 0xffffffff) {
+          size = Number(v.getBigUint64(q, true));
+          q += 8;
+        }
+        if (compSize === 0xffffffff) {
+          compSize = Number(v.getBigUint64(q, true));
+          q += 8;
+        }
         if (localOffset === 0xffffffff) localOffset = Number(v.getBigUint64(q, true));
       }
       e += 4 + len;
