@@ -1,0 +1,183 @@
+import { describe, expect, it } from 'vitest';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { createDoc, performStep, type EditStep } from '../../shared/annotation/editor';
+import type { EditOp } from '../../shared/annotation/ops';
+import { isTempFile } from '../io/atomic';
+import { crashStep } from './crash-steps';
+import { decodeIndexPng } from './label-png';
+import { LabelStore, readEditLog, type StartInfo } from './store';
+
+const fresh = () => mkdtempSync(path.join(tmpdir(), 'labels-'));
+const W = 32;
+const H = 16;
+const startRaster = () => {
+  const data = new Uint8Array(W * H);
+  for (let i = 0; i < data.length; i++) data[i] = (i % W) < W / 2 ? 0 : 8; // road | vegetation
+  return { width: W, height: H, data };
+};
+const initial = async () => ({ raster: startRaster(), start: { source: 'layer', label: 'test layer' } as StartInfo });
+const brush = (y: number, classId: number): EditStep => ({ kind: 'edit', op: { tool: 'brush', points: [[2, y + 0.5], [12, y + 0.5]], size: 3, classId } });
+const fill: EditOp = { tool: 'fill', x: 30, y: 1, classId: 13 };
+
+describe('LabelStore', () => {
+  it('saves within the debounce, restores labels, touched mask and undo history on reopen', async () => {
+    const root = fresh();
+    const store = new LabelStore(root, { debounceMs: 50, who: 'tester' });
+    const img = await store.get('target', 'city/a.png', initial);
+    await img.step(brush(4, 11), 0);
+    await img.step({ kind: 'edit', op: fill }, 1);
+    await img.step({ kind: 'undo' }, 2);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(img.dirty).toBe(false);
+    const dir = store.folder('target', 'city/a.png');
+    expect(path.basename(dir)).toBe('city%2Fa.png');
+    const labels = await decodeIndexPng(readFileSync(path.join(dir, 'labels.png')), 'labels.png');
+    expect([...labels.data]).toEqual([...img.doc.layers.labels]);
+    expect(labels.data[4 * W + 10]).toBe(11);
+    expect(labels.data[1 * W + 30]).toBe(8); // the fill was undone
+    const touched = await decodeIndexPng(readFileSync(path.join(dir, 'touched.png')), 'touched.png');
+    expect(touched.data[4 * W + 10]).toBe(255);
+    expect(touched.data[0]).toBe(0);
+
+    const log = await readEditLog(dir);
+    expect(log.map((l) => [l.kind, l.seq, l.tool ?? null])).toEqual([
+      ['start', 0, null],
+      ['edit', 1, 'brush'],
+      ['edit', 2, 'fill'],
+      ['undo', 3, null],
+    ]);
+    expect(log[1].who).toBe('tester');
+    expect(log[1].pixels).toBe(38); // rows 3 and 5: x 1..12; row 4: x 0..13 (round caps)
+    expect(log[2].pixels).toBe((W * H) / 2); // the whole vegetation half (the brush stayed left of it)
+
+    // a second process (a new store) sees the same state and can redo the fill
+    const again = await new LabelStore(root).get('target', 'city/a.png', () => Promise.reject(new Error('must not start over')));
+    expect(again.seq).toBe(3);
+    expect([...again.doc.layers.labels]).toEqual([...img.doc.layers.labels]);
+    expect(again.doc.history.redo).toHaveLength(1);
+    await again.step({ kind: 'redo' }, 3);
+    expect(again.doc.layers.labels[1 * W + 30]).toBe(13);
+    await again.close();
+  });
+
+  it('rejects a step based on a stale sequence number', async () => {
+    const img = await new LabelStore(fresh(), { debounceMs: 10 }).get('d', 'i', initial);
+    await img.step(brush(3, 1), 0);
+    await expect(img.step(brush(5, 2), 0)).rejects.toThrow(/step 0.*step 1/);
+    await img.close();
+  });
+
+  it('replays the log over the snapshot when the snapshot lags, and from base.png when it is torn', async () => {
+    const root = fresh();
+    const store = new LabelStore(root, { debounceMs: 60_000 });
+    const img = await store.get('d', 'i', initial);
+    const steps: EditStep[] = [brush(2, 1), brush(6, 2), { kind: 'edit', op: fill }, { kind: 'undo' }, brush(10, 5)];
+    for (const s of steps) await img.step(s);
+    // No snapshot since creation: only the log has the steps (as after a kill).
+    let expected = createDoc(startRaster());
+    for (const s of steps) expected = performStep(expected, s).doc;
+    const lagging = await new LabelStore(root).get('d', 'i', () => Promise.reject(new Error('no')));
+    expect(lagging.seq).toBe(5);
+    expect([...lagging.doc.layers.labels]).toEqual([...expected.layers.labels]);
+    expect([...lagging.doc.layers.touched]).toEqual([...expected.layers.touched]);
+    expect(lagging.doc.history.undo.map((e) => e.seq)).toEqual([1, 2, 5]);
+
+    // A snapshot torn between its files (labels.png newer than state.json) is detected by its hash.
+    const dir = store.folder('d', 'i');
+    writeFileSync(path.join(dir, 'labels.png'), readFileSync(path.join(dir, 'base.png')));
+    writeFileSync(path.join(dir, 'state.json'), readFileSync(path.join(dir, 'state.json'), 'utf8').replace(/"seq": \d+/, '"seq": 2'));
+    const rebuilt = await new LabelStore(root).get('d', 'i', () => Promise.reject(new Error('no')));
+    expect([...rebuilt.doc.layers.labels]).toEqual([...expected.layers.labels]);
+    expect(rebuilt.seq).toBe(5);
+    await img.close();
+  });
+
+  it('reset starts a new generation from another layer; list reports touched pixels', async () => {
+    const root = fresh();
+    const store = new LabelStore(root, { debounceMs: 10 });
+    const img = await store.get('d', 'i', initial);
+    await img.step(brush(4, 3));
+    const fresh2 = await store.reset('d', 'i', { width: W, height: H, data: new Uint8Array(W * H).fill(250) }, { source: 'import', label: 'x.png' });
+    expect(fresh2.seq).toBe(0);
+    expect(fresh2.generation).toBe(1);
+    await fresh2.step(brush(8, 7));
+    const summary = await store.list('d');
+    expect(summary).toHaveLength(1);
+    expect(summary[0].imageId).toBe('i');
+    expect(summary[0].touchedPixels).toBe(38);
+    const reopened = await new LabelStore(root).get('d', 'i', () => Promise.reject(new Error('no')));
+    expect(reopened.generation).toBe(1);
+    expect(reopened.doc.layers.base[0]).toBe(250);
+    expect(reopened.doc.layers.labels[8 * W + 10]).toBe(7);
+    await store.closeAll();
+  });
+
+  const runChild = (root: string, side: number, killAfter?: number) => {
+    const args = ['--import', 'tsx', path.resolve('main/labels/crash-child.ts'), root, String(side)];
+    const child = spawn(process.execPath, killAfter === undefined ? args : [...args, String(killAfter)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let acked = 0;
+    let err = '';
+    child.stderr.on('data', (d) => (err += d));
+    return new Promise<{ acked: number; signal: NodeJS.Signals | null }>((resolve, reject) => {
+      let buf = '';
+      child.stdout.on('data', (d: Buffer) => {
+        buf += d.toString();
+        const m = [...buf.matchAll(/ack (\d+)/g)];
+        if (m.length) acked = Number(m[m.length - 1][1]);
+        // From outside: kill at an odd moment well into the run.
+        if (killAfter === undefined && acked >= 12 && !child.killed) setTimeout(() => child.kill('SIGKILL'), 3 + (acked % 5));
+      });
+      child.on('exit', (_code, signal) => resolve({ acked, signal }));
+      child.on('error', reject);
+      setTimeout(() => reject(new Error(`child made no progress: ${err}`)), 50_000);
+    });
+  };
+
+  const expectRestored = async (root: string, side: number, acked: number) => {
+    const dir = new LabelStore(root).folder('ds', 'img/0001.png');
+    // Every file present is whole: the previous or the new version, never torn.
+    for (const name of readdirSync(dir).filter((n) => n.endsWith('.png') && !isTempFile(n))) {
+      await decodeIndexPng(readFileSync(path.join(dir, name)), name);
+    }
+    JSON.parse(readFileSync(path.join(dir, 'state.json'), 'utf8'));
+    const img = await new LabelStore(root).get('ds', 'img/0001.png', () => Promise.reject(new Error('must restore')));
+    // Every acknowledged step survived; the one in flight may or may not have.
+    expect(img.seq).toBeGreaterThanOrEqual(acked);
+    expect(img.seq).toBeLessThanOrEqual(acked + 1);
+    let expected = createDoc({ width: side, height: side, data: new Uint8Array(side * side) });
+    for (let i = 0; expected.seq < img.seq; i++) expected = performStep(expected, crashStep(i, side)).doc;
+    expect(Buffer.compare(Buffer.from(img.doc.layers.labels), Buffer.from(expected.layers.labels))).toBe(0);
+    expect(Buffer.compare(Buffer.from(img.doc.layers.touched), Buffer.from(expected.layers.touched))).toBe(0);
+    await img.close();
+    return dir;
+  };
+
+  it('a process killed inside a snapshot write leaves the previous files intact and restores every acknowledged step', async () => {
+    const root = fresh();
+    const side = 256;
+    const { acked, signal } = await runChild(root, side, 9);
+    expect(signal).toBe('SIGKILL');
+    const dir = new LabelStore(root).folder('ds', 'img/0001.png');
+    // The kill landed mid-write: a complete temp file was never renamed over labels.png.
+    expect(readdirSync(dir).some(isTempFile)).toBe(true);
+    const state = JSON.parse(readFileSync(path.join(dir, 'state.json'), 'utf8')) as { seq: number };
+    let prev = createDoc({ width: side, height: side, data: new Uint8Array(side * side) });
+    for (let i = 0; prev.seq < state.seq; i++) prev = performStep(prev, crashStep(i, side)).doc;
+    const onDisk = await decodeIndexPng(readFileSync(path.join(dir, 'labels.png')), 'labels.png');
+    expect(Buffer.compare(Buffer.from(onDisk.data), Buffer.from(prev.layers.labels))).toBe(0);
+    expect(state.seq).toBeLessThan(acked);
+    await expectRestored(root, side, acked);
+  });
+
+  it('a process killed at a random moment loses at most the step in flight', async () => {
+    const root = fresh();
+    const side = 768;
+    const { acked, signal } = await runChild(root, side);
+    expect(signal).toBe('SIGKILL');
+    expect(acked).toBeGreaterThanOrEqual(12);
+    await expectRestored(root, side, acked);
+  });
+});
