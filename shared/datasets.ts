@@ -56,6 +56,7 @@ export const checkProblemKinds = [
   'bad-class-list',
 ] as const;
 export const CheckProblemKind = z.enum(checkProblemKinds);
+export type CheckProblemKind = z.infer<typeof CheckProblemKind>;
 
 export const CheckProblem = z.object({
   severity: z.enum(['error', 'warning']),

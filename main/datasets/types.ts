@@ -2,19 +2,13 @@
 import type { ClassSet } from '../../shared/classes';
 import type { DatasetRef, ImageEntry } from '../../shared/datasets';
 
+import type { IndexImage, RgbImage } from '../io/png';
+
 /** Interleaved RGB, 8 bits per channel, row-major. */
-export interface RgbImage {
-  width: number;
-  height: number;
-  data: Uint8Array;
-}
+export type { RgbImage };
 
 /** Train ids of the dataset's class set, row-major; IGNORE_LABEL (250) = void. */
-export interface LabelMap {
-  width: number;
-  height: number;
-  data: Uint8Array;
-}
+export type LabelMap = IndexImage;
 
 export interface EncodedImage {
   mime: string;
