@@ -1,0 +1,75 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { IGNORE_LABEL, cityscapesLabelIdLut, colorize, type ClassSetId } from '../../shared/classes';
+import { readNpy } from '../io/npy';
+import { decodeLabel8, decodePng } from '../io/png';
+import { exportLabels } from './labels-export';
+
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'labels-export-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+function randomLabels(w: number, h: number, classes: number, seed: number): Uint8Array {
+  let s = seed;
+  const out = new Uint8Array(w * h);
+  for (let i = 0; i < out.length; i++) {
+    s = (s * 1103515245 + 12345) >>> 0;
+    const r = s % (classes + 1);
+    out[i] = r === classes ? IGNORE_LABEL : r;
+  }
+  return out;
+}
+
+describe.each(['19', '16', '13'] as ClassSetId[])('label export, %s classes', (set) => {
+  const classes = { '19': 19, '16': 16, '13': 13 }[set];
+  const w = 37;
+  const h = 23;
+  const trainIds = randomLabels(w, h, classes, 7 + classes);
+  const confidence = Float32Array.from({ length: w * h }, (_, i) => ((i * 37) % 101) / 100);
+  const soft = { channels: classes, height: 3, width: 5, data: Float32Array.from({ length: classes * 15 }, (_, i) => i / 7) };
+  const out = path.join(tmp, set);
+  const imagePath = '/data/cs/leftImg8bit/val/aachen/aachen_000000_000019_leftImg8bit.png';
+
+  it('writes the Cityscapes and ProDA layouts, and every PNG reads back pixel for pixel', async () => {
+    const res = await exportLabels([{ entry: { id: 'val/aachen/x', imagePath, split: 'val', group: 'aachen' }, width: w, height: h, trainIds, confidence, soft }], {
+      outDir: out,
+      classSet: set,
+      layouts: ['cityscapes', 'proda'],
+    });
+    expect(res.images).toBe(1);
+    const read = (rel: string) => new Uint8Array(readFileSync(path.join(out, rel)));
+    const gt = 'cityscapes/gtFine/val/aachen/aachen_000000_000019';
+    // labelIds through the reader's LUT give back the train ids (ignore stays ignore)
+    const labelIds = decodeLabel8(read(`${gt}_gtFine_labelIds.png`), 'labelIds');
+    const lut = cityscapesLabelIdLut(set);
+    expect(Array.from(labelIds.data, (v) => lut[v])).toEqual(Array.from(trainIds));
+    expect(decodeLabel8(read('cityscapes/results/aachen/aachen_000000_000019_leftImg8bit.png'), 'r').data).toEqual(labelIds.data);
+    expect(decodeLabel8(read(`${gt}_gtFine_labelTrainIds.png`), 't').data).toEqual(trainIds);
+    const colour = decodePng(read(`${gt}_gtFine_color.png`), 'c');
+    expect(colour.channels).toBe(3);
+    expect(Uint8Array.from(colour.data)).toEqual(colorize(trainIds, set));
+    const conf16 = decodePng(read('cityscapes/conf/aachen/aachen_000000_000019_conf.png'), 'conf');
+    expect(conf16.bitDepth).toBe(16);
+    expect(Math.max(...Array.from(conf16.data, (v, i) => Math.abs(v / 65535 - confidence[i])))).toBeLessThan(1e-5);
+
+    const base = 'proda/aachen_000000_000019_leftImg8bit';
+    expect(decodeLabel8(read(`${base}.png`), 'p').data).toEqual(trainIds);
+    expect(Uint8Array.from(decodePng(read(`${base}_color.png`), 'pc').data)).toEqual(colorize(trainIds, set));
+    const conf = readNpy(read(`${base}_conf.npy`));
+    expect(conf.dtype).toBe('float16');
+    expect(conf.shape).toEqual([h, w]);
+    const softBack = readNpy(read(`${base}.npy`));
+    expect(softBack.dtype).toBe('float32');
+    expect(softBack.shape).toEqual([classes, 3, 5]);
+    expect(Array.from(softBack.data as Float32Array)).toEqual(Array.from(soft.data));
+  });
+
+  it('refuses train ids outside the class set, naming the image', async () => {
+    const bad = trainIds.slice();
+    bad[5] = classes;
+    await expect(
+      exportLabels([{ entry: { id: 'x', imagePath }, width: w, height: h, trainIds: bad }], { outDir: out, classSet: set, layouts: ['proda'] }),
+    ).rejects.toThrow(/aachen_000000_000019_leftImg8bit\.png: train id/);
+  });
+});

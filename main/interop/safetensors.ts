@@ -1,0 +1,124 @@
+// The safetensors format (https://huggingface.co/docs/safetensors): u64 little-endian header size,
+// a JSON header {name: {dtype, shape, data_offsets: [begin, end]}, __metadata__: {str: str}}, then
+// the raw little-endian bytes. Exports use it with PyTorch state-dict names and PyTorch layouts, so
+// `safetensors.torch.load_file(...)` feeds `model.load_state_dict(...)` directly.
+import { promises as fsp } from 'node:fs';
+import { writeFileAtomic } from '../io/atomic';
+import { DTYPE_BYTES, type TensorData, type TorchDtype, numel } from './torch-checkpoint';
+
+const TO_ST: Record<TorchDtype, string> = {
+  float32: 'F32',
+  float64: 'F64',
+  float16: 'F16',
+  bfloat16: 'BF16',
+  int64: 'I64',
+  int32: 'I32',
+  int16: 'I16',
+  int8: 'I8',
+  uint8: 'U8',
+  bool: 'BOOL',
+};
+const FROM_ST: Record<string, TorchDtype> = Object.fromEntries(Object.entries(TO_ST).map(([k, v]) => [v, k as TorchDtype]));
+
+export interface StTensor {
+  dtype: TorchDtype;
+  shape: number[];
+  data: TensorData;
+}
+
+export class SafetensorsError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SafetensorsError';
+  }
+}
+
+/** Encodes tensors in the order given (names sorted by the spec's reference writer; order does not matter to readers). */
+export function encodeSafetensors(tensors: ReadonlyMap<string, StTensor>, metadata: Record<string, string> = {}): Uint8Array {
+  const header: Record<string, unknown> = {};
+  if (Object.keys(metadata).length) header.__metadata__ = metadata;
+  let offset = 0;
+  for (const [name, t] of tensors) {
+    const n = numel(t.shape);
+    if (n !== t.data.length) throw new SafetensorsError(`tensor ${name}: shape [${t.shape}] holds ${n} values, data has ${t.data.length}`);
+    const bytes = n * DTYPE_BYTES[t.dtype];
+    header[name] = { dtype: TO_ST[t.dtype], shape: t.shape, data_offsets: [offset, offset + bytes] };
+    offset += bytes;
+  }
+  let json = JSON.stringify(header);
+  // The spec allows trailing spaces; padding to 8 keeps every typed-array view aligned on read.
+  const enc = new TextEncoder();
+  while ((8 + enc.encode(json).length) % 8 !== 0) json += ' ';
+  const headerBytes = enc.encode(json);
+  const out = new Uint8Array(8 + headerBytes.length + offset);
+  new DataView(out.buffer).setBigUint64(0, BigInt(headerBytes.length), true);
+  out.set(headerBytes, 8);
+  let pos = 8 + headerBytes.length;
+  for (const t of tensors.values()) {
+    const d = t.data;
+    out.set(new Uint8Array(d.buffer, d.byteOffset, d.byteLength), pos);
+    pos += d.byteLength;
+  }
+  return out;
+}
+
+function view(dtype: TorchDtype, bytes: Uint8Array): TensorData {
+  const b = bytes.slice(); // own, aligned memory
+  switch (dtype) {
+    case 'float32':
+      return new Float32Array(b.buffer);
+    case 'float64':
+      return new Float64Array(b.buffer);
+    case 'float16':
+    case 'bfloat16':
+      return new Uint16Array(b.buffer);
+    case 'int64':
+      return new BigInt64Array(b.buffer);
+    case 'int32':
+      return new Int32Array(b.buffer);
+    case 'int16':
+      return new Int16Array(b.buffer);
+    case 'int8':
+      return new Int8Array(b.buffer);
+    default:
+      return b;
+  }
+}
+
+export function decodeSafetensors(bytes: Uint8Array, where = 'safetensors'): { tensors: Map<string, StTensor>; metadata: Record<string, string> } {
+  if (bytes.length < 8) throw new SafetensorsError(`${where}: too short to be a safetensors file`);
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const headerLen = Number(dv.getBigUint64(0, true));
+  if (headerLen > bytes.length - 8) throw new SafetensorsError(`${where}: header length ${headerLen} exceeds the file`);
+  let header: Record<string, unknown>;
+  try {
+    header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + headerLen))) as Record<string, unknown>;
+  } catch {
+    throw new SafetensorsError(`${where}: header is not JSON`);
+  }
+  const base = 8 + headerLen;
+  const tensors = new Map<string, StTensor>();
+  for (const [name, raw] of Object.entries(header)) {
+    if (name === '__metadata__') continue;
+    const e = raw as { dtype?: string; shape?: number[]; data_offsets?: [number, number] };
+    const dtype = FROM_ST[e.dtype ?? ''];
+    if (!dtype) throw new SafetensorsError(`${where}: tensor ${name} has unsupported dtype ${String(e.dtype)}`);
+    if (!Array.isArray(e.shape) || !Array.isArray(e.data_offsets)) throw new SafetensorsError(`${where}: tensor ${name} lacks shape or data_offsets`);
+    const [start, end] = e.data_offsets;
+    if (start > end || base + end > bytes.length) throw new SafetensorsError(`${where}: tensor ${name} lies outside the file`);
+    if (end - start !== numel(e.shape) * DTYPE_BYTES[dtype]) throw new SafetensorsError(`${where}: tensor ${name} byte range does not match shape [${e.shape}]`);
+    tensors.set(name, { dtype, shape: e.shape, data: view(dtype, bytes.subarray(base + start, base + end)) });
+  }
+  return { tensors, metadata: (header.__metadata__ as Record<string, string> | undefined) ?? {} };
+}
+
+export async function writeSafetensorsFile(file: string, tensors: ReadonlyMap<string, StTensor>, metadata?: Record<string, string>): Promise<void> {
+  await writeFileAtomic(file, encodeSafetensors(tensors, metadata));
+}
+
+export async function readSafetensorsFile(file: string): Promise<{ tensors: Map<string, StTensor>; metadata: Record<string, string> }> {
+  const b = await fsp.readFile(file);
+  return decodeSafetensors(new Uint8Array(b.buffer, b.byteOffset, b.byteLength), file);
+}
+
+
