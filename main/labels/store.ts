@@ -69,6 +69,8 @@ export interface StoreOptions {
   /** Recorded as `who` in the edit log. */
   who?: string;
   budget?: HistoryBudget;
+  /** Called after each snapshot reaches disk. */
+  onSaved?: (img: { datasetId: string; imageId: string; seq: number; touchedPixels: number }) => void;
 }
 
 const hashOf = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
@@ -216,6 +218,7 @@ export class ImageLabels {
     };
     await writeJsonAtomic(path.join(this.dir, 'state.json'), state);
     this.savedSeq = seq;
+    this.opts.onSaved({ datasetId: this.datasetId, imageId: this.imageId, seq, touchedPixels: state.touchedPixels });
   }
 }
 
@@ -276,7 +279,7 @@ export class LabelStore {
     readonly workspaceRoot: string,
     opts: StoreOptions = {},
   ) {
-    this.opts = { debounceMs: opts.debounceMs ?? 400, who: opts.who ?? defaultWho(), budget: opts.budget ?? defaultBudget };
+    this.opts = { debounceMs: opts.debounceMs ?? 400, who: opts.who ?? defaultWho(), budget: opts.budget ?? defaultBudget, onSaved: opts.onSaved ?? (() => {}) };
   }
 
   folder(datasetId: string, imageId?: string): string {
@@ -305,13 +308,13 @@ export class LabelStore {
   }
 
   /** Starts the image over from a new layer: a new generation, empty history, nothing touched. */
-  async reset(datasetId: string, imageId: string, raster: LabelRaster, start: StartInfo): Promise<ImageLabels> {
+  async reset(datasetId: string, imageId: string, raster: LabelRaster, start: StartInfo, touched?: Uint8Array): Promise<ImageLabels> {
     checkRaster(raster, 'start layer');
     const key = `${datasetId}\u0000${imageId}`;
     const existing = await this.open.get(key)?.catch(() => null);
     const prevGen = existing?.generation ?? (await readState(this.folder(datasetId, imageId)).catch(() => null))?.generation ?? -1;
     if (existing) await existing.close();
-    const img = await this.create(datasetId, imageId, raster, start, prevGen + 1);
+    const img = await this.create(datasetId, imageId, raster, start, prevGen + 1, touched);
     this.open.set(key, Promise.resolve(img));
     return img;
   }
@@ -342,10 +345,10 @@ export class LabelStore {
     return out;
   }
 
-  private async create(datasetId: string, imageId: string, raster: LabelRaster, start: StartInfo, generation: number): Promise<ImageLabels> {
+  private async create(datasetId: string, imageId: string, raster: LabelRaster, start: StartInfo, generation: number, touched?: Uint8Array): Promise<ImageLabels> {
     const dir = this.folder(datasetId, imageId);
     const doc: EditorDoc = {
-      layers: { width: raster.width, height: raster.height, labels: raster.data.slice(), touched: new Uint8Array(raster.data.length), base: raster.data.slice() },
+      layers: { width: raster.width, height: raster.height, labels: raster.data.slice(), touched: touched ? Uint8Array.from(touched, (v) => (v ? 1 : 0)) : new Uint8Array(raster.data.length), base: raster.data.slice() },
       history: emptyHistory(this.opts.budget),
       seq: 0,
     };
@@ -366,55 +369,98 @@ export class LabelStore {
       checkRaster(raster, 'start layer');
       return this.create(datasetId, imageId, raster, start, 0);
     }
-    const read = async (name: string): Promise<Uint8Array | null> => fsp.readFile(path.join(dir, name)).then((b) => new Uint8Array(b)).catch(() => null);
-    const files = { labels: await read('labels.png'), touched: await read('touched.png'), base: await read('base.png'), history: await read('history.bin') };
-    const ok = (k: keyof typeof files): boolean => files[k] !== null && hashOf(files[k]!) === state.hashes[k];
-    const log = (await readEditLog(dir)).filter((l) => l.gen === state.generation);
-    const { width, height } = state;
-    const decode = async (bytes: Uint8Array, name: string): Promise<Uint8Array> => {
-      const r = await decodeIndexPng(bytes, path.join(dir, name));
-      if (r.width !== width || r.height !== height) {
-        throw new AppError('bad-input', `${path.join(dir, name)}: ${r.width}×${r.height}, expected ${width}×${height}`, { where: path.join(dir, name) });
-      }
-      return r.data;
-    };
-
-    if (!ok('base')) {
+    const restored = await restoreDoc(dir, state, this.opts.budget);
+    if (restored.kind === 'interrupted-reset') {
       // base.png belongs to a newer generation than state.json: a reset was cut short. Its intent was to
       // start over from that layer, so do exactly that.
-      if (!files.base) throw new AppError('bad-input', `${dir}: base.png is missing`, { where: dir });
-      const r = await decodeIndexPng(files.base, path.join(dir, 'base.png'));
-      return this.create(datasetId, imageId, r, state.start, state.generation + 1);
+      return this.create(datasetId, imageId, restored.base, state.start, state.generation + 1);
     }
-    const base = await decode(files.base!, 'base.png');
-    let doc: EditorDoc;
-    let replayFrom: number;
-    if (ok('labels') && ok('touched') && ok('history')) {
-      const touched = await decode(files.touched!, 'touched.png');
-      for (let i = 0; i < touched.length; i++) touched[i] = touched[i] ? 1 : 0;
-      doc = {
-        layers: { width, height, labels: await decode(files.labels!, 'labels.png'), touched, base },
-        history: decodeHistory(files.history!, this.opts.budget),
-        seq: state.seq,
-      };
-      replayFrom = state.seq;
-    } else {
-      doc = { layers: { width, height, labels: base.slice(), touched: new Uint8Array(base.length), base }, history: emptyHistory(this.opts.budget), seq: 0 };
-      replayFrom = 0;
-    }
-    for (const line of log) {
-      if (line.seq <= replayFrom) continue;
-      const step = stepOf(line);
-      if (!step) continue;
-      const r = performStep(doc, step);
-      // Sequence numbers only count effective steps, so a replayed line must land on its own number.
-      if (r.doc.seq !== line.seq) break;
-      doc = r.doc;
-    }
-    const img = new ImageLabels(dir, datasetId, imageId, doc, state.generation, state.start, this.opts, replayFrom === doc.seq && replayFrom === state.seq ? state.seq : -1);
+    const { doc, fromSnapshot } = restored;
+    const img = new ImageLabels(dir, datasetId, imageId, doc, state.generation, state.start, this.opts, fromSnapshot && doc.seq === state.seq ? state.seq : -1);
     await img.writeSnapshot();
     return img;
   }
+}
+
+type Restored =
+  | { kind: 'doc'; doc: EditorDoc; fromSnapshot: boolean }
+  | { kind: 'interrupted-reset'; base: LabelRaster };
+
+/** Rebuilds an image's document from its files without writing anything (safe while another process edits). */
+async function restoreDoc(dir: string, state: StateFile, budget: HistoryBudget): Promise<Restored> {
+  const read = async (name: string): Promise<Uint8Array | null> => fsp.readFile(path.join(dir, name)).then((b) => new Uint8Array(b)).catch(() => null);
+  const files = { labels: await read('labels.png'), touched: await read('touched.png'), base: await read('base.png'), history: await read('history.bin') };
+  const ok = (k: keyof typeof files): boolean => files[k] !== null && hashOf(files[k]!) === state.hashes[k];
+  const { width, height } = state;
+  const decode = async (bytes: Uint8Array, name: string): Promise<Uint8Array> => {
+    const r = await decodeIndexPng(bytes, path.join(dir, name));
+    if (r.width !== width || r.height !== height) {
+      throw new AppError('bad-input', `${path.join(dir, name)}: ${r.width}×${r.height}, expected ${width}×${height}`, { where: path.join(dir, name) });
+    }
+    return r.data;
+  };
+  if (!files.base) throw new AppError('bad-input', `${dir}: base.png is missing`, { where: dir });
+  if (!ok('base')) return { kind: 'interrupted-reset', base: await decodeIndexPng(files.base, path.join(dir, 'base.png')) };
+  const base = await decode(files.base, 'base.png');
+  let doc: EditorDoc;
+  let fromSnapshot = false;
+  if (ok('labels') && ok('touched') && ok('history')) {
+    const touched = await decode(files.touched!, 'touched.png');
+    for (let i = 0; i < touched.length; i++) touched[i] = touched[i] ? 1 : 0;
+    doc = {
+      layers: { width, height, labels: await decode(files.labels!, 'labels.png'), touched, base },
+      history: decodeHistory(files.history!, budget),
+      seq: state.seq,
+    };
+    fromSnapshot = true;
+  } else {
+    doc = { layers: { width, height, labels: base.slice(), touched: new Uint8Array(base.length), base }, history: emptyHistory(budget), seq: 0 };
+  }
+  const startSeq = doc.seq;
+  for (const line of await readEditLog(dir)) {
+    if (line.gen !== state.generation || line.seq <= startSeq) continue;
+    const step = stepOf(line);
+    if (!step) continue;
+    const r = performStep(doc, step);
+    // Sequence numbers only count effective steps, so a replayed line must land on its own number.
+    if (r.doc.seq !== line.seq) break;
+    doc = r.doc;
+  }
+  return { kind: 'doc', doc, fromSnapshot };
+}
+
+export interface StoredCorrection {
+  imageId: string;
+  width: number;
+  height: number;
+  labels: Uint8Array;
+  touched: Uint8Array;
+  touchedPixels: number;
+  seq: number;
+  generation: number;
+  updatedAt: string;
+}
+
+/** Reads one image's corrections as of its last logged step, writing nothing; null when there are none. */
+export async function readCorrection(dir: string): Promise<StoredCorrection | null> {
+  const state = await readState(dir);
+  if (!state) return null;
+  const r = await restoreDoc(dir, state, defaultBudget);
+  const layers =
+    r.kind === 'doc'
+      ? r.doc.layers
+      : { width: r.base.width, height: r.base.height, labels: r.base.data, touched: new Uint8Array(r.base.data.length) };
+  return {
+    imageId: state.imageId,
+    width: layers.width,
+    height: layers.height,
+    labels: layers.labels,
+    touched: layers.touched,
+    touchedPixels: countTouched(layers.touched),
+    seq: r.kind === 'doc' ? r.doc.seq : 0,
+    generation: state.generation + (r.kind === 'doc' ? 0 : 1),
+    updatedAt: state.updatedAt,
+  };
 }
 
 function defaultWho(): string {

@@ -1,0 +1,75 @@
+// Corrected labels in and out as the usual label PNGs: trainIds (grey, what ProDA reads as hard
+// pseudo-labels), Cityscapes labelIds (grey; the evaluation scripts' format, ignore → 0 "unlabeled") and
+// colour (the class-set palette, ignore black).
+import sharp from 'sharp';
+import { AppError } from '../../shared/contract/errors';
+import { IGNORE_LABEL, type ClassSet } from '../../shared/classes';
+import type { LabelRaster } from '../../shared/annotation/raster';
+import { decodeIndexPng, encodeIndexPng } from './label-png';
+
+export type LabelFormat = 'trainId' | 'labelId' | 'color';
+
+export async function encodeLabelPng(r: LabelRaster, format: LabelFormat, set: ClassSet): Promise<Uint8Array> {
+  if (format === 'trainId') return encodeIndexPng(r);
+  if (format === 'labelId') {
+    const lut = new Uint8Array(256); // everything not a trainId → 0 (unlabeled)
+    set.cityscapesLabelIds.forEach((id, t) => (lut[t] = id));
+    return encodeIndexPng({ ...r, data: r.data.map((v) => lut[v]) });
+  }
+  const rgb = new Uint8Array(r.data.length * 3);
+  for (let i = 0; i < r.data.length; i++) {
+    const c = set.palette[r.data[i]];
+    if (c) rgb.set(c, i * 3);
+  }
+  const buf = await sharp(rgb, { raw: { width: r.width, height: r.height, channels: 3 } }).png().toBuffer();
+  return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
+}
+
+/** Reads a label PNG back into trainIds; values that are no class of `set` are refused with the file named. */
+export async function decodeLabelPng(bytes: Uint8Array, format: LabelFormat, set: ClassSet, where: string): Promise<LabelRaster> {
+  if (format === 'color') return decodeColour(bytes, set, where);
+  const r = await decodeIndexPng(bytes, where);
+  const lut = new Int16Array(256).fill(-1);
+  if (format === 'trainId') {
+    for (let t = 0; t < set.numClasses; t++) lut[t] = t;
+    lut[IGNORE_LABEL] = IGNORE_LABEL;
+    lut[255] = IGNORE_LABEL; // the common "void" of trainId PNGs written by other tools
+  } else {
+    lut.fill(IGNORE_LABEL); // void labelIds (0..6, 9, 10, ...) are ignore by definition
+    set.cityscapesLabelIds.forEach((id, t) => (lut[id] = t));
+  }
+  const out = new Uint8Array(r.data.length);
+  for (let i = 0; i < out.length; i++) {
+    const v = lut[r.data[i]];
+    if (v < 0) {
+      throw new AppError('bad-input', `${where}: pixel (${i % r.width}, ${Math.floor(i / r.width)}) has value ${r.data[i]}, not a train id of the ${set.id}-class set (0..${set.numClasses - 1}, 250 or 255 for ignore)`, { where });
+    }
+    out[i] = v;
+  }
+  return { width: r.width, height: r.height, data: out };
+}
+
+async function decodeColour(bytes: Uint8Array, set: ClassSet, where: string): Promise<LabelRaster> {
+  let raw: { data: Buffer; info: sharp.OutputInfo };
+  try {
+    raw = await sharp(bytes).removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
+  } catch (err) {
+    throw new AppError('bad-input', `${where}: not a readable PNG (${(err as Error).message})`, { where });
+  }
+  const { data, info } = raw;
+  const byColour = new Map<number, number>();
+  set.palette.forEach(([r, g, b], t) => byColour.set((r << 16) | (g << 8) | b, t));
+  const n = info.width * info.height;
+  const out = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    const o = i * info.channels;
+    const key = (data[o] << 16) | (data[o + 1] << 8) | data[o + 2];
+    const t = byColour.get(key);
+    if (t !== undefined) out[i] = t;
+    else if (key === 0) out[i] = IGNORE_LABEL;
+    else {
+      throw new AppError('bad-input', `${where}: pixel (${i % info.width}, ${Math.floor(i / info.width)}) has colour rgb(${data[o]}, ${data[o + 1]}, ${data[o + 2]}), not in the ${set.id}-class palette`, { where });
+    }
+  }
+  return { width: info.width, height: info.height, data: out };
+}
