@@ -30,7 +30,8 @@ describe('LabelStore', () => {
     await img.step(brush(4, 11), 0);
     await img.step({ kind: 'edit', op: fill }, 1);
     await img.step({ kind: 'undo' }, 2);
-    await new Promise((r) => setTimeout(r, 200));
+    // Debounced 50 ms; the PNG encodes may take a while on a loaded 2-core machine, so poll.
+    for (let t = 0; img.dirty && t < 100; t++) await new Promise((r) => setTimeout(r, 30));
     expect(img.dirty).toBe(false);
     const dir = store.folder('target', 'city/a.png');
     expect(path.basename(dir)).toBe('city%2Fa.png');
