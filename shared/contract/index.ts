@@ -2,14 +2,25 @@
 // its own module; this file merges them. Channel names are derived here and nowhere else.
 import type { z } from 'zod';
 import type { EventSpec, RequestSpec } from './define';
+import { datasetRequests } from './datasets';
+import { mapsEvents, mapsRequests } from './maps';
+import { runsEvents, runsRequests } from './runs';
 import { systemEvents, systemRequests } from './system';
+import { workspaceEvents, workspaceRequests } from './workspace';
 
 export const requests = {
   ...systemRequests,
+  ...workspaceRequests,
+  ...datasetRequests,
+  ...runsRequests,
+  ...mapsRequests,
 } as const satisfies Record<string, RequestSpec>;
 
 export const events = {
   ...systemEvents,
+  ...workspaceEvents,
+  ...runsEvents,
+  ...mapsEvents,
 } as const satisfies Record<string, EventSpec>;
 
 export type Requests = typeof requests;
@@ -38,6 +49,7 @@ export const ipcChannel = {
 
 /** HTTP routes for browser mode. */
 export const httpRoute = {
+  apiPrefix: '/api/',
   request: (name: RequestName) => `/api/${name}`,
   socket: '/events',
 } as const;
@@ -52,4 +64,5 @@ export interface ContractClient {
 }
 
 export * from './errors';
+export * from './result';
 export * from './define';

@@ -1,0 +1,108 @@
+// Electron main: one sandboxed, context-isolated window that loads the renderer from the app:// scheme
+// with a strict CSP, blocks navigation and new windows, and reaches the services only through the
+// validated IPC transport.
+import { app, BrowserWindow, ipcMain, net, protocol, session } from 'electron';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { ServiceContext } from '../services/context';
+import { handlers } from '../services/registry';
+import { defaultWorkspaceDir } from '../services/user-data';
+import { openOrCreateWorkspace } from '../services/workspace-service';
+import { contentSecurityPolicy } from '../transports/csp';
+import { forwardEvents, registerIpcHandlers } from '../transports/ipc';
+import { fileInside, mimeOf } from '../transports/mime';
+
+const SCHEME = 'app';
+const HOST = 'renderer';
+const START_URL = `${SCHEME}://${HOST}/index.html`;
+
+// dist/electron/main.mjs → dist/electron/preload.cjs, dist/renderer/
+const here = path.dirname(fileURLToPath(import.meta.url));
+const rendererDir = path.resolve(here, '..', 'renderer');
+const preload = path.join(here, 'preload.cjs');
+
+const isAppUrl = (url: URL): boolean => url.protocol === `${SCHEME}:` && url.host === HOST;
+
+// A standard, secure scheme gives the page a real origin, so CSP 'self' and the sender check mean something.
+protocol.registerSchemesAsPrivileged([{ scheme: SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } }]);
+
+function workspaceArg(): string {
+  // Electron and Chromium flags share argv; only our own option is read.
+  const { values } = parseArgs({ args: process.argv.slice(1), options: { workspace: { type: 'string' } }, strict: false, allowPositionals: true });
+  return typeof values.workspace === 'string' ? path.resolve(values.workspace) : defaultWorkspaceDir();
+}
+
+function serveRenderer(): void {
+  const csp = contentSecurityPolicy();
+  protocol.handle(SCHEME, async (request) => {
+    const url = new URL(request.url);
+    const file = isAppUrl(url) ? fileInside(rendererDir, url.pathname) : null;
+    if (!file) return new Response('not found', { status: 404 });
+    const res = await net.fetch(pathToFileURL(file).toString());
+    return new Response(res.body, {
+      status: res.status,
+      headers: { 'Content-Type': mimeOf(file), 'Content-Security-Policy': csp, 'X-Content-Type-Options': 'nosniff' },
+    });
+  });
+}
+
+function createWindow(ctx: ServiceContext): BrowserWindow {
+  const win = new BrowserWindow({
+    width: 1400,
+    height: 900,
+    title: 'ProDA Workbench',
+    show: false,
+    webPreferences: {
+      preload,
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      webSecurity: true,
+      webviewTag: false,
+      spellcheck: false,
+    },
+  });
+  const stop = forwardEvents(ctx, (channel, payload) => {
+    if (!win.isDestroyed()) win.webContents.send(channel, payload);
+  });
+  win.on('closed', stop);
+  win.once('ready-to-show', () => win.show());
+  void win.loadURL(START_URL);
+  return win;
+}
+
+// Navigation, new windows and webviews are refused for every web contents the app ever creates.
+app.on('web-contents-created', (_e, contents) => {
+  contents.on('will-navigate', (event, url) => {
+    if (!isAppUrl(new URL(url))) event.preventDefault();
+  });
+  contents.on('will-redirect', (event, url) => {
+    if (!isAppUrl(new URL(url))) event.preventDefault();
+  });
+  contents.setWindowOpenHandler(() => ({ action: 'deny' }));
+  contents.on('will-attach-webview', (event) => event.preventDefault());
+});
+
+app.on('window-all-closed', () => app.quit());
+
+app
+  .whenReady()
+  .then(async () => {
+    session.defaultSession.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
+    serveRenderer();
+    const ctx = new ServiceContext({ transport: 'ipc', appVersion: app.getVersion() });
+    registerIpcHandlers(ipcMain, { handlers, ctx, isTrustedUrl: isAppUrl });
+    const workspace = workspaceArg();
+    try {
+      await openOrCreateWorkspace(ctx, workspace);
+    } catch (err) {
+      // The window still opens: the user can pick another workspace from the UI.
+      console.error(`could not open workspace ${workspace}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    createWindow(ctx);
+  })
+  .catch((err: unknown) => {
+    console.error(err);
+    app.exit(1);
+  });

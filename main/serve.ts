@@ -1,0 +1,72 @@
+// `npm run serve`: the main-side services behind the loopback HTTP + WebSocket server, serving the
+// built renderer. Prints the tokenised URL once, like Jupyter.
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { ServiceContext } from './services/context';
+import { handlers } from './services/registry';
+import { defaultWorkspaceDir } from './services/user-data';
+import { openOrCreateWorkspace } from './services/workspace-service';
+import { DEFAULT_HOST, startHttpServer } from './transports/http-server';
+
+const usage = `usage: npm run serve -- [--port N] [--host ADDR] [--workspace DIR] [--allow-origin URL]...
+  --port        port to listen on (default: a free one)
+  --host        address to bind (default ${DEFAULT_HOST}; anything else exposes the server to the network)
+  --workspace   workspace folder to open (created with the demo benchmark if it has no workspace.json)
+  --allow-origin  extra browser origin allowed to call the API (e.g. an SSH-forwarded http://localhost:9000)`;
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      port: { type: 'string', default: '0' },
+      host: { type: 'string', default: DEFAULT_HOST },
+      workspace: { type: 'string' },
+      'allow-origin': { type: 'string', multiple: true },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    console.log(usage);
+    return;
+  }
+  const port = Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port: expected 0..65535, got '${values.port}'`);
+
+  // dist/node/serve.js → dist/renderer
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  const rendererDir = path.resolve(here, '..', 'renderer');
+  if (!existsSync(path.join(rendererDir, 'index.html'))) {
+    console.warn(`warning: no renderer build at ${rendererDir}; run \`npm run build\`. Serving the API only.`);
+  }
+
+  const ctx = new ServiceContext({ transport: 'http', appVersion: process.env.npm_package_version });
+  const workspace = path.resolve(values.workspace ?? defaultWorkspaceDir());
+  const info = await openOrCreateWorkspace(ctx, workspace);
+  console.log(`workspace ${info.path} (${info.datasets.length} datasets)`);
+
+  const server = await startHttpServer({
+    handlers,
+    ctx,
+    host: values.host,
+    port,
+    rendererDir,
+    allowedOrigins: values['allow-origin'] ?? [],
+  });
+  if (values.host !== DEFAULT_HOST && values.host !== 'localhost') {
+    console.warn(`warning: listening on ${values.host}: anyone who can reach this address and has the token can use the workbench`);
+  }
+  console.log(`proda-workbench is serving at:\n  ${server.url}`);
+
+  const stop = (): void => {
+    void server.close().then(() => process.exit(0));
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+main().catch((err: unknown) => {
+  console.error(`serve: ${err instanceof Error ? err.message : String(err)}\n\n${usage}`);
+  process.exit(1);
+});

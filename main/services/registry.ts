@@ -1,0 +1,16 @@
+// Every contract request mapped to its handler. Typed as Handlers, so a request added to the contract
+// without a handler here fails the typecheck. One spread line per service.
+import { datasetHandlers } from './dataset-service';
+import type { Handlers } from './handler';
+import { mapsHandlers } from './maps-service';
+import { runsHandlers } from './runs-service';
+import { systemHandlers } from './system-service';
+import { workspaceHandlers } from './workspace-service';
+
+export const handlers: Handlers = {
+  ...systemHandlers,
+  ...workspaceHandlers,
+  ...datasetHandlers,
+  ...runsHandlers,
+  ...mapsHandlers,
+};

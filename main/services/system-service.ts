@@ -1,0 +1,26 @@
+// system.info: versions and the compute backend. Selecting a backend loads tfjs (and maybe wasm), so
+// it starts once, lazily, and the answer is shared by every later call.
+import { initBackend } from '../engine/backend';
+import type { BackendInfo } from '../../shared/contract/system';
+import type { HandlersFor } from './handler';
+
+let backend: Promise<BackendInfo | null> | null = null;
+
+function backendOnce(): Promise<BackendInfo | null> {
+  backend ??= initBackend().catch((err: unknown) => {
+    // No backend at all is reported as null (the status bar says so) rather than failing system.info.
+    console.error(`backend selection failed: ${err instanceof Error ? err.message : String(err)}`);
+    return null;
+  });
+  return backend;
+}
+
+export const systemHandlers: HandlersFor<'system.'> = {
+  'system.info': async (_req, ctx) => ({
+    appVersion: ctx.appVersion,
+    node: process.versions.node,
+    platform: `${process.platform}-${process.arch}`,
+    transport: ctx.transport,
+    backend: await backendOnce(),
+  }),
+};

@@ -1,0 +1,95 @@
+// Open, create and report the workspace. Creating one can generate the built-in demo benchmark into it
+// and register its source and target datasets, so a first start has something to browse and train on.
+import { promises as fsp } from 'node:fs';
+import path from 'node:path';
+import { AppError } from '../../shared/contract/errors';
+import type { WorkspaceInfo } from '../../shared/contract/workspace';
+import type { DatasetRef } from '../../shared/datasets';
+import type { OpenWorkspace, ServiceContext } from './context';
+import type { HandlersFor } from './handler';
+import { demoDatasets } from './demo';
+import { WORKSPACE_FILE, WORKSPACE_SCHEMA_VERSION, loadWorkspaceFile, saveWorkspaceFile, type WorkspaceFile } from './workspace-file';
+
+/** Sub-folders every workspace has (architecture sketch: caches, runs, labels, exports). */
+export const WORKSPACE_DIRS = ['cache', 'runs', 'labels', 'exports'] as const;
+
+export function workspaceInfo(ws: OpenWorkspace): WorkspaceInfo {
+  return {
+    path: ws.root,
+    name: ws.file.name,
+    schemaVersion: ws.file.schemaVersion,
+    classSet: ws.file.classSet,
+    datasets: ws.file.datasets,
+  };
+}
+
+export async function openWorkspace(ctx: ServiceContext, folder: string): Promise<WorkspaceInfo> {
+  const root = path.resolve(folder);
+  const file = await loadWorkspaceFile(root);
+  ctx.setWorkspace({ root, file });
+  const info = workspaceInfo({ root, file });
+  ctx.emit('workspace.changed', info);
+  return info;
+}
+
+export interface CreateOptions {
+  name?: string;
+  demo: boolean;
+  seed: number;
+}
+
+export async function createWorkspace(ctx: ServiceContext, folder: string, opts: CreateOptions): Promise<WorkspaceInfo> {
+  const root = path.resolve(folder);
+  const existing = await fsp.readdir(root).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT') return null;
+    throw new AppError('bad-input', `${root}: cannot read folder (${err.code})`, { where: root });
+  });
+  if (existing?.includes(WORKSPACE_FILE)) {
+    throw new AppError('conflict', `${root} already holds a workspace: open it instead`, { where: root });
+  }
+  if (existing && existing.length > 0) {
+    throw new AppError('conflict', `${root} is not empty: pick a new or empty folder for a workspace`, { where: root });
+  }
+  for (const dir of WORKSPACE_DIRS) await fsp.mkdir(path.join(root, dir), { recursive: true });
+  const datasets: DatasetRef[] = opts.demo ? await demoDatasets(root, opts.seed) : [];
+  const file: WorkspaceFile = {
+    schemaVersion: WORKSPACE_SCHEMA_VERSION,
+    name: opts.name ?? path.basename(root),
+    createdAt: new Date().toISOString(),
+    classSet: '19',
+    datasets,
+    settings: {},
+  };
+  await saveWorkspaceFile(root, file);
+  ctx.setWorkspace({ root, file });
+  const info = workspaceInfo({ root, file });
+  ctx.emit('workspace.changed', info);
+  return info;
+}
+
+/** Opens the folder's workspace, creating it (with the demo) when the folder has none yet. */
+export async function openOrCreateWorkspace(ctx: ServiceContext, folder: string, seed = 1): Promise<WorkspaceInfo> {
+  try {
+    await fsp.access(path.join(folder, WORKSPACE_FILE));
+  } catch {
+    return createWorkspace(ctx, folder, { demo: true, seed });
+  }
+  return openWorkspace(ctx, folder);
+}
+
+export const workspaceHandlers: HandlersFor<'workspace.'> = {
+  'workspace.open': (req, ctx) => openWorkspace(ctx, req.path),
+  'workspace.create': (req, ctx) => createWorkspace(ctx, req.path, { name: req.name, demo: req.demo, seed: req.seed }),
+  'workspace.current': async (_req, ctx) => (ctx.workspace ? workspaceInfo(ctx.workspace) : null),
+};
+
+/** Adds or replaces a dataset reference in the open workspace and saves the project file. */
+export async function updateDatasets(ctx: ServiceContext, change: (list: DatasetRef[]) => DatasetRef[]): Promise<WorkspaceInfo> {
+  const ws = ctx.requireWorkspace();
+  const file: WorkspaceFile = { ...ws.file, datasets: change(ws.file.datasets) };
+  await saveWorkspaceFile(ws.root, file);
+  ctx.setWorkspace({ root: ws.root, file });
+  const info = workspaceInfo({ root: ws.root, file });
+  ctx.emit('workspace.changed', info);
+  return info;
+}
