@@ -1,0 +1,75 @@
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { closeViolation, fixture, gradViolation, jsonFixture, mismatches } from '../../../fixtures/parity/proda_fixtures';
+import { full2weak, STRONG_ALIGN_REFERENCE, strongLabel, strongMaps } from './align';
+import { resizeNearest } from './image';
+import type { StrongOp } from './strong';
+import type { WeakParams } from './weak';
+
+type RefParams = Record<string, [number | boolean | number[]]>;
+
+/** The reference's params dict (sentinel 1e4 = not applied) as an op list in its fixed order. */
+function opsFromReference(p: RefParams): StrongOp[] {
+  const ops: StrongOp[] = [];
+  if (p.Hflip[0] === true) ops.push({ op: 'Hflip' });
+  for (const k of ['ShearX', 'ShearY', 'TranslateX', 'TranslateY', 'Rotate'] as const) {
+    const v = p[k][0] as number;
+    if (v !== 1e4) ops.push({ op: k, v });
+  }
+  const c = p.CutoutAbs[0] as number[];
+  ops.push({ op: 'CutoutAbs', x0: c[0], y0: c[1], x1: c[2], y1: c[3] });
+  return ops;
+}
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+});
+
+describe('label/map alignment vs the reference label_strong_T and full2weak', () => {
+  for (let i = 0; i < 4; i++) {
+    it(`strong-view transform case ${i} (labels exact, distance maps 1e-5)`, () => {
+      const ops = opsFromReference(jsonFixture<RefParams>(`align${i}`));
+      const lab = fixture(`align${i}`, 'label');
+      const [, H, W] = lab.shape;
+      const out = strongLabel(lab.data as Int32Array, H, W, ops, STRONG_ALIGN_REFERENCE);
+      expect(mismatches(out, fixture(`align${i}`, 'label_strong').data)).toBe(0);
+      const d = fixture(`align${i}`, 'dist');
+      const got = tf.tidy(() => strongMaps(tf.tensor4d(d.data, d.shape as [number, number, number, number]), [ops], STRONG_ALIGN_REFERENCE).dataSync());
+      expect(closeViolation(got, fixture(`align${i}`, 'dist_strong').data)).toBe(0);
+    });
+  }
+
+  it('the clean TranslateX (2v/W) differs from the reference bug on a non-square map', () => {
+    const ops: StrongOp[] = [{ op: 'TranslateX', v: 16 }];
+    const lab = Int32Array.from({ length: 12 * 16 }, (_, i) => i % 16);
+    const bug = strongLabel(lab, 12, 16, ops, STRONG_ALIGN_REFERENCE);
+    const clean = strongLabel(lab, 12, 16, ops, { scale: 4 });
+    // clean: shift by exactly v/4 = 4 columns; output column j reads input column j+4
+    expect(clean[0]).toBe(4);
+    expect(clean[11]).toBe(15);
+    expect(clean[12]).toBe(250);
+    expect(mismatches(bug, clean)).toBeGreaterThan(0);
+  });
+
+  it('full2weak: resize (align_corners), crop, flip', () => {
+    const p = jsonFixture<{ RandomSized: number[][]; RandomCrop: number[][]; RandomHorizontallyFlip: boolean[] }>('full2weak');
+    const params: WeakParams[] = [0, 1].map((n) => ({
+      resized: [p.RandomSized[0][n], p.RandomSized[1][n]],
+      crop: [p.RandomCrop[0][n], p.RandomCrop[1][n], p.RandomCrop[2][n], p.RandomCrop[3][n]],
+      flip: p.RandomHorizontallyFlip[n],
+    }));
+    const f = fixture('full2weak', 'feat');
+    const got = tf.tidy(() => full2weak(tf.tensor4d(f.data, f.shape as [number, number, number, number]), params).dataSync());
+    // interpolation weights are combined in a different order than torch's: compare like gradients
+    expect(gradViolation(got, fixture('full2weak', 'weak').data)).toBe(0);
+  });
+
+  it('label resize matches PIL NEAREST', () => {
+    const sizes = jsonFixture<{ sizes: [number, number][] }>('nearest').sizes;
+    sizes.forEach(([h, w], j) => {
+      const src = fixture(`nearest${j}`, 'src');
+      const out = resizeNearest({ height: src.shape[0], width: src.shape[1], data: Uint8Array.from(src.data) }, w, h);
+      expect(mismatches(out.data, fixture(`nearest${j}`, 'out').data)).toBe(0);
+    });
+  });
+});

@@ -1,0 +1,60 @@
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ConfusionMatrix, imageMiou, miouReport, nanmean, predictLabels, SplitEvaluator } from './confusion';
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+});
+
+describe('confusion matrix and mIoU', () => {
+  it('IoU = TP/(TP+FP+FN), 250 excluded, nanmean over present classes', () => {
+    const cm = new ConfusionMatrix(3);
+    // truth 0 0 1 1 2 250 ; pred 0 1 1 1 0 2
+    cm.add([0, 0, 1, 1, 2, 250], [0, 1, 1, 1, 0, 2]);
+    const iou = cm.perClassIoU();
+    expect(iou[0]).toBeCloseTo(1 / 3, 12); // TP 1, FN 1, FP 1
+    expect(iou[1]).toBeCloseTo(2 / 3, 12); // TP 2, FP 1
+    expect(iou[2]).toBe(0); // TP 0, FN 1
+    const empty = new ConfusionMatrix(4);
+    empty.add([0], [0]);
+    expect(Number.isNaN(empty.perClassIoU()[3])).toBe(true);
+    expect(miouReport(empty).miou).toBe(1);
+  });
+
+  it('accumulates over a split rather than averaging images', () => {
+    const ev = new SplitEvaluator(2);
+    ev.add('a', [0, 0, 0, 0], [0, 0, 0, 1]);
+    ev.add('b', [1], [1]);
+    const r = ev.report();
+    // total: class0 TP3 FN1 → 3/4 ; class1 TP1 FP1 → 1/2
+    expect(r.perClassIoU[0]).toBeCloseTo(0.75, 12);
+    expect(r.perClassIoU[1]).toBeCloseTo(0.5, 12);
+    expect(r.worst.map((w) => w.id)).toEqual(['a', 'b']);
+    expect(r.worst[0].miou).toBeCloseTo((0.75 + 0) / 2, 12);
+    expect(imageMiou([1], [1], 2)).toBe(1);
+  });
+
+  it('mIoU13 of a 16-class model leaves out wall, fence, pole', () => {
+    const cm = new ConfusionMatrix(16);
+    const truth: number[] = [];
+    const pred: number[] = [];
+    for (let k = 0; k < 16; k++) {
+      truth.push(k);
+      pred.push(k === 3 ? 4 : k === 4 ? 5 : k === 5 ? 3 : k); // wall, fence, pole confused among themselves
+    }
+    cm.add(truth, pred);
+    const r = miouReport(cm);
+    expect(r.miou13).toBe(1);
+    expect(r.miou).toBeLessThan(1);
+    expect(nanmean([NaN, 1, 0])).toBe(0.5);
+  });
+
+  it('predicts at label resolution from 1/8 logits without leaking', () => {
+    const logits = tf.tensor4d([1, 0, 0, 1], [1, 1, 2, 2]);
+    const before = tf.memory().numTensors;
+    const p = predictLabels(logits, 3, 5);
+    expect(tf.memory().numTensors).toBe(before);
+    expect([...p.slice(0, 5)]).toEqual([0, 0, 0, 1, 1]);
+    logits.dispose();
+  });
+});

@@ -1,0 +1,25 @@
+/**
+ * Learning-rate schedule and parameter groups of the reference (torch poly scheduler stepped every iteration,
+ * so iteration 0 trains at the base rate).
+ */
+export function polyLr(baseLr: number, iteration: number, maxIterations: number, power = 0.9): number {
+  if (!(maxIterations > 0)) throw new Error(`polyLr: maxIterations must be > 0, got ${maxIterations}`);
+  const frac = Math.min(Math.max(iteration / maxIterations, 0), 1);
+  return baseLr * Math.pow(1 - frac, power);
+}
+
+export type StageKind = 'warmup' | 'stage1' | 'distill' | 'selftrain';
+
+/** The backbone (1× group): conv1, bn1, layer1..layer4. Everything else (head, bn_pretrain) is the 10× group. */
+export function isBackboneParam(name: string): boolean {
+  return /^(conv1|bn1|layer[1-4])\./.test(name);
+}
+
+/**
+ * LR multiplier of a parameter. Stage 1 has one flat group (the head trains at 1× too);
+ * warm-up and the distillation stages (`--finetune`) use 1× for the backbone and 10× for the rest.
+ */
+export function lrScaleFor(stage: StageKind, name: string): number {
+  if (stage === 'stage1') return 1;
+  return isBackboneParam(name) ? 1 : 10;
+}

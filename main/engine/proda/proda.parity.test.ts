@@ -1,0 +1,99 @@
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { closeViolation, fixture, gradViolation, mismatches, scalarFixture } from '../../../fixtures/parity/proda_fixtures';
+import { prototypeDistances } from './distance';
+import { distillationKl, mrkld, structureKl, symmetricCrossEntropy } from './losses';
+import { accumulatePrototypeMean, classCentroids, clonePrototypes, createPrototypes, emaUpdatePrototypes } from './prototypes';
+import { prototypeWeights, rectifiedLabels } from './rectify';
+
+const load = (c: string, a: string): tf.Tensor => {
+  const f = fixture(c, a);
+  return tf.tensor(f.data, f.shape, f.data instanceof Int32Array ? 'int32' : 'float32');
+};
+const t4 = (c: string, a: string): tf.Tensor4D => load(c, a) as tf.Tensor4D;
+const t3i = (c: string, a: string): tf.Tensor3D => load(c, a) as tf.Tensor3D;
+const t2 = (c: string, a: string): tf.Tensor2D => load(c, a) as tf.Tensor2D;
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+});
+
+describe('ProDA components vs the PyTorch reference (cpu backend)', () => {
+  it('prototype distances, denoising weights and rectified labels', () => {
+    tf.tidy(() => {
+      const feat = t4('rectify', 'feat');
+      const protos = t2('rectify', 'protos');
+      const dist = prototypeDistances(feat, protos);
+      expect(closeViolation(dist.dataSync(), fixture('rectify', 'dist').data)).toBe(0);
+      const w = prototypeWeights(dist, 1);
+      expect(closeViolation(w.dataSync(), fixture('rectify', 'weights').data)).toBe(0);
+      const lp = t4('rectify', 'lpsoft');
+      expect(mismatches(rectifiedLabels(w, lp).dataSync(), fixture('rectify', 'labels').data)).toBe(0);
+      const thr = rectifiedLabels(w, lp, 0.5).dataSync();
+      expect(mismatches(thr, fixture('rectify', 'labels_thr').data)).toBe(0);
+      expect([...thr].some((v) => v === 250)).toBe(true);
+    });
+  });
+
+  it('SCE and MRKLD: values and gradients', () => {
+    tf.tidy(() => {
+      const logits = t4('losses', 'logits');
+      const labels = t3i('losses', 'labels');
+      const terms = symmetricCrossEntropy(logits, labels, 0.1, 1);
+      expect(closeViolation([terms.ce.dataSync()[0]], [scalarFixture('losses', 'ce')])).toBe(0);
+      expect(closeViolation([terms.rce.dataSync()[0]], [scalarFixture('losses', 'rce')])).toBe(0);
+      expect(closeViolation([terms.loss.dataSync()[0]], [scalarFixture('losses', 'sce')])).toBe(0);
+      const gSce = tf.grad((x: tf.Tensor) => symmetricCrossEntropy(x as tf.Tensor4D, labels).loss)(logits);
+      expect(gradViolation(gSce.dataSync(), fixture('losses', 'grad_sce').data)).toBe(0);
+      expect(closeViolation([mrkld(logits).dataSync()[0]], [scalarFixture('losses', 'mrkld')])).toBe(0);
+      const gReg = tf.grad((x: tf.Tensor) => mrkld(x as tf.Tensor4D))(logits);
+      expect(gradViolation(gReg.dataSync(), fixture('losses', 'grad_mrkld').data)).toBe(0);
+    });
+  });
+
+  it('distillation KL, intended and reference-bug variants', () => {
+    tf.tidy(() => {
+      const s = t4('kd', 'student');
+      const t = t4('kd', 'teacher');
+      for (const [variant, key] of [
+        ['log_softmax', 'fixed'],
+        ['softmax-reference-bug', 'bug'],
+      ] as const) {
+        expect(closeViolation([distillationKl(s, t, variant).dataSync()[0]], [scalarFixture('kd', `kd_${key}`)])).toBe(0);
+        const g = tf.grad((x: tf.Tensor) => distillationKl(x as tf.Tensor4D, t, variant))(s);
+        expect(gradViolation(g.dataSync(), fixture('kd', `grad_${key}`).data)).toBe(0);
+      }
+    });
+  });
+
+  it('structure-learning KL with a shear and a cutout in the strong view', () => {
+    tf.tidy(() => {
+      const protos = t2('structure_kl', 'protos');
+      const teacher = t4('structure_kl', 'teacher_dist');
+      const sf = t4('structure_kl', 'student_feat');
+      const loss = (f: tf.Tensor): tf.Scalar => structureKl(teacher, prototypeDistances(f as tf.Tensor4D, protos), 1);
+      expect(closeViolation([loss(sf).dataSync()[0]], [scalarFixture('structure_kl', 'loss')])).toBe(0);
+      const g = tf.grad(loss)(sf);
+      expect(gradViolation(g.dataSync(), fixture('structure_kl', 'grad_feat').data)).toBe(0);
+    });
+  });
+
+  it('prototype initialisation (2 passes, ≥10 pixels) and EMA updates', () => {
+    const batches = [0, 1, 2].map((b) => [t4('proto_init', `feat${b}`), t4('proto_init', `logits${b}`)] as const);
+    const [, , D] = [0, 0, batches[0][0].shape[3]];
+    const C = batches[0][1].shape[3];
+    const p = createPrototypes(C, D);
+    for (let pass = 0; pass < 2; pass++) for (const [f, l] of batches) accumulatePrototypeMean(p, classCentroids(f, l, 10));
+    expect(closeViolation(p.vectors, fixture('proto_init', 'vectors').data)).toBe(0);
+    expect([...p.counts]).toEqual([...fixture('proto_init', 'counts').data]);
+    for (const m of [1e-4, 0.3]) {
+      const q = clonePrototypes(p);
+      for (const [f, l] of batches) emaUpdatePrototypes(q, classCentroids(f, l, 10), m);
+      expect(closeViolation(q.vectors, fixture(`proto_ema_${m}`, 'vectors').data)).toBe(0);
+    }
+    for (const [f, l] of batches) {
+      f.dispose();
+      l.dispose();
+    }
+  });
+});

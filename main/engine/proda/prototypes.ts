@@ -1,0 +1,121 @@
+import * as tf from '@tensorflow/tfjs';
+
+/**
+ * Class prototypes η (C × D, row-major) with the per-class update counters the reference keeps
+ * (`objective_vectors`, `objective_vectors_num`). Plain typed arrays: they are tiny, updated sequentially
+ * per (image, class), and go into checkpoints as is.
+ */
+export interface Prototypes {
+  numClasses: number;
+  dim: number;
+  vectors: Float32Array;
+  counts: Float32Array;
+}
+
+export function createPrototypes(numClasses: number, dim: number): Prototypes {
+  return { numClasses, dim, vectors: new Float32Array(numClasses * dim), counts: new Float32Array(numClasses) };
+}
+
+export function clonePrototypes(p: Prototypes): Prototypes {
+  return { numClasses: p.numClasses, dim: p.dim, vectors: p.vectors.slice(), counts: p.counts.slice() };
+}
+
+export function prototypesTensor(p: Prototypes): tf.Tensor2D {
+  return tf.tensor2d(p.vectors, [p.numClasses, p.dim], 'float32');
+}
+
+/** Per-image class centroids from one batch: entry (n,k) is present when image n predicts class k on ≥ minPixels pixels. */
+export interface ClassCentroids {
+  numImages: number;
+  numClasses: number;
+  dim: number;
+  /** N × C × D; rows of absent pairs are zero. */
+  vectors: Float32Array;
+  /** N × C predicted-pixel counts. */
+  pixels: Int32Array;
+  minPixels: number;
+}
+
+/**
+ * v_nk = mean of feat over the pixels where argmax_c logits = k (no confidence threshold), NHWC inputs at the same
+ * resolution (feat [N,H,W,D], logits [N,H,W,C]). Pairs with fewer than `minPixels` pixels are marked absent.
+ */
+export function classCentroids(feat: tf.Tensor4D, logits: tf.Tensor4D, minPixels = 10): ClassCentroids {
+  const [N, H, W, D] = feat.shape;
+  const C = logits.shape[3];
+  if (logits.shape[0] !== N || logits.shape[1] !== H || logits.shape[2] !== W) {
+    throw new Error(`classCentroids: feat [${feat.shape}] and logits [${logits.shape}] differ in N,H,W`);
+  }
+  const [sums, counts] = tf.tidy(() => {
+    const onehot = tf.oneHot(tf.argMax(logits, -1).reshape([N, H * W]), C).toFloat(); // [N,HW,C]
+    const s = tf.matMul(onehot, feat.reshape([N, H * W, D]), true, false); // [N,C,D]
+    const c = tf.sum(onehot, 1); // [N,C]
+    return [s, c];
+  });
+  const vectors = sums.dataSync() as Float32Array;
+  const cnt = counts.dataSync() as Float32Array;
+  sums.dispose();
+  counts.dispose();
+  const out = new Float32Array(N * C * D);
+  const pixels = new Int32Array(N * C);
+  for (let nk = 0; nk < N * C; nk++) {
+    const c = Math.round(cnt[nk]);
+    pixels[nk] = c;
+    if (c < minPixels || c === 0) continue;
+    for (let d = 0; d < D; d++) out[nk * D + d] = vectors[nk * D + d] / c;
+  }
+  return { numImages: N, numClasses: C, dim: D, vectors: out, pixels, minPixels };
+}
+
+function* presentPairs(c: ClassCentroids): Generator<[number, Float32Array]> {
+  const { numImages: N, numClasses: C, dim: D } = c;
+  for (let n = 0; n < N; n++) {
+    for (let k = 0; k < C; k++) {
+      const nk = n * C + k;
+      if (c.pixels[nk] < c.minPixels || c.pixels[nk] === 0) continue;
+      const v = c.vectors.subarray(nk * D, (nk + 1) * D);
+      // The reference skips a vector whose *sum* is zero (`vector.sum().item() == 0`).
+      let s = 0;
+      for (let d = 0; d < D; d++) s += v[d];
+      if (Math.fround(s) === 0) continue;
+      yield [k, v];
+    }
+  }
+}
+
+function checkCompatible(p: Prototypes, c: ClassCentroids, where: string): void {
+  if (p.numClasses !== c.numClasses || p.dim !== c.dim) {
+    throw new Error(`${where}: prototypes are ${p.numClasses}×${p.dim}, centroids ${c.numClasses}×${c.dim}`);
+  }
+}
+
+/**
+ * Initialisation pass (calc_prototype, 'mean'): for each present (image, class) in order,
+ * η_k ← (η_k·c_k + v)/(c_k+1), c_k ← min(c_k+1, cap). Call once per batch over as many passes as wanted
+ * (the reference makes 4 identical passes over the target train set).
+ */
+export function accumulatePrototypeMean(p: Prototypes, c: ClassCentroids, cap = 3000): void {
+  checkCompatible(p, c, 'accumulatePrototypeMean');
+  const D = p.dim;
+  for (const [k, v] of presentPairs(c)) {
+    const n = p.counts[k];
+    const row = p.vectors.subarray(k * D, (k + 1) * D);
+    for (let d = 0; d < D; d++) row[d] = Math.fround(Math.fround(row[d] * n) + v[d]) / (n + 1);
+    p.counts[k] = Math.min(n + 1, cap);
+  }
+}
+
+/**
+ * Online update (stage 1, `--moving_prototype`): for each present (image, class) in order,
+ * η_k ← (1−m)·η_k + m·v. Sequential, so a class seen in several images of the batch is updated several times.
+ */
+export function emaUpdatePrototypes(p: Prototypes, c: ClassCentroids, momentum: number, cap = 3000): void {
+  checkCompatible(p, c, 'emaUpdatePrototypes');
+  const D = p.dim;
+  const keep = Math.fround(1 - momentum);
+  for (const [k, v] of presentPairs(c)) {
+    const row = p.vectors.subarray(k * D, (k + 1) * D);
+    for (let d = 0; d < D; d++) row[d] = Math.fround(row[d] * keep) + Math.fround(momentum * v[d]);
+    p.counts[k] = Math.min(p.counts[k] + 1, cap);
+  }
+}
