@@ -50,13 +50,14 @@ export async function decodeLabelPng(bytes: Uint8Array, format: LabelFormat, set
 }
 
 async function decodeColour(bytes: Uint8Array, set: ClassSet, where: string): Promise<LabelRaster> {
-  let raw: { data: Buffer; info: sharp.OutputInfo };
-  try {
-    raw = await sharp(bytes).removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
-  } catch (err) {
-    throw new AppError('bad-input', `${where}: not a readable PNG (${(err as Error).message})`, { where });
-  }
-  const { data, info } = raw;
+  const { data, info } = await sharp(bytes)
+    .removeAlpha()
+    .toColourspace('srgb')
+    .raw()
+    .toBuffer({ resolveWithObject: true })
+    .catch((err: Error) => {
+      throw new AppError('bad-input', `${where}: not a readable PNG (${err.message})`, { where });
+    });
   const byColour = new Map<number, number>();
   set.palette.forEach(([r, g, b], t) => byColour.set((r << 16) | (g << 8) | b, t));
   const n = info.width * info.height;

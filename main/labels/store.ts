@@ -319,11 +319,16 @@ export class LabelStore {
     return img;
   }
 
-  async flushAll(): Promise<void> {
+  /** Writes every pending snapshot; returns how many images had one. */
+  async flushAll(): Promise<number> {
+    let n = 0;
     for (const p of this.open.values()) {
       const img = await p.catch(() => null);
-      await img?.flush();
+      if (!img) continue;
+      n += img.dirty ? 1 : 0;
+      await img.flush();
     }
+    return n;
   }
 
   async closeAll(): Promise<void> {

@@ -2,6 +2,7 @@
 // without a handler here fails the typecheck. One spread line per service.
 import { datasetHandlers } from './dataset-service';
 import type { Handlers } from './handler';
+import { labelsHandlers } from './labels-service';
 import { mapsHandlers } from './maps-service';
 import { runsHandlers } from './runs-service';
 import { systemHandlers } from './system-service';
@@ -11,6 +12,7 @@ export const handlers: Handlers = {
   ...systemHandlers,
   ...workspaceHandlers,
   ...datasetHandlers,
+  ...labelsHandlers,
   ...runsHandlers,
   ...mapsHandlers,
 };

@@ -3,6 +3,7 @@
 import type { z } from 'zod';
 import type { EventSpec, RequestSpec } from './define';
 import { datasetRequests } from './datasets';
+import { labelsEvents, labelsRequests } from './labels';
 import { mapsEvents, mapsRequests } from './maps';
 import { runsEvents, runsRequests } from './runs';
 import { systemEvents, systemRequests } from './system';
@@ -12,6 +13,7 @@ export const requests = {
   ...systemRequests,
   ...workspaceRequests,
   ...datasetRequests,
+  ...labelsRequests,
   ...runsRequests,
   ...mapsRequests,
 } as const satisfies Record<string, RequestSpec>;
@@ -19,6 +21,7 @@ export const requests = {
 export const events = {
   ...systemEvents,
   ...workspaceEvents,
+  ...labelsEvents,
   ...runsEvents,
   ...mapsEvents,
 } as const satisfies Record<string, EventSpec>;
