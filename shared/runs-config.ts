@@ -2,6 +2,7 @@
 // form from the same schema the run process validates against. Defaults are the official ProDA values
 // (proda-reference.md §1, §4, §5); the demo presets scale them to a 2-core budget (see demoPreset).
 import { z } from 'zod';
+import { ClassSetIdSchema, DatasetFormat } from './datasets';
 
 export const stageKinds = ['warmup', 'pseudo', 'stage1', 'distill', 'selftrain', 'eval'] as const;
 export type StageKind = (typeof stageKinds)[number];
@@ -10,9 +11,9 @@ export type StageKind = (typeof stageKinds)[number];
 export const runDatasetSchema = z
   .object({
     root: z.string().min(1).describe('Dataset folder'),
-    format: z.string().min(1).describe('cityscapes | gta5 | synthia | folder | demo'),
-    split: z.string().optional().describe('train / val / a named split; the format decides'),
-    domain: z.enum(['source', 'target']).optional().describe('For the demo benchmark: which domain'),
+    format: DatasetFormat,
+    split: z.string().optional().describe("cityscapes: train/val; gta5: all/train/val/test; demo: source/target-train/target-val"),
+    classSet: ClassSetIdSchema.default('19'),
   })
   .strict();
 export type RunDataset = z.infer<typeof runDatasetSchema>;
@@ -97,6 +98,8 @@ export const warmupConfigSchema = z
     adversarialWeight: z.number().min(0).default(0.01),
     discriminatorLr: z.number().positive().default(1e-4),
     freezeBn: z.boolean().default(true),
+    /** Train on a target split's evaluation labels: the target-trained oracle baseline, never adaptation. */
+    targetLabels: z.boolean().default(false),
   })
   .strict();
 
@@ -176,7 +179,8 @@ export const evalConfigSchema = z
     ...common,
     model: runRefSchema,
     val: runDatasetSchema,
-    bn: z.enum(['running', 'reestimate']).default('running'),
+    /** 'both' scores twice, so a table can show what re-estimating BN alone changes. */
+    bn: z.enum(['running', 'reestimate', 'both']).default('running'),
     /** Target images (no labels used) whose statistics replace BN's running stats when bn = reestimate. */
     bnData: runDatasetSchema.optional(),
     bnImages: z.number().int().min(1).default(64),

@@ -28,6 +28,7 @@ export interface StageContext {
 
 export interface StageFinish {
   final: EvalResult | null;
+  evals?: EvalResult[];
   /** Paths relative to the run folder. */
   artifacts: string[];
   notes?: string[];

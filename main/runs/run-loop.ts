@@ -220,6 +220,7 @@ export async function runLoop(opts: RunLoopOptions): Promise<'succeeded' | 'canc
       iterations,
       seconds: (Date.now() - started) / 1000,
       final,
+      evals: fin.evals ?? (final ? [final] : []),
       artifacts: fin.artifacts,
       finalLosses: last?.losses ?? {},
       notes: [...config.notes, ...(fin.notes ?? [])],

@@ -15,7 +15,7 @@ const launcher = forkLauncher({ file: toyEntry, execArgv: ['--import', import.me
 const config = (seed = 7) => ({
   stage: 'warmup' as const,
   seed,
-  source: { root: '/nowhere', format: 'toy' },
+  source: { root: '/nowhere', format: 'demo' },
   optim: { iterations: 240, lr: 0.05, batchSize: 4, polyHorizon: 1000 },
   checkpoint: { every: 20, keep: 3 },
 });
@@ -124,7 +124,7 @@ describe('run supervision (toy stage program in real processes)', () => {
   });
 
   it('refuses to start a run on a dataset with check errors, quoting the check', async () => {
-    const bad = { ...config(), source: { root: '/bad', format: 'toy' } };
+    const bad = { ...config(), source: { root: '/bad', format: 'demo' } };
     await expect(sup.start(bad, 'bad')).rejects.toThrow(/dataset check failed[\s\S]*unknown label id 77[\s\S]*corrupt PNG/);
     expect((await listRuns(ws)).map((r) => r.id)).not.toContain('bad');
   });

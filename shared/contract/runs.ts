@@ -73,6 +73,8 @@ export const runReportSchema = z.object({
   iterations: z.number().int(),
   seconds: z.number(),
   final: evalResultSchema.nullable(),
+  /** Every score the run computed (an eval run with bn 'both' has two); final is the first. */
+  evals: z.array(evalResultSchema).default([]),
   artifacts: z.array(z.string()),
   finalLosses: z.record(z.string(), z.number()),
   notes: z.array(z.string()).default([]),

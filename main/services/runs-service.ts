@@ -1,0 +1,58 @@
+// runs.*: the same run service behind IPC and HTTP. One supervisor per service context and workspace;
+// its progress and state reach every client as contract events.
+import path from 'node:path';
+import type { ServiceContext } from './context';
+import type { HandlersFor } from './handler';
+import { createSupervisor } from '../runs/host';
+import type { RunSupervisor } from '../runs/supervisor';
+import {
+  compareRuns,
+  listRuns,
+  readConfig,
+  readEnv,
+  readLogTail,
+  readMetrics,
+  readReport,
+  reconcileStatus,
+  runDir,
+  summarize,
+} from '../runs/records';
+
+const supervisors = new WeakMap<ServiceContext, { root: string; sup: RunSupervisor }>();
+
+function supervisorFor(ctx: ServiceContext): RunSupervisor {
+  const root = path.resolve(ctx.requireWorkspace().root);
+  const have = supervisors.get(ctx);
+  if (have && have.root === root) return have.sup;
+  const sup = createSupervisor(root, {
+    onProgress: (p) => ctx.emit('run.progress', p),
+    onState: (e) => ctx.emit('run.state', e),
+  });
+  supervisors.set(ctx, { root, sup });
+  return sup;
+}
+
+export const runsHandlers: HandlersFor<'runs.'> = {
+  'runs.list': async (req, ctx) => {
+    const sup = supervisorFor(ctx);
+    return listRuns(sup.workspace, req.filter ?? {}, sup.supervised());
+  },
+  'runs.get': async (req, ctx) => {
+    const sup = supervisorFor(ctx);
+    const dir = runDir(sup.workspace, req.id);
+    const config = await readConfig(dir);
+    return {
+      summary: await summarize(dir, sup.supervised()),
+      config,
+      env: await readEnv(dir),
+      status: await reconcileStatus(dir, sup.supervised()),
+      report: await readReport(dir),
+      metrics: await readMetrics(dir),
+      logTail: await readLogTail(dir, 50),
+    };
+  },
+  'runs.start': async (req, ctx) => supervisorFor(ctx).start(req.config, req.id),
+  'runs.cancel': async (req, ctx) => ({ state: await supervisorFor(ctx).cancel(req.id) }),
+  'runs.resume': async (req, ctx) => ({ state: await supervisorFor(ctx).resume(req.id) }),
+  'runs.compare': async (req, ctx) => compareRuns(supervisorFor(ctx).workspace, req.a, req.b),
+};
