@@ -2,7 +2,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PickleError, unpickle } from './pickle';
 import { collectTensors, isTorchTensor, readTorchFile, toFloat32 } from './torch-checkpoint';
-import { readF32, torchFixtures } from './torch-fixtures';
+import { readF32, smallSpec, torchFixtures } from './torch-fixtures';
 
 const bytes = (s: string): Uint8Array => Uint8Array.from(s, (c) => c.charCodeAt(0));
 
@@ -65,7 +65,8 @@ describe.skipIf(skip !== null)('torch.save files written by PyTorch', () => {
       return x.length !== y.length || x.some((v, i) => v !== y[i]);
     });
     expect(differing.map(([k]) => k)).toEqual([]);
-    expect(a.get('ResNet101.model_state.layer5.conv2d_list.1.0.weight')?.shape).toEqual([256, 64 * 4, 3, 3]);
+    const spec = smallSpec() as { widths: number[]; head: { width: number } };
+    expect(a.get('ResNet101.model_state.layer5.conv2d_list.1.0.weight')?.shape).toEqual([spec.head.width, spec.widths[3], 3, 3]);
   });
 
   it('reads a bare prototype tensor file', async () => {

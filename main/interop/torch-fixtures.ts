@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { backbones, demoConfig, resolveHead } from '../engine/nets/deeplab';
 
 const PYTHON = '/usr/bin/python3';
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -31,16 +32,32 @@ export function runPython(args: string[], timeoutMs = 120_000): { status: number
   return { status: r.status, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
 }
 
+/** The small network the generator builds: the engine's demo preset, so its checkpoints import into it. */
+export function smallSpec(numClasses = 19): Record<string, unknown> {
+  const cfg = demoConfig(numClasses);
+  const b = backbones[cfg.backbone];
+  const h = resolveHead(cfg);
+  return {
+    block: b.block,
+    layers: b.layers,
+    widths: b.widths,
+    stem: b.stem,
+    classes: numClasses,
+    head: { width: h.width, gnGroups: h.gnGroups, dilations: h.dilations, seReduction: h.seReduction },
+  };
+}
+
 /** Directory holding the generated checkpoints; `r101` adds the ResNet-101 files (~440 MB, ~10 s). */
 export function torchFixtures(opts: { r101: boolean }): { dir: string } | { skip: string } {
   const why = torchUnavailable();
   if (why) return { skip: why };
-  const hash = createHash('sha256').update(readFileSync(MAKE_CHECKPOINTS)).digest('hex').slice(0, 12);
+  const small = JSON.stringify(smallSpec());
+  const hash = createHash('sha256').update(readFileSync(MAKE_CHECKPOINTS)).update(small).digest('hex').slice(0, 12);
   const dir = path.join(os.tmpdir(), `proda-interop-fixtures-${hash}-${opts.r101 ? 'full' : 'small'}`);
   if (existsSync(path.join(dir, 'manifest.json'))) return { dir };
   const tmp = `${dir}.tmp-${process.pid}`;
   mkdirSync(tmp, { recursive: true });
-  const r = runPython([MAKE_CHECKPOINTS, tmp, ...(opts.r101 ? [] : ['--skip-r101'])], 300_000);
+  const r = runPython([MAKE_CHECKPOINTS, tmp, '--small', small, ...(opts.r101 ? [] : ['--skip-r101'])], 300_000);
   if (r.status !== 0) {
     rmSync(tmp, { recursive: true, force: true });
     throw new Error(`make_checkpoints.py failed: ${r.stderr.slice(-2000)}`);
