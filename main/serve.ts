@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { appVersion } from './services/app-version';
 import { ServiceContext } from './services/context';
 import { handlers } from './services/registry';
 import { defaultWorkspaceDir } from './services/user-data';
@@ -41,7 +42,7 @@ async function main(): Promise<void> {
     console.warn(`warning: no renderer build at ${rendererDir}; run \`npm run build\`. Serving the API only.`);
   }
 
-  const ctx = new ServiceContext({ transport: 'http', appVersion: process.env.npm_package_version });
+  const ctx = new ServiceContext({ transport: 'http', appVersion: appVersion() });
   const workspace = path.resolve(values.workspace ?? defaultWorkspaceDir());
   const info = await openOrCreateWorkspace(ctx, workspace);
   console.log(`workspace ${info.path} (${info.datasets.length} datasets)`);

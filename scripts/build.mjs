@@ -1,6 +1,6 @@
 // Builds everything `npm start`, `npm run serve` and the CLI run: esbuild for the main-side bundles
 // (dependencies stay external and load from node_modules at run time), vite for the renderer.
-// All targets build in parallel; `--only main|renderer` builds one side.
+// All targets build in parallel; `--only a,b` builds some of: main, renderer, or a main target's name.
 import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
@@ -9,7 +9,9 @@ import * as esbuild from 'esbuild';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const at = (p) => path.join(root, p);
-const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : null;
+const onlyArg = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : null;
+const only = onlyArg ? new Set(onlyArg.split(',')) : null;
+const wanted = (name, side) => !only || only.has(name) || only.has(side);
 
 const common = {
   bundle: true,
@@ -25,17 +27,17 @@ const esmRequire = { js: "import { createRequire as __createRequire } from 'node
 
 // The CLI and the run process belong to other modules; they are bundled once they exist.
 const mainTargets = [
-  { entry: 'main/electron/main.ts', out: 'dist/electron/main.mjs', format: 'esm', packages: 'external' },
+  { name: 'electron', entry: 'main/electron/main.ts', out: 'dist/electron/main.mjs', format: 'esm', packages: 'external' },
   // Sandboxed preloads cannot load ESM or node_modules: one self-contained CJS file, only electron external.
-  { entry: 'main/electron/preload.ts', out: 'dist/electron/preload.cjs', format: 'cjs', external: ['electron'] },
-  { entry: 'main/serve.ts', out: 'dist/node/serve.js', format: 'esm', packages: 'external' },
-  { entry: 'main/cli/index.ts', out: 'dist/node/cli.js', format: 'esm', packages: 'external', optional: true },
-  { entry: 'main/runs/run-process.ts', out: 'dist/node/run-process.js', format: 'esm', packages: 'external', optional: true },
+  { name: 'preload', entry: 'main/electron/preload.ts', out: 'dist/electron/preload.cjs', format: 'cjs', external: ['electron'] },
+  { name: 'serve', entry: 'main/serve.ts', out: 'dist/node/serve.js', format: 'esm', packages: 'external' },
+  { name: 'cli', entry: 'main/cli/index.ts', out: 'dist/node/cli.js', format: 'esm', packages: 'external', optional: true },
+  { name: 'run-process', entry: 'main/runs/run-process.ts', out: 'dist/node/run-process.js', format: 'esm', packages: 'external', optional: true },
 ];
 
 async function buildMain() {
   const jobs = mainTargets
-    .filter((t) => !t.optional || existsSync(at(t.entry)))
+    .filter((t) => wanted(t.name, 'main') && (!t.optional || existsSync(at(t.entry))))
     .map((t) =>
       esbuild.build({
         ...common,
@@ -60,8 +62,8 @@ async function buildRenderer() {
 
 const t0 = performance.now();
 const tasks = [];
-if (only !== 'renderer') tasks.push(buildMain().then((n) => `main: ${n} bundles`));
-if (only !== 'main') tasks.push(buildRenderer().then(() => 'renderer'));
+tasks.push(buildMain().then((n) => `main: ${n} bundles`));
+if (wanted('renderer', 'renderer')) tasks.push(buildRenderer().then(() => 'renderer'));
 try {
   const done = await Promise.all(tasks);
   console.log(`build: ${done.join(', ')} in ${((performance.now() - t0) / 1000).toFixed(1)} s`);

@@ -1,0 +1,100 @@
+// Browser mode against the real `npm run serve` server: auth, the UI loading with the token, and the
+// open-workspace → grid → image flow.
+export const title = 'browser';
+
+const expectEq = (actual, expected, what) => {
+  if (actual !== expected) throw new Error(`${what}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`);
+};
+const expectTrue = (cond, what) => {
+  if (!cond) throw new Error(what);
+};
+
+export const tests = [
+  {
+    name: 'without the token the page and API get 401 and the socket is refused',
+    async run({ page, server, shot }) {
+      const res = await page.goto(server.origin + '/', { waitUntil: 'domcontentloaded' });
+      expectEq(res.status(), 401, 'page without token');
+      const outcome = await page.evaluate(async (origin) => {
+        const api = await fetch(`${origin}/api/workspace.current`, { method: 'POST', body: '{}' });
+        const socket = await new Promise((resolve) => {
+          const ws = new WebSocket(origin.replace('http', 'ws') + '/events');
+          ws.onopen = () => resolve('open');
+          ws.onerror = () => resolve('refused');
+        });
+        return { api: api.status, socket };
+      }, server.origin);
+      expectEq(outcome.api, 401, 'API without token');
+      expectEq(outcome.socket, 'refused', 'socket without token');
+      await shot('401');
+    },
+  },
+  {
+    name: 'with the token the UI loads under the strict CSP and shows the backend',
+    async run({ page, server, shot, consoleErrors }) {
+      const res = await page.goto(server.url, { waitUntil: 'domcontentloaded' });
+      expectEq(res.status(), 200, 'page with token');
+      expectTrue((res.headers()['content-security-policy'] ?? '').includes("script-src 'self'"), 'CSP header present');
+      const status = page.getByTestId('status-backend');
+      await status.filter({ hasText: /backend: (wasm|cpu|tensorflow|webgl)/ }).waitFor({ timeout: 30_000 });
+      expectTrue(/GPU/.test(await status.innerText()), 'status bar says GPU or no GPU');
+      await page.getByTestId('workspace-name').filter({ hasNotText: 'No workspace open' }).waitFor();
+      await shot('loaded');
+      expectEq(consoleErrors.length, 0, `console errors (CSP violations show here): ${consoleErrors.join(' | ')}`);
+    },
+  },
+  {
+    name: 'open a workspace, see the grid, open an image',
+    async run({ page, server, shot }) {
+      await page.goto(server.url, { waitUntil: 'domcontentloaded' });
+      await page.getByTestId('workspace-path').fill(server.workspace);
+      await page.getByTestId('workspace-open').click();
+      await page.getByTestId('workspace-name').filter({ hasNotText: 'No workspace open' }).waitFor();
+      const picker = page.getByTestId('dataset-picker');
+      await picker.waitFor();
+      expectTrue((await picker.locator('option').count()) >= 1, 'at least one dataset');
+      await page.getByTestId('grid-count').filter({ hasText: /\d+ images/ }).waitFor();
+      // A thumbnail really decoded, not just a cell.
+      await page.locator('[data-testid=grid-cell] img').first().waitFor();
+      const natural = await page.locator('[data-testid=grid-cell] img').first().evaluate((img) => img.naturalWidth);
+      expectTrue(natural > 0, 'thumbnail decoded');
+      await shot('grid');
+      await page.getByTestId('grid-cell').first().click();
+      const view = page.getByTestId('image-view');
+      await view.waitFor();
+      await page.getByTestId('image-view-size').filter({ hasText: /\d+×\d+/ }).waitFor();
+      expectTrue((await view.locator('canvas').count()) >= 1, 'Konva canvas in the image view');
+      await shot('image');
+    },
+  },
+  {
+    name: 'the grid renders only the visible cells when scrolled to the end',
+    async run({ page, server, shot }) {
+      await page.goto(server.url, { waitUntil: 'domcontentloaded' });
+      await page.getByTestId('grid-count').filter({ hasText: /\d+ images/ }).waitFor();
+      const total = Number((await page.getByTestId('grid-count').innerText()).replace(/[^\d]/g, ''));
+      await page.getByTestId('grid').evaluate((el) => el.scrollTo({ top: el.scrollHeight }));
+      await page.locator(`[data-testid=grid-cell][data-index="${total - 1}"]`).waitFor();
+      const rendered = await page.getByTestId('grid-cell').count();
+      expectTrue(rendered < Math.max(200, total), `rendered ${rendered} cells of ${total}`);
+      await shot('end');
+    },
+  },
+  {
+    name: 'a malformed request gets a validation error naming the field',
+    async run({ page, server }) {
+      await page.goto(server.url, { waitUntil: 'domcontentloaded' });
+      const out = await page.evaluate(async (token) => {
+        const r = await fetch('/api/images.list', {
+          method: 'POST',
+          headers: { 'x-proda-token': token },
+          body: JSON.stringify({ datasetId: 'x', limit: 'lots' }),
+        });
+        return { status: r.status, body: await r.json() };
+      }, server.token);
+      expectEq(out.status, 400, 'status');
+      expectEq(out.body.error.where, 'limit', 'field named');
+      expectTrue(out.body.error.message.includes('limit'), 'message names the field');
+    },
+  },
+];

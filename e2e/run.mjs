@@ -1,0 +1,182 @@
+// e2e runner: builds nothing (run `npm run build` first), starts `dist/node/serve.js` on a random port
+// with a fresh workspace, drives Debian's Chromium through playwright-core, and runs every
+// `e2e/*.spec.mjs`. Each test gets its own browser context and leaves a screenshot in e2e/artifacts/,
+// pass or fail. Prints `N passed, N failed, N skipped` last and exits non-zero on any failure.
+//
+// A spec module exports `title`, optional `skip()` returning a reason string (or null), optional
+// `fixture: 'browser' | 'none'` (default 'browser'), and `tests: [{ name, run(t) }]` where t has
+// { page, server: { url, origin, token, workspace, port }, shot(label), artifacts, log }.
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const artifacts = path.join(root, 'e2e', 'artifacts');
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const TEST_TIMEOUT = Number(process.env.E2E_TEST_TIMEOUT_MS ?? 60_000);
+const filter = process.argv[2] ?? '';
+
+const slug = (s) => s.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
+
+function withTimeout(promise, ms, what) {
+  let timer;
+  return Promise.race([
+    promise,
+    new Promise((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}
+
+/** Starts the real server and resolves once it printed its URL. */
+async function startServer(workspace, dataDir) {
+  const entry = path.join(root, 'dist', 'node', 'serve.js');
+  if (!existsSync(entry)) throw new Error(`${entry} is missing: run \`npm run build\` first`);
+  const child = spawn(process.execPath, [entry, '--port', '0', '--workspace', workspace], {
+    cwd: root,
+    env: { ...process.env, PRODA_DATA_DIR: dataDir },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  const url = await withTimeout(
+    new Promise((resolve, reject) => {
+      const onData = (d) => {
+        out += d;
+        const m = out.match(/http:\/\/\S+\?token=[0-9a-f]+/);
+        if (m) resolve(m[0]);
+      };
+      child.stdout.on('data', onData);
+      child.stderr.on('data', (d) => (out += d));
+      child.on('exit', (code) => reject(new Error(`server exited with ${code} before printing its URL:\n${out}`)));
+    }),
+    120_000,
+    'server start',
+  );
+  const u = new URL(url);
+  return {
+    url,
+    origin: u.origin,
+    token: u.searchParams.get('token'),
+    port: Number(u.port),
+    workspace,
+    output: () => out,
+    stop: () =>
+      new Promise((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', resolve);
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+const launchChromium = (userDataDir) =>
+  chromium.launchPersistentContext(userDataDir, {
+    executablePath: CHROMIUM,
+    headless: true,
+    viewport: { width: 1280, height: 800 },
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      '--disable-quic',
+    ],
+  });
+
+async function main() {
+  const t0 = performance.now();
+  // Screenshots of this run only: stale ones from an earlier run would mislead.
+  if (!filter) await rm(artifacts, { recursive: true, force: true });
+  await mkdir(artifacts, { recursive: true });
+  const specFiles = (await readdir(path.join(root, 'e2e')))
+    .filter((f) => f.endsWith('.spec.mjs') && f.includes(filter))
+    .sort();
+  const specs = [];
+  for (const f of specFiles) specs.push({ file: f, mod: await import(pathToFileURL(path.join(root, 'e2e', f)).href) });
+
+  const tmp = await mkdtemp(path.join(os.tmpdir(), 'proda-e2e-'));
+  let server = null;
+  let context = null;
+  const counts = { passed: 0, failed: 0, skipped: 0 };
+  const failures = [];
+
+  try {
+    for (const { file, mod } of specs) {
+      const title = mod.title ?? file;
+      const reason = mod.skip ? await mod.skip() : null;
+      if (reason) {
+        for (const test of mod.tests) {
+          counts.skipped++;
+          console.log(`  - ${title} › ${test.name} (skipped: ${reason})`);
+        }
+        continue;
+      }
+      const useBrowser = (mod.fixture ?? 'browser') === 'browser';
+      if (useBrowser && !server) {
+        // One server (the expensive part: it generates the demo workspace) shared by all browser specs.
+        const workspace = process.env.PRODA_E2E_WORKSPACE ?? path.join(tmp, 'workspace');
+        server = await startServer(workspace, path.join(tmp, 'data'));
+        context = await launchChromium(path.join(tmp, 'chromium'));
+      }
+      for (const test of mod.tests) {
+        const name = `${title} › ${test.name}`;
+        const started = performance.now();
+        const page = useBrowser ? await context.newPage() : null;
+        const consoleErrors = [];
+        page?.on('console', (m) => m.type() === 'error' && consoleErrors.push(m.text()));
+        page?.on('pageerror', (e) => consoleErrors.push(String(e)));
+        const base = `${slug(file.replace(/\.spec\.mjs$/, ''))}--${slug(test.name)}`;
+        let shots = 0;
+        const t = {
+          page,
+          server,
+          artifacts,
+          tmp,
+          consoleErrors,
+          log: (...a) => console.log('    ', ...a),
+          shot: async (label) => {
+            shots++;
+            if (page) await page.screenshot({ path: path.join(artifacts, `${base}--${slug(label)}.png`) });
+          },
+        };
+        try {
+          await withTimeout(test.run(t), TEST_TIMEOUT, name);
+          counts.passed++;
+          console.log(`  ✓ ${name} (${Math.round(performance.now() - started)} ms)`);
+        } catch (err) {
+          counts.failed++;
+          failures.push({ name, err, consoleErrors });
+          console.log(`  ✗ ${name} (${Math.round(performance.now() - started)} ms)\n      ${String(err?.stack ?? err).split('\n').slice(0, 6).join('\n      ')}`);
+          if (consoleErrors.length) console.log(`      console errors:\n        ${consoleErrors.join('\n        ')}`);
+        } finally {
+          // One screenshot per test at least, whatever happened.
+          if (page && shots === 0) await page.screenshot({ path: path.join(artifacts, `${base}.png`) }).catch(() => {});
+          if (page && !page.isClosed() && failures.at(-1)?.name === name) {
+            await page.screenshot({ path: path.join(artifacts, `${base}--failure.png`) }).catch(() => {});
+          }
+          await page?.close().catch(() => {});
+        }
+      }
+    }
+  } catch (err) {
+    counts.failed++;
+    console.log(`  ✗ e2e setup: ${err?.stack ?? err}`);
+    if (server) console.log(server.output());
+  } finally {
+    await context?.close().catch(() => {});
+    await server?.stop();
+    if (!process.env.PRODA_E2E_KEEP) await rm(tmp, { recursive: true, force: true });
+  }
+
+  const secs = ((performance.now() - t0) / 1000).toFixed(1);
+  console.log(`\ne2e: ${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped (${secs} s; screenshots in e2e/artifacts/)`);
+  process.exit(counts.failed > 0 || counts.passed + counts.skipped === 0 ? 1 : 0);
+}
+
+await main();

@@ -1,0 +1,71 @@
+// Shows the open workspace and opens or creates another by folder path (browser mode has no native
+// folder dialog, and the server's file system is what matters anyway).
+import { useState, type FormEvent } from 'react';
+import type { WorkspaceInfo } from '../../../../shared/contract/workspace';
+import { useClient } from '../../app/client-context';
+
+interface Props {
+  workspace: WorkspaceInfo | null;
+  onChanged: (ws: WorkspaceInfo) => void;
+}
+
+export function WorkspaceBar({ workspace, onChanged }: Props) {
+  const client = useClient();
+  const [path, setPath] = useState('');
+  const [busy, setBusy] = useState<null | 'open' | 'create'>(null);
+  const [error, setError] = useState<string | null>(null);
+
+  const run = async (kind: 'open' | 'create') => {
+    setBusy(kind);
+    setError(null);
+    try {
+      const ws =
+        kind === 'open' ? await client.call('workspace.open', { path }) : await client.call('workspace.create', { path, demo: true });
+      onChanged(ws);
+      setPath('');
+    } catch (e) {
+      setError(String((e as Error).message ?? e));
+    } finally {
+      setBusy(null);
+    }
+  };
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    void run('open');
+  };
+
+  return (
+    <div className="workspace-bar">
+      <span className="workspace-name" data-testid="workspace-name" title={workspace?.path}>
+        {workspace ? workspace.name : 'No workspace open'}
+      </span>
+      <form onSubmit={submit}>
+        <input
+          data-testid="workspace-path"
+          aria-label="workspace folder"
+          placeholder="/path/to/workspace"
+          value={path}
+          onChange={(e) => setPath(e.target.value)}
+          spellCheck={false}
+        />
+        <button type="submit" data-testid="workspace-open" disabled={!path.trim() || busy !== null}>
+          {busy === 'open' ? 'Opening…' : 'Open'}
+        </button>
+        <button
+          type="button"
+          data-testid="workspace-create"
+          disabled={!path.trim() || busy !== null}
+          title="Create a new workspace with the built-in demo benchmark"
+          onClick={() => void run('create')}
+        >
+          {busy === 'create' ? 'Creating…' : 'Create'}
+        </button>
+      </form>
+      {error && (
+        <span className="error" data-testid="workspace-error">
+          {error}
+        </span>
+      )}
+    </div>
+  );
+}
