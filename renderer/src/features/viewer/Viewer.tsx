@@ -7,7 +7,7 @@ import type { ReactNode } from 'react';
 import Konva from 'konva';
 import { Group, Image as KImage, Layer, Line, Rect, Stage } from 'react-konva';
 import type { OverlayId } from '../../lib/overlay-render';
-import { smoothImage, screenPx, toImage, wheelFactor } from './view-math';
+import { cropFor, smoothImage, screenPx, toImage, visibleImageRect, wheelFactor } from './view-math';
 import type { ViewStore } from './view-store';
 import { pan, zoomBy } from './view-store';
 
@@ -54,6 +54,18 @@ export function Viewer(props: ViewerProps) {
       stage.scale({ x: view.scale, y: view.scale });
       stage.position({ x: view.x, y: view.y });
       photoLayer.current?.imageSmoothingEnabled(smoothImage(view.scale));
+      // Draw only what is on screen: at high zoom that is a small part of a 2048×1024 bitmap.
+      const vis = visibleImageRect(view, width, height, W, H);
+      stage.find('Image').forEach((node) => {
+        const img = node as Konva.Image;
+        const bm = img.image() as ImageBitmap | undefined;
+        if (!bm) return;
+        const { crop, dest } = cropFor(vis, bm.width, bm.height, W, H);
+        img.visible(crop.width > 0 && crop.height > 0);
+        img.crop(crop);
+        img.position({ x: dest.x, y: dest.y });
+        img.size({ width: dest.width, height: dest.height });
+      });
       const r = cursorRect.current;
       if (r) {
         r.visible(cursor !== null);
@@ -66,7 +78,7 @@ export function Viewer(props: ViewerProps) {
     return store.subscribe((s, prev) => {
       if (s.view !== prev.view || s.cursor !== prev.cursor) apply();
     });
-  }, [store, width, height]);
+  });
 
   const local = (e: { clientX: number; clientY: number; currentTarget: HTMLElement }) => {
     const r = e.currentTarget.getBoundingClientRect();

@@ -40,3 +40,35 @@ export const wheelFactor = (deltaY: number): number => Math.pow(ZOOM_STEP, -Math
 
 /** Photos look better smoothed when shrunk; at 2× and more, show pixels as pixels. */
 export const smoothImage = (scale: number): boolean => scale < 2;
+
+export interface Rect {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+/** The part of the image inside the viewport, in image pixels (integer bounds; may be empty). */
+export function visibleImageRect(view: View, viewW: number, viewH: number, imageW: number, imageH: number): Rect {
+  const x0 = Math.max(0, Math.floor(-view.x / view.scale));
+  const y0 = Math.max(0, Math.floor(-view.y / view.scale));
+  const x1 = Math.min(imageW, Math.ceil((viewW - view.x) / view.scale));
+  const y1 = Math.min(imageH, Math.ceil((viewH - view.y) / view.scale));
+  return { x: x0, y: y0, width: Math.max(0, x1 - x0), height: Math.max(0, y1 - y0) };
+}
+
+/**
+ * Source crop of a bitmap of size bw×bh that covers `visible` of a W×H image, snapped outwards to whole
+ * bitmap pixels so low-resolution layers (1/8 heatmaps) stay aligned with the image; `dest` is where
+ * that crop lands in image pixels. Drawing only this part keeps zoomed-in frames cheap.
+ */
+export function cropFor(visible: Rect, bw: number, bh: number, imageW: number, imageH: number): { crop: Rect; dest: Rect } {
+  const sx = bw / imageW;
+  const sy = bh / imageH;
+  const x0 = Math.max(0, Math.floor(visible.x * sx));
+  const y0 = Math.max(0, Math.floor(visible.y * sy));
+  const x1 = Math.min(bw, Math.ceil((visible.x + visible.width) * sx));
+  const y1 = Math.min(bh, Math.ceil((visible.y + visible.height) * sy));
+  const crop = { x: x0, y: y0, width: Math.max(0, x1 - x0), height: Math.max(0, y1 - y0) };
+  return { crop, dest: { x: x0 / sx, y: y0 / sy, width: crop.width / sx, height: crop.height / sy } };
+}

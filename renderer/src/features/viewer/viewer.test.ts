@@ -85,3 +85,20 @@ describe('shortcuts', () => {
     expect(actionForKey({ key: 'x' })).toBeNull();
   });
 });
+
+describe('viewport culling', () => {
+  it('crops each bitmap to the visible part, snapped to its own pixels', async () => {
+    const { visibleImageRect, cropFor } = await import('./view-math');
+    // 2048×1024 image at scale 4, shifted so image x 100..420, y 50..230 are visible in 1280×720.
+    const vis = visibleImageRect({ scale: 4, x: -400, y: -200 }, 1280, 720, 2048, 1024);
+    expect(vis).toEqual({ x: 100, y: 50, width: 320, height: 180 });
+    const full = cropFor(vis, 2048, 1024, 2048, 1024);
+    expect(full.crop).toEqual(vis);
+    expect(full.dest).toEqual(vis);
+    // A 1/8 heatmap (256×128): crop snaps outwards to whole cells.
+    const low = cropFor(vis, 256, 128, 2048, 1024);
+    expect(low.crop).toEqual({ x: 12, y: 6, width: 41, height: 23 });
+    expect(low.dest).toEqual({ x: 96, y: 48, width: 328, height: 184 });
+    expect(visibleImageRect({ scale: 1, x: 5000, y: 0 }, 1280, 720, 2048, 1024).width).toBe(0);
+  });
+});
