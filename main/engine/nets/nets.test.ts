@@ -117,7 +117,8 @@ describe('demo SegNet and discriminator on wasm', () => {
       );
       const dOut = tf.tidy(() => d.apply(tf.softmax(net.apply(x, { training: false }).logits)).shape);
       expect(dOut).toEqual([2, 1, 1, 1]);
-      tf.dispose([x, opt]);
+      x.dispose();
+      opt.dispose();
       [net, other, d].forEach((n) => n.dispose());
     });
   });
