@@ -61,14 +61,14 @@ async function main(): Promise<void> {
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
     await page.goto(`http://127.0.0.1:${port}/`, { waitUntil: 'domcontentloaded' });
-    await page.waitForFunction(() => (window as unknown as { benchReady?: () => boolean }).benchReady?.() === true, null, { timeout: 120_000 });
-    const colouriseMs = await page.evaluate(() => (window as unknown as { colouriseMs: number }).colouriseMs);
+    await page.waitForFunction(() => (globalThis as unknown as { benchReady?: () => boolean }).benchReady?.() === true, null, { timeout: 120_000 });
+    const colouriseMs = await page.evaluate(() => (globalThis as unknown as { colouriseMs: number }).colouriseMs);
     type Result = { intervals: number[]; draws: number[] };
     // Warm-up pass (JIT, first uploads), then the measured pass.
-    await page.evaluate((n) => (window as unknown as { benchRun: (n: number) => Promise<Result> }).benchRun(n), 20);
-    const r = await page.evaluate((n) => (window as unknown as { benchRun: (n: number) => Promise<Result> }).benchRun(n), steps);
+    await page.evaluate((n) => (globalThis as unknown as { benchRun: (n: number) => Promise<Result> }).benchRun(n), 20);
+    const r = await page.evaluate((n) => (globalThis as unknown as { benchRun: (n: number) => Promise<Result> }).benchRun(n), steps);
     if (errors.length) throw new Error(`page errors: ${errors.join('; ')}`);
-    const ua = await page.evaluate(() => navigator.userAgent);
+    const ua = await page.evaluate(() => (globalThis as unknown as { navigator: { userAgent: string } }).navigator.userAgent);
     const row = (name: string, xs: number[]) =>
       `| ${name.padEnd(26)} | ${String(xs.length).padStart(5)} | ${pct(xs, 50).toFixed(1).padStart(8)} | ${pct(xs, 95).toFixed(1).padStart(8)} | ${Math.max(...xs).toFixed(1).padStart(8)} |`;
     console.log(`viewer bench: 2048×1024 image, 3 overlays (GT fill, prediction outline, distance heatmap at 1/8), ${steps} pan/zoom steps`);

@@ -4,6 +4,7 @@
 // layout of ProDA's soft-label .npy files), at their own resolution (the network's 1/8 output for
 // probabilities, distances and ω). `layerCell` says how any layer's grid maps to image pixels.
 import { z } from 'zod';
+import { bytesSchema, float32Schema } from './codec';
 import { event, request } from './define';
 
 export const labelLayerIds = [
@@ -34,15 +35,15 @@ export type MapLayerId = z.infer<typeof MapLayerId>;
 
 const dims = { width: z.number().int().positive(), height: z.number().int().positive() };
 
-export const LabelLayer = z.object({ kind: z.literal('label'), id: z.enum(labelLayerIds), ...dims, data: z.instanceof(Uint8Array) });
+export const LabelLayer = z.object({ kind: z.literal('label'), id: z.enum(labelLayerIds), ...dims, data: bytesSchema });
 export const VectorLayer = z.object({
   kind: z.literal('vector'),
   id: z.enum(vectorLayerIds),
   ...dims,
   channels: z.number().int().positive(),
-  data: z.instanceof(Float32Array),
+  data: float32Schema,
 });
-export const ScalarLayer = z.object({ kind: z.literal('scalar'), id: z.enum(scalarLayerIds), ...dims, data: z.instanceof(Float32Array) });
+export const ScalarLayer = z.object({ kind: z.literal('scalar'), id: z.enum(scalarLayerIds), ...dims, data: float32Schema });
 export const MapLayer = z.discriminatedUnion('kind', [LabelLayer, VectorLayer, ScalarLayer]);
 export type LabelLayer = z.infer<typeof LabelLayer>;
 export type VectorLayer = z.infer<typeof VectorLayer>;

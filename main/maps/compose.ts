@@ -1,0 +1,257 @@
+// Turns what a model and ProDA's artifacts give for one image (logits, features, prototypes, the soft
+// pseudo-label, GT) into the inspector's layers. tfjs math stays inside tidy; what leaves is typed
+// arrays plus shape, channel-first (C×H×W, the layout of ProDA's soft-label .npy), because that is
+// what crosses the contract. Engine inputs are NHWC (tfjs layout) and converted here.
+import * as tf from '@tensorflow/tfjs';
+import { IGNORE_LABEL } from '../../shared/classes';
+import type { ImageStats, LabelLayer, MapLayer, ScalarLayer, VectorLayer } from '../../shared/contract/maps';
+import { resizeBilinearAligned } from '../engine/ops/resize';
+import { prototypeDistances } from '../engine/proda/distance';
+import { prototypeWeights, rectifiedLabels } from '../engine/proda/rectify';
+
+/** An NHWC map of one image: height × width × channels, row-major. */
+export interface HwcMap {
+  height: number;
+  width: number;
+  channels: number;
+  data: Float32Array;
+}
+
+/** A C×H×W map, as ProDA's soft-label .npy files store it. */
+export interface ChwMap {
+  channels: number;
+  height: number;
+  width: number;
+  data: Float32Array;
+}
+
+export interface PlainLabels {
+  width: number;
+  height: number;
+  data: Uint8Array;
+}
+
+export interface ComposeInput {
+  imageWidth: number;
+  imageHeight: number;
+  numClasses: number;
+  /** The model's logits at output resolution (1/8), NHWC. */
+  logits?: HwcMap;
+  /** The model's feature map at the same resolution, NHWC. */
+  feat?: HwcMap;
+  /** C×D class prototypes η. */
+  prototypes?: { data: Float32Array; classes: number; dims: number };
+  /** The fixed soft pseudo-label p_t0 (warm-up softmax), C×H×W. */
+  soft?: ChwMap;
+  gt?: PlainLabels | null;
+  hard?: PlainLabels | null;
+  conf?: { width: number; height: number; data: Float32Array } | null;
+  /** ProDA's proto_temperature s in ω = softmax(−d·s); 1 in the reference. */
+  temperature?: number;
+}
+
+const toChw = (hwc: Float32Array, h: number, w: number, c: number): Float32Array => {
+  const out = new Float32Array(hwc.length);
+  const n = h * w;
+  for (let i = 0; i < n; i++) for (let k = 0; k < c; k++) out[k * n + i] = hwc[i * c + k];
+  return out;
+};
+
+const toHwc = (chw: Float32Array, c: number, h: number, w: number): Float32Array => {
+  const out = new Float32Array(chw.length);
+  const n = h * w;
+  for (let k = 0; k < c; k++) for (let i = 0; i < n; i++) out[i * c + k] = chw[k * n + i];
+  return out;
+};
+
+const labelsFrom = (arr: Int32Array): Uint8Array => Uint8Array.from(arr, (v) => (v >= 0 && v < 256 ? v : IGNORE_LABEL));
+
+export interface Composed {
+  layers: MapLayer[];
+  stats: Omit<ImageStats, 'imageId'>;
+  /** Per (gt, pred) pixel counts for the confusion matrix, C×C row-major; null without GT and prediction. */
+  confusion: Float64Array | null;
+}
+
+export function composeMaps(input: ComposeInput): Composed {
+  const { imageWidth: W, imageHeight: H, numClasses: C } = input;
+  const temperature = input.temperature ?? 1;
+  const layers: MapLayer[] = [];
+  if (input.gt) {
+    checkSize('gt', input.gt, W, H);
+    layers.push({ kind: 'label', id: 'gt', width: W, height: H, data: input.gt.data });
+  }
+  if (input.hard) {
+    checkSize('hard pseudo-label', input.hard, W, H);
+    layers.push({ kind: 'label', id: 'hard', width: W, height: H, data: input.hard.data });
+  }
+  if (input.conf) layers.push({ kind: 'scalar', id: 'conf', width: input.conf.width, height: input.conf.height, data: input.conf.data });
+
+  let pred: Uint8Array | null = null;
+  let probsChw: Float32Array | null = null;
+  if (input.logits) {
+    const L = input.logits;
+    if (L.channels !== C) throw new Error(`logits have ${L.channels} channels, the class set has ${C}`);
+    const x = tf.tensor4d(L.data, [1, L.height, L.width, C]);
+    // Evaluation protocol: bilinear (align_corners) upsampling of the logits to the image, then argmax.
+    const [predT, probsT] = tf.tidy(() => [tf.argMax(resizeBilinearAligned(x, [H, W]), -1), tf.softmax(x, -1)]);
+    x.dispose();
+    const predI = predT.dataSync() as Int32Array;
+    const probs = probsT.dataSync() as Float32Array;
+    predT.dispose();
+    probsT.dispose();
+    pred = labelsFrom(predI);
+    probsChw = toChw(probs, L.height, L.width, C);
+    layers.push({ kind: 'label', id: 'pred', width: W, height: H, data: pred });
+    layers.push({ kind: 'vector', id: 'probs', width: L.width, height: L.height, channels: C, data: probsChw });
+  }
+
+  if (input.soft) {
+    const S = input.soft;
+    if (S.channels !== C) throw new Error(`soft pseudo-label has ${S.channels} channels, the class set has ${C}`);
+    layers.push({ kind: 'vector', id: 'soft', width: S.width, height: S.height, channels: C, data: S.data });
+  }
+
+  let rawL: LabelLayer | null = null;
+  let denL: LabelLayer | null = null;
+  if (input.feat && input.prototypes) {
+    const F = input.feat;
+    const P = input.prototypes;
+    if (P.dims !== F.channels) throw new Error(`prototypes are ${P.dims}-d, the feature map has ${F.channels} channels`);
+    if (P.classes !== C) throw new Error(`there are ${P.classes} prototypes for ${C} classes`);
+    const f = tf.tensor4d(F.data, [1, F.height, F.width, F.channels]);
+    const eta = tf.tensor2d(P.data, [P.classes, P.dims]);
+    const soft = input.soft ? tf.tensor4d(toHwc(input.soft.data, C, input.soft.height, input.soft.width), [1, input.soft.height, input.soft.width, C]) : null;
+    const outs = tf.tidy(() => {
+      const d = prototypeDistances(f, eta);
+      const w = prototypeWeights(d, temperature);
+      if (!soft) return [d, w];
+      // p_t0 on the feature grid (ProDA resizes everything with align_corners bilinear).
+      const p0 = resizeBilinearAligned(soft, [F.height, F.width]);
+      return [d, w, tf.argMax(p0, -1), rectifiedLabels(w, p0)];
+    });
+    f.dispose();
+    eta.dispose();
+    soft?.dispose();
+    const [dT, wT, rawT, denT] = outs;
+    const d = dT.dataSync() as Float32Array;
+    const w = wT.dataSync() as Float32Array;
+    layers.push({ kind: 'vector', id: 'dist', width: F.width, height: F.height, channels: C, data: toChw(d, F.height, F.width, C) });
+    layers.push({ kind: 'vector', id: 'omega', width: F.width, height: F.height, channels: C, data: toChw(w, F.height, F.width, C) });
+    if (rawT && denT) {
+      rawL = { kind: 'label', id: 'raw', width: F.width, height: F.height, data: labelsFrom(rawT.dataSync() as Int32Array) };
+      denL = { kind: 'label', id: 'denoised', width: F.width, height: F.height, data: labelsFrom(denT.dataSync() as Int32Array) };
+      layers.push(rawL, denL);
+    }
+    for (const t of outs) t.dispose();
+  } else if (input.soft) {
+    // No features: the raw pseudo-label is still the soft label's argmax.
+    const S = input.soft;
+    rawL = { kind: 'label', id: 'raw', width: S.width, height: S.height, data: argmaxChw(S.data, C, S.width * S.height) };
+    layers.push(rawL);
+  }
+
+  // Official artifacts have no logits: the hard pseudo-label then stands in as the prediction.
+  return { layers, ...imageStats({ numClasses: C, gt: input.gt ?? null, pred: pred ?? input.hard?.data ?? null, probs: probsChw, soft: input.soft ?? null, raw: rawL, denoised: denL }) };
+}
+
+function checkSize(what: string, l: PlainLabels, W: number, H: number): void {
+  if (l.width !== W || l.height !== H) throw new Error(`${what} is ${l.width}×${l.height}, the image is ${W}×${H}`);
+}
+
+export function argmaxChw(data: Float32Array, c: number, n: number): Uint8Array {
+  const out = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    let best = data[i];
+    let arg = 0;
+    for (let k = 1; k < c; k++) {
+      const v = data[k * n + i];
+      if (v > best) {
+        best = v;
+        arg = k;
+      }
+    }
+    out[i] = arg;
+  }
+  return out;
+}
+
+function meanMax(data: Float32Array, c: number, n: number): number {
+  let sum = 0;
+  for (let i = 0; i < n; i++) {
+    let best = data[i];
+    for (let k = 1; k < c; k++) if (data[k * n + i] > best) best = data[k * n + i];
+    sum += best;
+  }
+  return n ? sum / n : 0;
+}
+
+/** The per-image numbers triage sorts by, and the image's confusion counts. */
+export function imageStats(a: {
+  numClasses: number;
+  gt: PlainLabels | null;
+  pred: Uint8Array | null;
+  probs: Float32Array | null;
+  soft: ChwMap | null;
+  raw: LabelLayer | null;
+  denoised: LabelLayer | null;
+}): { stats: Omit<ImageStats, 'imageId'>; confusion: Float64Array | null } {
+  const C = a.numClasses;
+  const classShare = new Array<number>(C).fill(0);
+  if (a.pred) {
+    for (let i = 0; i < a.pred.length; i++) if (a.pred[i] < C) classShare[a.pred[i]]++;
+    for (let k = 0; k < C; k++) classShare[k] /= a.pred.length;
+  }
+  let confusion: Float64Array | null = null;
+  let classIou: (number | null)[] = new Array(C).fill(null);
+  let miou: number | null = null;
+  if (a.gt && a.pred) {
+    confusion = confusionCounts(a.gt.data, a.pred, C);
+    classIou = iouFromConfusion(confusion, C);
+    miou = nanMean(classIou);
+  }
+  let meanConfidence: number | null = null;
+  if (a.probs) meanConfidence = meanMax(a.probs, C, a.probs.length / C);
+  else if (a.soft) meanConfidence = meanMax(a.soft.data, C, a.soft.width * a.soft.height);
+  let flippedShare: number | null = null;
+  if (a.raw && a.denoised) {
+    let n = 0;
+    for (let i = 0; i < a.raw.data.length; i++) if (a.raw.data[i] !== a.denoised.data[i]) n++;
+    flippedShare = n / a.raw.data.length;
+  }
+  return { stats: { miou, meanConfidence, flippedShare, classShare, classIou }, confusion };
+}
+
+/** C×C counts, rows = GT, cols = prediction; GT outside [0, C) (250) is not counted, as in ProDA's runningScore. */
+export function confusionCounts(gt: Uint8Array, pred: Uint8Array, C: number): Float64Array {
+  if (gt.length !== pred.length) throw new Error(`GT has ${gt.length} pixels, the prediction ${pred.length}`);
+  const m = new Float64Array(C * C);
+  for (let i = 0; i < gt.length; i++) {
+    const g = gt[i];
+    const p = pred[i];
+    if (g < C && p < C) m[g * C + p]++;
+  }
+  return m;
+}
+
+/** IoU_k = TP/(TP+FP+FN); null where the class is absent from both GT and prediction. */
+export function iouFromConfusion(m: ArrayLike<number>, C: number): (number | null)[] {
+  return Array.from({ length: C }, (_, k) => {
+    let row = 0;
+    let col = 0;
+    for (let j = 0; j < C; j++) {
+      row += m[k * C + j];
+      col += m[j * C + k];
+    }
+    const tp = m[k * C + k];
+    const union = row + col - tp;
+    return union > 0 ? tp / union : null;
+  });
+}
+
+export const nanMean = (xs: readonly (number | null)[]): number | null => {
+  const v = xs.filter((x): x is number => x !== null);
+  return v.length ? v.reduce((a, b) => a + b, 0) / v.length : null;
+};
+
+export type { LabelLayer, ScalarLayer, VectorLayer };

@@ -1,0 +1,254 @@
+// The maps service's work: resolve a source (a run, or a folder of official artifacts), then for each
+// image read the cache or compose its layers, and batch that over a dataset for triage statistics and
+// the confusion matrix. Transport-agnostic: it gets datasets and the workspace from its caller.
+import { createHash } from 'node:crypto';
+import { promises as fsp } from 'node:fs';
+import path from 'node:path';
+import { classSets } from '../../shared/classes';
+import { AppError } from '../../shared/contract/errors';
+import { layerCell } from '../../shared/contract/maps';
+import type { ConfusionResult, ImageStats, MapLayer, MapLayerId, MapSource, PixelValues } from '../../shared/contract/maps';
+import type { ImageEntry } from '../../shared/datasets';
+import { upstreamRuns } from '../../shared/runs-config';
+import type { Dataset } from '../datasets/types';
+import { readConfig, runDir } from '../runs/records';
+import { basenamesOf, indexArtifacts, readImageArtifacts, readPrototypes } from './artifacts';
+import type { ArtifactIndex } from './artifacts';
+import { composeMaps, confusionCounts, iouFromConfusion, imageStats, nanMean } from './compose';
+import type { LabelLayer, VectorLayer } from './compose';
+import type { MapsStore } from './maps-store';
+
+export interface ResolvedSource {
+  key: string;
+  artifacts: ArtifactIndex[];
+  prototypes: { data: Float32Array; classes: number; dims: number } | null;
+  temperature: number;
+  describe: string;
+}
+
+export interface DatasetAccess {
+  dataset: Dataset;
+  list: ImageEntry[];
+}
+
+export interface ImageMaps {
+  imageId: string;
+  width: number;
+  height: number;
+  numClasses: number;
+  classNames: string[];
+  layers: MapLayer[];
+  stats: ImageStats;
+  temperature: number;
+  cached: boolean;
+}
+
+const hashOf = (s: string) => createHash('sha1').update(s).digest('hex').slice(0, 12);
+
+async function findPrototypes(indexes: ArtifactIndex[], numClasses: number) {
+  for (const idx of indexes) {
+    for (const [name, file] of idx.files) {
+      if (name.startsWith('prototypes') && name.endsWith('.npy')) return readPrototypes(file, numClasses);
+    }
+  }
+  return null;
+}
+
+export async function resolveSource(workspace: string, source: MapSource, numClasses: number): Promise<ResolvedSource> {
+  if (source.kind === 'artifacts') {
+    const dir = path.resolve(source.dir);
+    const idx = await indexArtifacts(dir);
+    const protos = source.prototypes ? await readPrototypes(path.resolve(source.prototypes), numClasses) : await findPrototypes([idx], numClasses);
+    return { key: `artifacts-${hashOf(dir + '|' + (source.prototypes ?? ''))}`, artifacts: [idx], prototypes: protos, temperature: 1, describe: dir };
+  }
+  const dir = runDir(workspace, source.runId);
+  try {
+    await fsp.access(dir);
+  } catch {
+    throw new AppError('not-found', `no run '${source.runId}' in this workspace`, { where: 'source.runId' });
+  }
+  const config = await readConfig(dir);
+  // The run's own artifacts first, then those of the runs it reads (a stage-1 run's soft labels and
+  // initial prototypes live in its pseudo-label run).
+  const dirs = [dir, ...upstreamRuns(config).map((id) => runDir(workspace, id))];
+  const indexes: ArtifactIndex[] = [];
+  for (const d of dirs) {
+    try {
+      indexes.push(await indexArtifacts(path.join(d, 'artifacts')));
+    } catch {
+      // A run without artifacts simply contributes none.
+    }
+  }
+  const temperature = config.stage === 'stage1' ? config.protoTemperature : 1;
+  return {
+    key: `run-${source.runId}${source.checkpoint ? `-${source.checkpoint}` : ''}`,
+    artifacts: indexes,
+    prototypes: await findPrototypes(indexes, numClasses),
+    temperature,
+    describe: `run ${source.runId}`,
+  };
+}
+
+export class MapsEngine {
+  constructor(
+    readonly store: MapsStore,
+    readonly src: ResolvedSource,
+    readonly data: DatasetAccess,
+    readonly datasetId: string,
+  ) {}
+
+  get numClasses(): number {
+    return this.data.dataset.classSet.numClasses;
+  }
+
+  private entry(imageId: string): ImageEntry {
+    const e = this.data.list.find((x) => x.id === imageId);
+    if (!e) throw new AppError('not-found', `no image '${imageId}' in dataset '${this.datasetId}'`, { where: 'image.imageId' });
+    return e;
+  }
+
+  async image(imageId: string, want?: readonly MapLayerId[]): Promise<ImageMaps> {
+    const entry = this.entry(imageId);
+    const classNames = [...classSets[this.data.dataset.ref.classSet].names];
+    const cached = await this.store.readMaps(this.datasetId, imageId);
+    let layers: MapLayer[];
+    let stats: ImageStats;
+    let width: number;
+    let height: number;
+    let fromCache = false;
+    if (cached && cached.meta.stats) {
+      layers = cached.layers;
+      stats = JSON.parse(cached.meta.stats) as ImageStats;
+      width = Number(cached.meta.width);
+      height = Number(cached.meta.height);
+      fromCache = true;
+    } else {
+      const C = this.numClasses;
+      const art = { soft: null, hard: null, conf: null } as Awaited<ReturnType<typeof readImageArtifacts>>;
+      for (const idx of this.src.artifacts) {
+        const found = await readImageArtifacts(idx, basenamesOf(imageId, entry.name), C);
+        art.soft ??= found.soft;
+        art.hard ??= found.hard;
+        art.conf ??= found.conf;
+      }
+      const gt = await this.data.dataset.readLabel(imageId);
+      const size = gt ?? art.hard ?? (await this.data.dataset.readImage(imageId));
+      width = size.width;
+      height = size.height;
+      if (!art.soft && !art.hard && !art.conf && !gt) {
+        throw new AppError('not-found', `${this.src.describe} has no maps for image '${imageId}' (looked for ${basenamesOf(imageId, entry.name).join(' / ')}.npy, .png, _conf.npy)`, {
+          where: 'image.imageId',
+        });
+      }
+      const composed = composeMaps({
+        imageWidth: width,
+        imageHeight: height,
+        numClasses: C,
+        soft: art.soft ?? undefined,
+        hard: art.hard,
+        conf: art.conf,
+        gt,
+        temperature: this.src.temperature,
+      });
+      layers = composed.layers;
+      stats = { imageId, ...composed.stats };
+      await this.store.writeMaps(this.datasetId, imageId, layers, { stats: JSON.stringify(stats), width: String(width), height: String(height) });
+    }
+    return {
+      imageId,
+      width,
+      height,
+      numClasses: this.numClasses,
+      classNames,
+      layers: want ? layers.filter((l) => want.includes(l.id)) : layers,
+      stats,
+      temperature: this.src.temperature,
+      cached: fromCache,
+    };
+  }
+
+  async pixel(imageId: string, x: number, y: number): Promise<PixelValues> {
+    const m = await this.image(imageId);
+    if (x >= m.width || y >= m.height) {
+      throw new AppError('validation', `pixel (${x}, ${y}) is outside the ${m.width}×${m.height} image`, { where: x >= m.width ? 'x' : 'y' });
+    }
+    return pixelValues(m.layers, m.width, m.height, x, y);
+  }
+
+  async stats(imageIds: readonly string[], check: () => void, progress: (done: number, total: number) => void): Promise<ImageStats[]> {
+    const known = await this.store.readStats(this.datasetId);
+    const out: ImageStats[] = [];
+    let dirty = false;
+    for (let i = 0; i < imageIds.length; i++) {
+      check();
+      const id = imageIds[i];
+      let s = known[id];
+      if (!s) {
+        s = (await this.image(id)).stats;
+        known[id] = s;
+        dirty = true;
+      }
+      out.push(s);
+      progress(i + 1, imageIds.length);
+      // Persist in chunks so a cancelled or killed batch keeps what it computed.
+      if (dirty && (i + 1) % 16 === 0) {
+        await this.store.writeStats(this.datasetId, known);
+        dirty = false;
+      }
+    }
+    if (dirty) await this.store.writeStats(this.datasetId, known);
+    return out;
+  }
+
+  async confusion(imageIds: readonly string[], top: number, check: () => void, progress: (done: number, total: number) => void): Promise<ConfusionResult> {
+    const C = this.numClasses;
+    const total = new Float64Array(C * C);
+    const perCell = new Map<number, { imageId: string; pixels: number }[]>();
+    let images = 0;
+    for (let i = 0; i < imageIds.length; i++) {
+      check();
+      const m = await this.image(imageIds[i], ['gt', 'pred', 'hard']);
+      const gt = m.layers.find((l): l is LabelLayer => l.kind === 'label' && l.id === 'gt');
+      const pred = m.layers.find((l): l is LabelLayer => l.kind === 'label' && l.id === 'pred') ?? m.layers.find((l): l is LabelLayer => l.kind === 'label' && l.id === 'hard');
+      progress(i + 1, imageIds.length);
+      if (!gt || !pred || gt.data.length !== pred.data.length) continue;
+      images++;
+      const cm = confusionCounts(gt.data, pred.data, C);
+      for (let c = 0; c < C * C; c++) {
+        if (!cm[c]) continue;
+        total[c] += cm[c];
+        const list = perCell.get(c) ?? [];
+        list.push({ imageId: m.imageId, pixels: cm[c] });
+        list.sort((a, b) => b.pixels - a.pixels);
+        if (list.length > top) list.length = top;
+        perCell.set(c, list);
+      }
+    }
+    const iou = iouFromConfusion(total, C);
+    const topImages: Record<string, { imageId: string; pixels: number }[]> = {};
+    for (const [c, list] of perCell) topImages[`${Math.floor(c / C)},${c % C}`] = list;
+    return {
+      numClasses: C,
+      classNames: [...classSets[this.data.dataset.ref.classSet].names],
+      matrix: Array.from({ length: C }, (_, r) => Array.from(total.subarray(r * C, (r + 1) * C))),
+      iou,
+      miou: nanMean(iou),
+      topImages,
+      images,
+    };
+  }
+}
+
+export function pixelValues(layers: readonly MapLayer[], W: number, H: number, x: number, y: number): PixelValues {
+  const out: PixelValues = { x, y, labels: {}, vectors: {}, scalars: {} };
+  for (const l of layers) {
+    const { cx, cy } = layerCell(x, y, W, H, l.width, l.height);
+    const i = cy * l.width + cx;
+    if (l.kind === 'label') out.labels[l.id] = l.data[i];
+    else if (l.kind === 'scalar') out.scalars[l.id] = l.data[i];
+    else out.vectors[l.id] = Array.from({ length: (l as VectorLayer).channels }, (_, k) => l.data[k * l.width * l.height + i]);
+  }
+  return out;
+}
+
+export { imageStats };

@@ -1,0 +1,86 @@
+// Maps for the inspector and triage (shared/contract/maps.ts). Engines are kept per (workspace,
+// source, dataset) so repeated requests reuse the resolved source; the maps themselves are cached on
+// disk under the workspace cache by MapsStore.
+import path from 'node:path';
+import { AppError } from '../../shared/contract/errors';
+import type { MapSource } from '../../shared/contract/maps';
+import { MapJobs } from '../maps/jobs';
+import { MapsEngine, resolveSource } from '../maps/maps-engine';
+import { MapsStore } from '../maps/maps-store';
+import type { ServiceContext } from './context';
+import { openDataset } from './dataset-opener';
+import type { HandlersFor } from './handler';
+
+const jobs = new MapJobs();
+const engines = new WeakMap<ServiceContext, Map<string, Promise<MapsEngine>>>();
+
+async function datasetOf(ctx: ServiceContext, datasetId: string) {
+  const ws = ctx.requireWorkspace();
+  const ref = ws.file.datasets.find((d) => d.id === datasetId);
+  if (!ref) throw new AppError('not-found', `no dataset '${datasetId}' in this workspace`, { where: 'datasetId' });
+  // Share the dataset service's opened datasets and listings when it has them.
+  let slot = ctx.datasets.get(datasetId);
+  if (!slot || slot.ref !== ref) {
+    slot = { ref, dataset: openDataset(ref, { cacheDir: path.join(ws.root, 'cache', 'datasets', ref.id), evalLabels: true }) };
+    ctx.datasets.set(datasetId, slot);
+  }
+  const dataset = await slot.dataset;
+  slot.list ??= dataset.list();
+  return { dataset, list: await slot.list };
+}
+
+function engineFor(ctx: ServiceContext, source: MapSource, datasetId: string): Promise<MapsEngine> {
+  const ws = ctx.requireWorkspace();
+  let per = engines.get(ctx);
+  if (!per) engines.set(ctx, (per = new Map()));
+  const key = `${ws.root}|${JSON.stringify(source)}|${datasetId}`;
+  let e = per.get(key);
+  if (!e) {
+    e = (async () => {
+      const data = await datasetOf(ctx, datasetId);
+      const src = await resolveSource(ws.root, source, data.dataset.classSet.numClasses);
+      return new MapsEngine(new MapsStore(path.join(ws.root, 'cache', 'maps', src.key)), src, data, datasetId);
+    })();
+    per.set(key, e);
+    // Failures are not remembered: the user may fix the folder or finish the run and retry.
+    const current = e;
+    e.catch(() => per.get(key) === current && per.delete(key));
+  }
+  return e;
+}
+
+async function batched<T>(
+  ctx: ServiceContext,
+  jobId: string | undefined,
+  label: string,
+  work: (check: () => void, progress: (done: number, total: number) => void) => Promise<T>,
+): Promise<T> {
+  const job = jobs.start(jobId);
+  try {
+    return await work(job.check, (done, total) => {
+      if (job.id && (done === total || done % 4 === 0)) ctx.emit('maps.progress', { jobId: job.id, done, total, message: `${label} ${done}/${total}` });
+    });
+  } finally {
+    job.done();
+  }
+}
+
+export const mapsHandlers: HandlersFor<'maps.'> = {
+  'maps.get': async (req, ctx) => {
+    const engine = await engineFor(ctx, req.source, req.image.datasetId);
+    return engine.image(req.image.imageId, req.layers);
+  },
+  'maps.pixel': async (req, ctx) => (await engineFor(ctx, req.source, req.image.datasetId)).pixel(req.image.imageId, req.x, req.y),
+  'maps.stats': async (req, ctx) => {
+    const engine = await engineFor(ctx, req.source, req.datasetId);
+    const ids = req.imageIds ?? engine.data.list.map((e) => e.id);
+    const images = await batched(ctx, req.jobId, 'image statistics', (check, progress) => engine.stats(ids, check, progress));
+    return { images, classNames: [...engine.data.dataset.classSet.names] };
+  },
+  'maps.confusion': async (req, ctx) => {
+    const engine = await engineFor(ctx, req.source, req.datasetId);
+    const ids = engine.data.list.map((e) => e.id);
+    return batched(ctx, req.jobId, 'confusion matrix', (check, progress) => engine.confusion(ids, req.top, check, progress));
+  },
+  'maps.cancel': async (req) => ({ cancelled: jobs.cancel(req.jobId) }),
+};
