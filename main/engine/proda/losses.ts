@@ -19,7 +19,8 @@ export function crossEntropy(logits: tf.Tensor4D, labels: tf.Tensor3D): tf.Scala
   const onehot = tf.oneHot(labels.toInt(), C); // out-of-range ids → all-zero rows
   const nll = tf.neg(tf.sum(tf.mul(tf.logSoftmax(logits, -1), onehot)));
   const count = tf.sum(validMask(labels, C));
-  return tf.div(nll, tf.maximum(count, 1)) as tf.Scalar;
+  // + 0 turns the −0 of an all-ignored batch into +0
+  return tf.add(tf.div(nll, tf.maximum(count, 1)), 0) as tf.Scalar;
 }
 
 /**

@@ -1,0 +1,111 @@
+import * as tf from '@tensorflow/tfjs';
+import { strongMaps } from '../aug/align';
+import type { StrongAlignOptions } from '../aug/align';
+import type { StrongOp } from '../aug/strong';
+import type { SegNet } from '../nets';
+import { resizeBilinearAligned } from '../ops';
+import { lrScaleFor, polyLr } from '../optim/schedule';
+import type { Sgd } from '../optim/sgd';
+import type { KdStudent } from '../proda/losses';
+import { crossEntropy, distillationKl } from '../proda/losses';
+import { IGNORE } from '../proda/rectify';
+import { addGrads, disposeGrads, dropoutSeed, lossAndGrads, takeNumber } from './grads';
+
+/**
+ * Offline hard pseudo-labels as stage 2/3 load them: label where conf > threshold, 250 where conf ≤ threshold
+ * (`lp[conf <= 0.95] = 250`). Typed arrays of one image, any resolution.
+ */
+export function thresholdPseudoLabels(labels: ArrayLike<number>, conf: ArrayLike<number>, threshold: number): Uint8Array {
+  if (labels.length !== conf.length) throw new Error(`thresholdPseudoLabels: ${labels.length} labels vs ${conf.length} confidences`);
+  const out = new Uint8Array(labels.length);
+  for (let i = 0; i < out.length; i++) out[i] = conf[i] <= threshold ? IGNORE : labels[i];
+  return out;
+}
+
+export interface DistillBatch {
+  source: tf.Tensor4D;
+  sourceLabels: tf.Tensor3D;
+  /** strong view x^S of the weak target crop */
+  targetStrong: tf.Tensor4D;
+  /** thresholded hard pseudo-labels in the weak view at 1/4 crop, int32 [N,h,w] (250 = ignore) */
+  pseudoLabels: tf.Tensor3D;
+  strongOps: readonly (readonly StrongOp[])[];
+}
+
+export interface DistillState {
+  student: SegNet;
+  /** frozen teacher (previous stage), evaluated in eval mode */
+  teacher: SegNet;
+  optimizer: Sgd;
+}
+
+export interface DistillOptions {
+  iteration: number;
+  maxIterations: number;
+  polyPower: number;
+  /** base LR (1× backbone, 10× head and bn_pretrain: `--finetune`) */
+  lr: number;
+  /** β, KD weight (`--distillation 1`) */
+  weight: number;
+  kdStudent: KdStudent;
+  align: StrongAlignOptions;
+  seed: number;
+  dropout: boolean;
+}
+
+export interface DistillLosses {
+  total: number;
+  sourceCe: number;
+  targetCe: number;
+  kd: number;
+  lr: number;
+  /** fraction of strong-view label pixels that are not ignored */
+  labelledFraction: number;
+}
+
+/**
+ * One stage-2/3 iteration (`step_distillation`): source CE (own backward); the pseudo-labels carried into the strong view
+ * (250 padding); student on the strong image, CE on logits upsampled to label size; KD to the frozen eval-mode teacher
+ * on the same strong image; one SGD step with the 1×/10× groups.
+ */
+export function distillStep(state: DistillState, batch: DistillBatch, o: DistillOptions): DistillLosses {
+  const { student, teacher } = state;
+  const lr = polyLr(o.lr, o.iteration, o.maxIterations, o.polyPower);
+  const run = (slot: number) => ({ training: true, dropout: o.dropout, dropoutSeed: dropoutSeed(o.seed, o.iteration, slot) });
+  const [, lh, lw] = batch.pseudoLabels.shape;
+
+  const src = lossAndGrads(student, () => {
+    const [, H, W] = batch.sourceLabels.shape;
+    return crossEntropy(resizeBilinearAligned(student.apply(batch.source, run(0)).logits, [H, W]), batch.sourceLabels);
+  });
+  const prep = tf.tidy(() => {
+    const lab = strongMaps(batch.pseudoLabels.toFloat().expandDims(-1) as tf.Tensor4D, batch.strongOps, o.align);
+    const labels = tf.round(lab.squeeze([3])).toInt() as tf.Tensor3D;
+    const teacherLogits = resizeBilinearAligned(teacher.apply(batch.targetStrong, { training: false }).logits, [lh, lw]);
+    const labelled = tf.mean(tf.notEqual(labels, IGNORE).toFloat());
+    return { labels, teacherLogits, labelled };
+  });
+  const parts: Record<string, tf.Scalar> = {};
+  const tgt = lossAndGrads(student, () => {
+    const logits = resizeBilinearAligned(student.apply(batch.targetStrong, run(1)).logits, [lh, lw]);
+    const ce = crossEntropy(logits, prep.labels);
+    const kd = distillationKl(logits, prep.teacherLogits, o.kdStudent);
+    parts.ce = tf.keep(ce.clone());
+    parts.kd = tf.keep(kd.clone());
+    return tf.add(ce, tf.mul(kd, o.weight)) as tf.Scalar;
+  });
+  const grads = addGrads(src.grads, tgt.grads);
+  state.optimizer.step(student.params, grads, (name) => lr * lrScaleFor('distill', name));
+  disposeGrads(grads);
+  tf.dispose([prep.labels, prep.teacherLogits]);
+  const sourceCe = takeNumber(src.value);
+  const target = takeNumber(tgt.value);
+  return {
+    total: sourceCe + target,
+    sourceCe,
+    targetCe: takeNumber(parts.ce),
+    kd: takeNumber(parts.kd),
+    lr,
+    labelledFraction: takeNumber(prep.labelled),
+  };
+}

@@ -1,0 +1,67 @@
+import * as tf from '@tensorflow/tfjs';
+import type { GraphNet } from '../nets';
+import '../ops'; // installs tfjs 4.22 gradient fixes (comparison ops, cpu ResizeBilinearGrad)
+
+/** Gradients keyed by PyTorch parameter name. */
+export type NamedGrads = Record<string, tf.Tensor>;
+
+/**
+ * Value and gradients of `loss` w.r.t. the net's trainable parameters (minus `frozen`), keyed by parameter name.
+ * The returned tensors are owned by the caller (dispose with `disposeGrads`).
+ */
+export function lossAndGrads(net: GraphNet, loss: () => tf.Scalar, frozen?: ReadonlySet<string>): { value: tf.Scalar; grads: NamedGrads } {
+  const byVar = new Map<string, string>();
+  const vars: tf.Variable[] = [];
+  for (const [name, v] of net.params) {
+    if (!v.trainable || frozen?.has(name)) continue;
+    byVar.set(v.name, name);
+    vars.push(v);
+  }
+  const { value, grads } = tf.variableGrads(loss, vars);
+  const out: NamedGrads = {};
+  for (const [vname, g] of Object.entries(grads)) out[byVar.get(vname) as string] = g;
+  return { value, grads: out };
+}
+
+/** a + b per name (either may lack a name); consumes both. */
+export function addGrads(a: NamedGrads, b: NamedGrads): NamedGrads {
+  const out: NamedGrads = { ...a };
+  for (const [k, g] of Object.entries(b)) {
+    const prev = out[k];
+    if (prev === undefined) out[k] = g;
+    else {
+      out[k] = tf.add(prev, g);
+      prev.dispose();
+      g.dispose();
+    }
+  }
+  return out;
+}
+
+export function disposeGrads(g: NamedGrads): void {
+  for (const t of Object.values(g)) t.dispose();
+}
+
+/** Reads a scalar tensor and frees it. */
+export function takeNumber(t: tf.Tensor): number {
+  const v = t.dataSync()[0];
+  t.dispose();
+  return v;
+}
+
+/** BN affine parameter names of a net (`--freeze_bn` freezes them; BN then runs in eval mode). */
+export function batchNormAffineNames(net: GraphNet): Set<string> {
+  const out = new Set<string>();
+  for (const n of net.graph.nodes) {
+    if (n.op === 'batchnorm') {
+      out.add(`${n.param}.weight`);
+      out.add(`${n.param}.bias`);
+    }
+  }
+  return out;
+}
+
+/** Deterministic per-forward dropout seed from the run seed, the iteration and the forward's slot. */
+export function dropoutSeed(seed: number, iteration: number, slot: number): number {
+  return (Math.imul(seed | 0, 0x9e3779b1) ^ Math.imul(iteration + 1, 0x85ebca6b) ^ Math.imul(slot + 1, 0xc2b2ae35)) >>> 1;
+}

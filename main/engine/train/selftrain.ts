@@ -1,0 +1,77 @@
+import * as tf from '@tensorflow/tfjs';
+import type { SegNet } from '../nets';
+import { resizeBilinearAligned } from '../ops';
+import { lrScaleFor, polyLr } from '../optim/schedule';
+import type { StageKind } from '../optim/schedule';
+import type { Sgd } from '../optim/sgd';
+import { crossEntropy } from '../proda/losses';
+import { IGNORE } from '../proda/rectify';
+import { addGrads, disposeGrads, dropoutSeed, lossAndGrads, takeNumber } from './grads';
+
+export interface SelfTrainBatch {
+  source: tf.Tensor4D;
+  sourceLabels: tf.Tensor3D;
+  /** weak target crop; pseudo-labels and the student both see it */
+  target: tf.Tensor4D;
+}
+
+export interface SelfTrainState {
+  student: SegNet;
+  /** source of the pseudo-labels: a frozen net (e.g. the warm-up model) or the student itself (online) */
+  labeller: SegNet;
+  optimizer: Sgd;
+}
+
+export interface SelfTrainOptions {
+  iteration: number;
+  maxIterations: number;
+  polyPower: number;
+  lr: number;
+  /** pixels whose max probability is ≤ threshold are ignored */
+  threshold: number;
+  /** LR groups: 'stage1' (flat) or 'warmup'/'distill' (1×/10×) */
+  groups: StageKind;
+  seed: number;
+  dropout: boolean;
+}
+
+export interface SelfTrainLosses {
+  total: number;
+  sourceCe: number;
+  targetCe: number;
+  lr: number;
+  labelledFraction: number;
+}
+
+/**
+ * Conventional confidence-thresholded self-training (the ablation's "self-training" row, a baseline for the demo):
+ * ŷ = argmax of the labeller's eval-mode softmax at 1/4 crop, ignored where max p ≤ threshold; source CE + target CE.
+ */
+export function selfTrainStep(state: SelfTrainState, batch: SelfTrainBatch, o: SelfTrainOptions): SelfTrainLosses {
+  const { student, labeller } = state;
+  const lr = polyLr(o.lr, o.iteration, o.maxIterations, o.polyPower);
+  const run = (slot: number) => ({ training: true, dropout: o.dropout, dropoutSeed: dropoutSeed(o.seed, o.iteration, slot) });
+  const [, th, tw] = batch.target.shape;
+  const size: [number, number] = [Math.trunc(th / 4), Math.trunc(tw / 4)];
+
+  const pseudo = tf.tidy(() => {
+    const p = tf.softmax(resizeBilinearAligned(labeller.apply(batch.target, { training: false }).logits, size), -1);
+    const arg = tf.argMax(p, -1).toInt();
+    const labels = tf.where(tf.greater(tf.max(p, -1), o.threshold), arg, tf.fill(arg.shape, IGNORE, 'int32')) as tf.Tensor3D;
+    return { labels, labelled: tf.mean(tf.notEqual(labels, IGNORE).toFloat()) };
+  });
+  const src = lossAndGrads(student, () => {
+    const [, H, W] = batch.sourceLabels.shape;
+    return crossEntropy(resizeBilinearAligned(student.apply(batch.source, run(0)).logits, [H, W]), batch.sourceLabels);
+  });
+  const tgt = lossAndGrads(student, () =>
+    crossEntropy(resizeBilinearAligned(student.apply(batch.target, run(1)).logits, size), pseudo.labels),
+  );
+  const grads = addGrads(src.grads, tgt.grads);
+  state.optimizer.step(student.params, grads, (name) => lr * lrScaleFor(o.groups, name));
+  disposeGrads(grads);
+  pseudo.labels.dispose();
+  const sourceCe = takeNumber(src.value);
+  const targetCe = takeNumber(tgt.value);
+  return { total: sourceCe + targetCe, sourceCe, targetCe, lr, labelledFraction: takeNumber(pseudo.labelled) };
+}

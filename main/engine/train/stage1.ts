@@ -1,0 +1,148 @@
+import * as tf from '@tensorflow/tfjs';
+import { full2weak, strongMaps } from '../aug/align';
+import type { StrongAlignOptions } from '../aug/align';
+import type { StrongOp } from '../aug/strong';
+import type { WeakParams } from '../aug/weak';
+import type { SegNet } from '../nets';
+import { resizeBilinearAligned } from '../ops';
+import { emaUpdate } from '../optim/ema';
+import { polyLr } from '../optim/schedule';
+import type { Sgd } from '../optim/sgd';
+import { prototypeDistances } from '../proda/distance';
+import { crossEntropy, mrkld, structureKl, symmetricCrossEntropy } from '../proda/losses';
+import type { Prototypes } from '../proda/prototypes';
+import { classCentroids, emaUpdatePrototypes, prototypesTensor } from '../proda/prototypes';
+import { prototypeWeights, rectifiedLabels } from '../proda/rectify';
+import { addGrads, disposeGrads, dropoutSeed, lossAndGrads, takeNumber } from './grads';
+
+/** One stage-1 batch, NHWC, images RGB/255. Label-resolution maps are at 1/4 of the crop (128×224 at paper scale). */
+export interface Stage1Batch {
+  source: tf.Tensor4D;
+  /** source labels at crop resolution, int32, 250 = ignore */
+  sourceLabels: tf.Tensor3D;
+  /** weak target crop x_t */
+  targetWeak: tf.Tensor4D;
+  /** strong view x_t^S of the weak crop */
+  targetStrong: tf.Tensor4D;
+  /** the un-augmented full target image (EMA input) */
+  targetFull: tf.Tensor4D;
+  /** fixed warm-up soft pseudo-label p_{t,0} carried into the weak view, at 1/4 crop: [N, h, w, C] */
+  softPseudo: tf.Tensor4D;
+  weakParams: readonly WeakParams[];
+  strongOps: readonly (readonly StrongOp[])[];
+}
+
+export interface Stage1State {
+  student: SegNet;
+  /** EMA ("momentum") net, same graph; used in train mode as the reference does */
+  ema: SegNet;
+  prototypes: Prototypes;
+  optimizer: Sgd;
+}
+
+export interface Stage1Options {
+  iteration: number;
+  maxIterations: number;
+  lr: number;
+  polyPower: number;
+  rceAlpha: number;
+  rceBeta: number;
+  regularW: number;
+  protoConsistW: number;
+  protoTemperature: number;
+  protoMomentum: number;
+  emaDecay: number;
+  trainThred: number;
+  minPixels: number;
+  align: StrongAlignOptions;
+  seed: number;
+  /** Dropout2d in the student/EMA forwards (reference: on). Parity tests turn it off: torch's masks cannot be replayed. */
+  dropout: boolean;
+}
+
+export interface Stage1Losses {
+  total: number;
+  sourceCe: number;
+  sce: number;
+  ce: number;
+  rce: number;
+  regular: number;
+  structureKl: number;
+  lr: number;
+  /** fraction of rectified labels that differ from argmax p_{t,0} (how much denoising changed) */
+  rectifiedChanged: number;
+}
+
+/**
+ * One stage-1 iteration (`adaptation_modelv2.py:step`): source CE; EMA net on the full image → weak view; prototype
+ * weights and rectified labels; SCE + γ2·MRKLD on the weak student forward; γ1·structure KL between the EMA weak-view
+ * prototype assignment (carried into the strong view) and the student's strong-view one; one SGD step; prototype EMA
+ * from the EMA net's own argmax; EMA net update (buffers copied).
+ */
+export function stage1Step(state: Stage1State, batch: Stage1Batch, o: Stage1Options): Stage1Losses {
+  const { student, ema, optimizer } = state;
+  const [, lh, lw] = batch.softPseudo.shape;
+  const lr = polyLr(o.lr, o.iteration, o.maxIterations, o.polyPower);
+  const run = (slot: number) => ({ training: true, dropout: o.dropout, dropoutSeed: dropoutSeed(o.seed, o.iteration, slot) });
+
+  // 1. Source CE on logits upsampled to the label size (its own backward in the reference).
+  const src = lossAndGrads(student, () => {
+    const { logits } = student.apply(batch.source, run(0));
+    const [, H, W] = batch.sourceLabels.shape;
+    return crossEntropy(resizeBilinearAligned(logits, [H, W]), batch.sourceLabels);
+  });
+
+  // 2. Teacher side, no gradient: EMA net on the full image at 1/4 full resolution, then into the weak view.
+  const [, fh, fw] = batch.targetFull.shape;
+  const emaFull = tf.tidy(() => {
+    const out = ema.apply(batch.targetFull, run(1));
+    const size: [number, number] = [Math.trunc(fh / 4), Math.trunc(fw / 4)];
+    return { feat: resizeBilinearAligned(out.feat, size), logits: resizeBilinearAligned(out.logits, size) };
+  });
+  const protos = prototypesTensor(state.prototypes);
+  const teacher = tf.tidy(() => {
+    const weakFeat = full2weak(emaFull.feat, batch.weakParams);
+    const dist = prototypeDistances(weakFeat, protos);
+    const labels = rectifiedLabels(prototypeWeights(dist, o.protoTemperature), batch.softPseudo, o.trainThred);
+    const changed = tf.mean(tf.notEqual(labels, tf.argMax(batch.softPseudo, -1)).toFloat());
+    return { labels, teacherDist: strongMaps(dist, batch.strongOps, o.align), changed };
+  });
+
+  // 3. Target losses on the student's weak and strong forwards.
+  const terms: Record<string, tf.Scalar> = {};
+  const tgt = lossAndGrads(student, () => {
+    const weak = student.apply(batch.targetWeak, run(2));
+    const logits = resizeBilinearAligned(weak.logits, [lh, lw]);
+    const sce = symmetricCrossEntropy(logits, teacher.labels, o.rceAlpha, o.rceBeta);
+    const reg = mrkld(logits);
+    const strong = student.apply(batch.targetStrong, run(3));
+    const sDist = prototypeDistances(resizeBilinearAligned(strong.feat, [lh, lw]), protos);
+    const kl = structureKl(teacher.teacherDist, sDist, o.protoTemperature);
+    for (const [k, t] of Object.entries({ sce: sce.loss, ce: sce.ce, rce: sce.rce, reg, kl })) terms[k] = tf.keep(t.clone());
+    return tf.addN([sce.loss, tf.mul(reg, o.regularW), tf.mul(kl, o.protoConsistW)]) as tf.Scalar;
+  });
+
+  // 4. One SGD step on the summed gradients (stage 1: a single group at the base LR).
+  const grads = addGrads(src.grads, tgt.grads);
+  optimizer.step(student.params, grads, () => lr);
+  disposeGrads(grads);
+
+  // 5. Prototype EMA from the EMA net's own argmax on the full image (detached), then the EMA net update.
+  emaUpdatePrototypes(state.prototypes, classCentroids(emaFull.feat, emaFull.logits, o.minPixels), o.protoMomentum);
+  emaUpdate(ema.params, student.params, o.emaDecay);
+
+  tf.dispose([emaFull.feat, emaFull.logits, protos, teacher.labels, teacher.teacherDist]);
+  const sourceCe = takeNumber(src.value);
+  const target = takeNumber(tgt.value);
+  return {
+    total: sourceCe + target,
+    sourceCe,
+    sce: takeNumber(terms.sce),
+    ce: takeNumber(terms.ce),
+    rce: takeNumber(terms.rce),
+    regular: takeNumber(terms.reg),
+    structureKl: takeNumber(terms.kl),
+    lr,
+    rectifiedChanged: takeNumber(teacher.changed),
+  };
+}

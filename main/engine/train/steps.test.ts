@@ -1,0 +1,191 @@
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { STRONG_ALIGN_DEFAULTS } from '../aug/align';
+import { Rng } from '../aug/rng';
+import { sampleStrongOps } from '../aug/strong';
+import { sampleWeakParams } from '../aug/weak';
+import { initBackend } from '../backend';
+import { Discriminator, SegNet } from '../nets';
+import type { SegNetConfig } from '../nets';
+import { Adam } from '../optim/adam';
+import { Sgd } from '../optim/sgd';
+import { createPrototypes } from '../proda/prototypes';
+import { PRODA_DEFAULTS } from './config';
+import { distillStep, thresholdPseudoLabels } from './distill';
+import { selfTrainStep } from './selftrain';
+import { stage1Step } from './stage1';
+import type { Stage1Options } from './stage1';
+import { warmupStep } from './warmup';
+
+const C = 4;
+const tiny: SegNetConfig = {
+  backbone: 'resnet-narrow',
+  backboneSpec: { block: 'basic', layers: [1, 1, 1, 1], widths: [4, 4, 8, 8], stem: 4 },
+  numClasses: C,
+  head: { width: 8, gnGroups: 2, dilations: [1, 2, 3, 4] },
+};
+
+beforeAll(async () => {
+  await initBackend('cpu');
+});
+
+function batchTensors(seed: number) {
+  const rng = new Rng(seed);
+  const u = (shape: number[]) => tf.tensor(Float32Array.from({ length: shape.reduce((a, b) => a * b) }, () => rng.random()), shape);
+  const labels = tf.tensor(
+    Int32Array.from({ length: 2 * 32 * 48 }, () => (rng.random() < 0.1 ? 250 : rng.randint(0, C - 1))),
+    [2, 32, 48],
+    'int32',
+  ) as tf.Tensor3D;
+  return { u, labels, rng };
+}
+
+function stage1Inputs(seed: number) {
+  const { u, labels, rng } = batchTensors(seed);
+  const weakParams = [0, 1].map(() => sampleWeakParams(rng, 96, 48, { resize: 96, cropWidth: 48, cropHeight: 32 }));
+  const strongOps = [0, 1].map(() => sampleStrongOps(rng, 48, 32));
+  const soft = tf.tidy(() => tf.softmax(tf.mul(u([2, 8, 12, C]), 4), -1)) as tf.Tensor4D;
+  return {
+    source: u([2, 32, 48, 3]) as tf.Tensor4D,
+    sourceLabels: labels,
+    targetWeak: u([2, 32, 48, 3]) as tf.Tensor4D,
+    targetStrong: u([2, 32, 48, 3]) as tf.Tensor4D,
+    targetFull: u([2, 48, 96, 3]) as tf.Tensor4D,
+    softPseudo: soft,
+    weakParams,
+    strongOps,
+  };
+}
+
+const s1 = PRODA_DEFAULTS.stage1;
+const stage1Opts = (iteration: number): Stage1Options => ({
+  ...s1,
+  lr: 0.01,
+  iteration,
+  maxIterations: 100,
+  polyPower: 0.9,
+  protoMomentum: 0.05,
+  emaDecay: 0.9,
+  align: STRONG_ALIGN_DEFAULTS,
+  seed: 5,
+  dropout: true,
+});
+
+function runStage1(steps: number) {
+  const student = new SegNet(tiny, { seed: 3 });
+  const ema = new SegNet(tiny, { seed: 3 });
+  const prototypes = createPrototypes(C, 8);
+  prototypes.vectors.set(Float32Array.from({ length: C * 8 }, (_, i) => Math.sin(i)));
+  const optimizer = new Sgd();
+  const counts: number[] = [];
+  const losses = [];
+  for (let i = 0; i < steps; i++) {
+    const b = stage1Inputs(100 + i);
+    const before = tf.memory().numTensors;
+    losses.push(stage1Step({ student, ema, prototypes, optimizer }, b, stage1Opts(i)));
+    counts.push(tf.memory().numTensors - before);
+    tf.dispose([b.source, b.sourceLabels, b.targetWeak, b.targetStrong, b.targetFull, b.softPseudo]);
+  }
+  const weights = student.getWeights();
+  const protos = prototypes.vectors.slice();
+  student.dispose();
+  ema.dispose();
+  optimizer.dispose();
+  return { losses, counts, weights, protos };
+}
+
+describe('training steps (tiny net, cpu)', () => {
+  it('stage1Step: deterministic from seeds, no tensor growth after the first step, prototypes move', () => {
+    const a = runStage1(3);
+    const b = runStage1(3);
+    expect(a.losses).toEqual(b.losses);
+    expect(a.protos).toEqual(b.protos);
+    expect(a.weights['layer5.head.1.weight'].data).toEqual(b.weights['layer5.head.1.weight'].data);
+    // step 1 creates the momentum buffers; later steps create nothing
+    expect(a.counts.slice(1)).toEqual([0, 0]);
+    for (const l of a.losses) {
+      expect(Number.isFinite(l.total)).toBe(true);
+      expect(l.structureKl).toBeGreaterThan(0);
+      expect(l.total).toBeCloseTo(l.sourceCe + l.sce + 0.1 * l.regular + 10 * l.structureKl, 4);
+    }
+    expect(a.protos[0]).not.toBe(Math.fround(Math.sin(0)) + 1); // sanity: array copied
+    expect([...a.protos].some((v, i) => Math.abs(v - Math.sin(i)) > 1e-4)).toBe(true);
+  });
+
+  it('warmupStep: BN affine frozen, D trained by Adam, LS-GAN terms reported, no leaks', () => {
+    const net = new SegNet(tiny, { seed: 4 });
+    const D = new Discriminator(C, { seed: 4, planes: 4 });
+    const state = { net, discriminator: D, optimizer: new Sgd(), optimizerD: new Adam() };
+    const bn0 = net.params.get('bn1.weight')!.dataSync().slice();
+    const conv0 = net.params.get('conv1.weight')!.dataSync().slice();
+    const d0 = D.params.get('conv1.weight')!.dataSync().slice();
+    const { u, labels } = batchTensors(9);
+    const src = u([2, 32, 48, 3]) as tf.Tensor4D;
+    const tgt = u([2, 32, 48, 3]) as tf.Tensor4D;
+    const opts = { iteration: 0, maxIterations: 10, polyPower: 0.9, lr: 0.01, lrD: 1e-3, adv: 0.01, freezeBn: true, seed: 1, dropout: true };
+    const r = warmupStep(state, { source: src, sourceLabels: labels, target: tgt }, opts);
+    const before = tf.memory().numTensors;
+    warmupStep(state, { source: src, sourceLabels: labels, target: tgt }, { ...opts, iteration: 1 });
+    expect(tf.memory().numTensors).toBe(before);
+    expect(r.discriminator).toBeGreaterThan(0);
+    expect(r.advG).toBeGreaterThan(0);
+    expect(Number.isFinite(r.sourceCe)).toBe(true);
+    expect(net.params.get('bn1.weight')!.dataSync()).toEqual(bn0);
+    expect(net.params.get('conv1.weight')!.dataSync()).not.toEqual(conv0);
+    expect(D.params.get('conv1.weight')!.dataSync()).not.toEqual(d0);
+    tf.dispose([src, tgt, labels]);
+    net.dispose();
+    D.dispose();
+    state.optimizer.dispose();
+    state.optimizerD.dispose();
+  });
+
+  it('distillStep: KD variants differ, ignored pixels carry no CE, teacher untouched', () => {
+    const student = new SegNet(tiny, { seed: 6 });
+    const teacher = new SegNet(tiny, { seed: 7 });
+    const t0 = teacher.params.get('layer5.head.1.weight')!.dataSync().slice();
+    const { u, labels, rng } = batchTensors(11);
+    const strongImg = u([2, 32, 48, 3]) as tf.Tensor4D;
+    const src = u([2, 32, 48, 3]) as tf.Tensor4D;
+    const allIgnored = tf.fill([2, 8, 12], 250, 'int32') as tf.Tensor3D;
+    const strongOps = [0, 1].map(() => sampleStrongOps(rng, 48, 32));
+    const base = { iteration: 0, maxIterations: 10, polyPower: 0.9, lr: 0.001, weight: 1, align: STRONG_ALIGN_DEFAULTS, seed: 2, dropout: false };
+    const snapshot = student.getWeights();
+    const runWith = (kdStudent: 'log_softmax' | 'softmax-reference-bug') => {
+      student.setWeights(snapshot);
+      return distillStep(
+        { student, teacher, optimizer: new Sgd() },
+        { source: src, sourceLabels: labels, targetStrong: strongImg, pseudoLabels: allIgnored, strongOps },
+        { ...base, kdStudent },
+      );
+    };
+    const fixed = runWith('log_softmax');
+    const bug = runWith('softmax-reference-bug');
+    expect(fixed.targetCe).toBe(0);
+    expect(fixed.labelledFraction).toBe(0);
+    expect(fixed.kd).toBeGreaterThan(0);
+    expect(bug.kd).not.toBeCloseTo(fixed.kd, 3);
+    expect(fixed.sourceCe).toBeCloseTo(bug.sourceCe, 6);
+    expect(teacher.params.get('layer5.head.1.weight')!.dataSync()).toEqual(t0);
+    expect([...thresholdPseudoLabels([1, 2, 3], [0.95, 0.951, 0.2], 0.95)]).toEqual([250, 2, 250]);
+    tf.dispose([strongImg, src, labels, allIgnored]);
+    student.dispose();
+    teacher.dispose();
+  });
+
+  it('selfTrainStep: thresholding controls the labelled fraction', () => {
+    const student = new SegNet(tiny, { seed: 8 });
+    const { u, labels } = batchTensors(12);
+    const src = u([2, 32, 48, 3]) as tf.Tensor4D;
+    const tgt = u([2, 32, 48, 3]) as tf.Tensor4D;
+    const opts = { iteration: 0, maxIterations: 10, polyPower: 0.9, lr: 0.001, groups: 'stage1' as const, seed: 1, dropout: false };
+    const none = selfTrainStep({ student, labeller: student, optimizer: new Sgd() }, { source: src, sourceLabels: labels, target: tgt }, { ...opts, threshold: 1 });
+    expect(none.labelledFraction).toBe(0);
+    expect(none.targetCe).toBe(0);
+    const all = selfTrainStep({ student, labeller: student, optimizer: new Sgd() }, { source: src, sourceLabels: labels, target: tgt }, { ...opts, threshold: 0 });
+    expect(all.labelledFraction).toBe(1);
+    expect(all.targetCe).toBeGreaterThan(0);
+    tf.dispose([src, tgt, labels]);
+    student.dispose();
+  });
+});

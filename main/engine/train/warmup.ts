@@ -1,0 +1,97 @@
+import * as tf from '@tensorflow/tfjs';
+import type { Discriminator, SegNet } from '../nets';
+import { resizeBilinearAligned } from '../ops';
+import type { Adam } from '../optim/adam';
+import { lrScaleFor, polyLr } from '../optim/schedule';
+import type { Sgd } from '../optim/sgd';
+import { crossEntropy, lsganLoss } from '../proda/losses';
+import { batchNormAffineNames, disposeGrads, dropoutSeed, lossAndGrads, takeNumber } from './grads';
+
+export interface WarmupBatch {
+  source: tf.Tensor4D;
+  /** crop-resolution labels, int32, 250 = ignore */
+  sourceLabels: tf.Tensor3D;
+  target: tf.Tensor4D;
+}
+
+export interface WarmupState {
+  net: SegNet;
+  discriminator: Discriminator;
+  optimizer: Sgd;
+  optimizerD: Adam;
+}
+
+export interface WarmupOptions {
+  iteration: number;
+  maxIterations: number;
+  polyPower: number;
+  /** segmentation net base LR (1× backbone, 10× head) */
+  lr: number;
+  lrD: number;
+  /** weight of the generator's adversarial term (`--adv 0.01`) */
+  adv: number;
+  /** `--freeze_bn`: BN in eval mode with frozen affine parameters */
+  freezeBn: boolean;
+  seed: number;
+  dropout: boolean;
+}
+
+export interface WarmupLosses {
+  sourceCe: number;
+  advG: number;
+  discriminator: number;
+  lr: number;
+}
+
+const SOURCE = 0;
+const TARGET = 1;
+
+/**
+ * One warm-up iteration (`step_adv`, AdaptSegNet-style output-space LS-GAN): G loss = CE_src + adv·MSE(D(p_t), source)
+ * with D frozen, an SGD step (1×/10× groups); then D loss = MSE(D(p_s), source) + MSE(D(p_t), target) on the detached
+ * probabilities of the same forwards, an Adam step. Probabilities are softmax of logits upsampled to the crop size.
+ */
+export function warmupStep(state: WarmupState, batch: WarmupBatch, o: WarmupOptions): WarmupLosses {
+  const { net, discriminator: D } = state;
+  const lr = polyLr(o.lr, o.iteration, o.maxIterations, o.polyPower);
+  const lrD = polyLr(o.lrD, o.iteration, o.maxIterations, o.polyPower);
+  const frozen = o.freezeBn ? batchNormAffineNames(net) : undefined;
+  const run = (slot: number) => ({
+    training: true,
+    bnTraining: !o.freezeBn,
+    dropout: o.dropout,
+    dropoutSeed: dropoutSeed(o.seed, o.iteration, slot),
+  });
+
+  let probsS: tf.Tensor4D | undefined;
+  let probsT: tf.Tensor4D | undefined;
+  let advG: tf.Scalar | undefined;
+  const g = lossAndGrads(
+    net,
+    () => {
+      const [, H, W] = batch.sourceLabels.shape;
+      const upS = resizeBilinearAligned(net.apply(batch.source, run(0)).logits, [H, W]);
+      const ce = crossEntropy(upS, batch.sourceLabels);
+      const [, th, tw] = batch.target.shape;
+      const upT = resizeBilinearAligned(net.apply(batch.target, run(1)).logits, [th, tw]);
+      const pT = tf.softmax(upT, -1) as tf.Tensor4D;
+      const adv = lsganLoss(D.apply(pT), SOURCE);
+      probsS = tf.keep(tf.softmax(upS, -1) as tf.Tensor4D);
+      probsT = tf.keep(pT.clone());
+      advG = tf.keep(adv.clone());
+      return tf.add(ce, tf.mul(adv, o.adv)) as tf.Scalar;
+    },
+    frozen,
+  );
+  state.optimizer.step(net.params, g.grads, (name) => lr * lrScaleFor('warmup', name));
+  disposeGrads(g.grads);
+
+  const d = lossAndGrads(D, () => tf.add(lsganLoss(D.apply(probsS!), SOURCE), lsganLoss(D.apply(probsT!), TARGET)) as tf.Scalar);
+  state.optimizerD.step(D.params, d.grads, () => lrD);
+  disposeGrads(d.grads);
+  tf.dispose([probsS!, probsT!]);
+
+  const total = takeNumber(g.value);
+  const adv = takeNumber(advG!);
+  return { sourceCe: total - o.adv * adv, advG: adv, discriminator: takeNumber(d.value), lr };
+}
