@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { closeViolation, fixture, gradViolation, jsonFixture, mismatches } from '../../../fixtures/parity/proda_fixtures';
-import { full2weak, STRONG_ALIGN_REFERENCE, strongLabel, strongMaps } from './align';
+import { full2weak, softPseudoToWeak, STRONG_ALIGN_REFERENCE, strongLabel, strongMaps } from './align';
 import { resizeNearest } from './image';
 import type { StrongOp } from './strong';
 import type { WeakParams } from './weak';
@@ -62,6 +62,23 @@ describe('label/map alignment vs the reference label_strong_T and full2weak', ()
     const got = tf.tidy(() => full2weak(tf.tensor4d(f.data, f.shape as [number, number, number, number]), params).dataSync());
     // interpolation weights are combined in a different order than torch's: compare like gradients
     expect(gradViolation(got, fixture('full2weak', 'weak').data)).toBe(0);
+  });
+
+  it('soft pseudo-label (1/8 full) into the weak view at 1/4 crop', () => {
+    const p = jsonFixture<{ RandomSized: number[][]; RandomCrop: number[][]; RandomHorizontallyFlip: boolean[] }>('full2weak');
+    const params: WeakParams[] = [0, 1].map((n) => ({
+      resized: [p.RandomSized[0][n], p.RandomSized[1][n]],
+      crop: [p.RandomCrop[0][n], p.RandomCrop[1][n], p.RandomCrop[2][n], p.RandomCrop[3][n]],
+      flip: p.RandomHorizontallyFlip[n],
+    }));
+    const f = fixture('softweak', 'lpsoft');
+    const expected = fixture('softweak', 'weak');
+    const got = tf.tidy(() => {
+      const out = softPseudoToWeak(tf.tensor4d(f.data, f.shape as [number, number, number, number]), [48, 96], params);
+      expect(out.shape).toEqual(expected.shape);
+      return out.dataSync();
+    });
+    expect(gradViolation(got, expected.data)).toBe(0);
   });
 
   it('label resize matches PIL NEAREST', () => {

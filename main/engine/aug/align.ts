@@ -188,3 +188,29 @@ export function full2weak(maps: tf.Tensor4D, params: readonly WeakParams[]): tf.
     return tf.concat(parts, 0) as tf.Tensor4D;
   });
 }
+
+/**
+ * The stored warm-up soft pseudo-label (softmax at 1/8 of the full image, [N,h8,w8,C]) into each weak view at label
+ * resolution, the reference's way: bilinear (align_corners) up to the full image size, to the RandomSized size, crop,
+ * flip, then bilinear ×1/`labelScale` (128×224 for a 512×896 crop). Full-resolution intermediates: call per small batch.
+ */
+export function softPseudoToWeak(
+  soft: tf.Tensor4D,
+  fullSize: readonly [number, number],
+  params: readonly WeakParams[],
+  labelScale = 4,
+): tf.Tensor4D {
+  const N = soft.shape[0];
+  if (params.length !== N) throw new Error(`softPseudoToWeak: ${params.length} weak params for a batch of ${N}`);
+  return tf.tidy(() => {
+    const parts = params.map((p, n) => {
+      const full = tf.image.resizeBilinear(tf.slice(soft, [n, 0, 0, 0], [1, -1, -1, -1]), [fullSize[0], fullSize[1]], true);
+      const sized = tf.image.resizeBilinear(full, [p.resized[0], p.resized[1]], true);
+      const [y1, y2, x1, x2] = p.crop;
+      let c = tf.slice(sized, [0, y1, x1, 0], [1, y2 - y1, x2 - x1, -1]);
+      if (p.flip) c = tf.reverse(c, 2);
+      return tf.image.resizeBilinear(c, [Math.floor((y2 - y1) / labelScale), Math.floor((x2 - x1) / labelScale)], true);
+    });
+    return tf.concat(parts, 0) as tf.Tensor4D;
+  });
+}
