@@ -1,0 +1,76 @@
+// What each on-disk format supplies: how to list image/label pairs, how to decode a label's raw ids,
+// and how raw ids map to train ids. Everything else (caching, resizing, checking) is shared.
+import { promises as fsp } from 'node:fs';
+import path from 'node:path';
+import type { ClassSetId } from '../../../shared/classes';
+import type { CheckProblem, DatasetRef, ImageEntry } from '../../../shared/datasets';
+import type { OpenDatasetOptions } from '../types';
+
+export interface RawLabel {
+  width: number;
+  height: number;
+  /** Ids as stored in the file (labelIds, SYNTHIA ids, mask indices, trainIds). */
+  ids: Uint8Array | Uint16Array;
+}
+
+export interface ListResult {
+  entries: ImageEntry[];
+  problems: CheckProblem[];
+}
+
+export interface FormatAdapter {
+  list(): Promise<ListResult>;
+  decodeRawLabel(bytes: Uint8Array, file: string): RawLabel;
+  /** Raw id → train id in the dataset's class set (250 for void and unknown ids). */
+  readonly lut: Uint8Array;
+  /** Raw ids that may legitimately occur; others are reported as unknown label ids. */
+  isKnownId(id: number): boolean;
+  /** Human name of a raw id for problem lines (e.g. "labelId 40"). */
+  describeId(id: number): string;
+  /** Problems found while setting up (bad class list, bad manifest). */
+  readonly setupProblems: CheckProblem[];
+  /** Whether a size mismatch between image and label is an error (GTA5's loader resizes both, so it warns). */
+  readonly sizeMismatchSeverity: 'error' | 'warning';
+}
+
+export type AdapterFactory = (ref: DatasetRef, classSet: ClassSetId, opts: OpenDatasetOptions) => Promise<FormatAdapter>;
+
+export const problem = (severity: 'error' | 'warning', kind: CheckProblem['kind'], file: string | undefined, message: string): CheckProblem =>
+  file === undefined ? { severity, kind, message } : { severity, kind, file, message };
+
+export async function isDir(p: string): Promise<boolean> {
+  try {
+    return (await fsp.stat(p)).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+export async function exists(p: string): Promise<boolean> {
+  try {
+    await fsp.access(p);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const byCodePoint = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+/** Files under dir (recursively), relative with '/' separators, sorted by code point like Python's sorted(). */
+export async function walkFiles(dir: string, accept: (name: string) => boolean): Promise<string[]> {
+  const out: string[] = [];
+  const visit = async (rel: string): Promise<void> => {
+    const entries = await fsp.readdir(path.join(dir, rel), { withFileTypes: true });
+    for (const e of entries) {
+      const r = rel ? `${rel}/${e.name}` : e.name;
+      if (e.isDirectory()) await visit(r);
+      else if (accept(e.name) && !e.name.includes('.tmp-')) out.push(r);
+    }
+  };
+  await visit('');
+  return out.sort(byCodePoint);
+}
+
+export const isImageName = (n: string): boolean => /\.(png|jpe?g)$/i.test(n);
+export const stem = (rel: string): string => rel.replace(/\.[^./]+$/, '');

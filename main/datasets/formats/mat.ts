@@ -1,0 +1,97 @@
+// Minimal MATLAB v5 .mat reader: enough for GTA5's split.mat (numeric vectors trainIds/valIds/testIds),
+// compressed or not, either byte order. Cells, structs, sparse and character arrays are skipped.
+import zlib from 'node:zlib';
+import { AppError } from '../../../shared/contract/errors';
+
+const MI = { INT8: 1, UINT8: 2, INT16: 3, UINT16: 4, INT32: 5, UINT32: 6, SINGLE: 7, DOUBLE: 9, INT64: 12, UINT64: 13, MATRIX: 14, COMPRESSED: 15 };
+const SIZE: Record<number, number> = { 1: 1, 2: 1, 3: 2, 4: 2, 5: 4, 6: 4, 7: 4, 9: 8, 12: 8, 13: 8 };
+/** mxClass ids of numeric arrays (double, single, int8..uint64). */
+const NUMERIC_CLASSES = new Set([6, 7, 8, 9, 10, 11, 12, 13, 14, 15]);
+
+export function readMatNumeric(bytes: Uint8Array, file: string): Map<string, number[]> {
+  const bad = (msg: string): AppError => new AppError('bad-input', `${file}: ${msg}`, { where: file });
+  if (bytes.length < 128) throw bad('not a MATLAB v5 .mat file (too short)');
+  const head = new TextDecoder('latin1').decode(bytes.subarray(0, 116));
+  if (head.startsWith('MATLAB 7.3') || bytes[0] === 0x89) throw bad('MATLAB 7.3 (HDF5) .mat files are not supported; re-save with -v7');
+  const endian = String.fromCharCode(bytes[126], bytes[127]);
+  if (endian !== 'IM' && endian !== 'MI') throw bad('not a MATLAB v5 .mat file (no endian indicator)');
+  const le = endian === 'IM';
+  const out = new Map<string, number[]>();
+
+  const readElements = (buf: Uint8Array, start: number, topLevel: boolean): void => {
+    const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+    let pos = start;
+    while (pos + 8 <= buf.length) {
+      const { type, n, dataStart, next } = tag(view, pos, le);
+      if (dataStart + n > buf.length) throw bad('truncated data element');
+      const body = buf.subarray(dataStart, dataStart + n);
+      if (type === MI.COMPRESSED) {
+        let inflated: Uint8Array;
+        try {
+          inflated = zlib.inflateSync(body);
+        } catch (err) {
+          throw bad(`compressed element does not inflate (${(err as Error).message})`);
+        }
+        readElements(inflated, 0, topLevel);
+        pos = dataStart + n;
+      } else {
+        if (type === MI.MATRIX) readMatrix(body);
+        pos = next;
+      }
+    }
+  };
+
+  const readMatrix = (buf: Uint8Array): void => {
+    if (buf.length === 0) return;
+    const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+    const flags = tag(view, 0, le);
+    const mxClass = view.getUint32(flags.dataStart, le) & 0xff;
+    const complex = (view.getUint32(flags.dataStart, le) >> 11) & 1;
+    const dims = tag(view, flags.next, le);
+    const name = tag(view, dims.next, le);
+    const varName = new TextDecoder('latin1').decode(buf.subarray(name.dataStart, name.dataStart + name.n));
+    if (!NUMERIC_CLASSES.has(mxClass) || complex) return;
+    const real = tag(view, name.next, le);
+    const size = SIZE[real.type];
+    if (!size) return;
+    const values: number[] = [];
+    for (let i = 0; i < real.n / size; i++) values.push(readNum(view, real.dataStart + i * size, real.type, le));
+    out.set(varName, values);
+  };
+
+  readElements(bytes, 128, true);
+  return out;
+}
+
+function tag(view: DataView, pos: number, le: boolean): { type: number; n: number; dataStart: number; next: number } {
+  const first = view.getUint32(pos, le);
+  // Small data element: size in the upper 16 bits, data in the tag's second word.
+  if (first >>> 16 !== 0) return { type: first & 0xffff, n: first >>> 16, dataStart: pos + 4, next: pos + 8 };
+  const n = view.getUint32(pos + 4, le);
+  return { type: first, n, dataStart: pos + 8, next: pos + 8 + Math.ceil(n / 8) * 8 };
+}
+
+function readNum(view: DataView, p: number, type: number, le: boolean): number {
+  switch (type) {
+    case MI.INT8:
+      return view.getInt8(p);
+    case MI.UINT8:
+      return view.getUint8(p);
+    case MI.INT16:
+      return view.getInt16(p, le);
+    case MI.UINT16:
+      return view.getUint16(p, le);
+    case MI.INT32:
+      return view.getInt32(p, le);
+    case MI.UINT32:
+      return view.getUint32(p, le);
+    case MI.SINGLE:
+      return view.getFloat32(p, le);
+    case MI.DOUBLE:
+      return view.getFloat64(p, le);
+    case MI.INT64:
+      return Number(view.getBigInt64(p, le));
+    default:
+      return Number(view.getBigUint64(p, le));
+  }
+}
