@@ -4,6 +4,7 @@ import { datasetHandlers } from './dataset-service';
 import type { Handlers } from './handler';
 import { labelsHandlers } from './labels-service';
 import { mapsHandlers } from './maps-service';
+import { exportHandlers } from './export-service';
 import { runsHandlers } from './runs-service';
 import { systemHandlers } from './system-service';
 import { workspaceHandlers } from './workspace-service';
@@ -15,4 +16,5 @@ export const handlers: Handlers = {
   ...labelsHandlers,
   ...runsHandlers,
   ...mapsHandlers,
+  ...exportHandlers,
 };

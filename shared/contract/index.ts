@@ -5,6 +5,7 @@ import type { EventSpec, RequestSpec } from './define';
 import { datasetRequests } from './datasets';
 import { labelsEvents, labelsRequests } from './labels';
 import { mapsEvents, mapsRequests } from './maps';
+import { exportEvents, exportRequests } from './export';
 import { runsEvents, runsRequests } from './runs';
 import { systemEvents, systemRequests } from './system';
 import { workspaceEvents, workspaceRequests } from './workspace';
@@ -16,6 +17,7 @@ export const requests = {
   ...labelsRequests,
   ...runsRequests,
   ...mapsRequests,
+  ...exportRequests,
 } as const satisfies Record<string, RequestSpec>;
 
 export const events = {
@@ -24,6 +26,7 @@ export const events = {
   ...labelsEvents,
   ...runsEvents,
   ...mapsEvents,
+  ...exportEvents,
 } as const satisfies Record<string, EventSpec>;
 
 export type Requests = typeof requests;

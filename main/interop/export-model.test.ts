@@ -1,0 +1,153 @@
+// End to end: a PyTorch checkpoint imported into a demo-network run, exported as ONNX / TF.js /
+// safetensors, with the parity check against the engine; the files are checked by independent readers.
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runConfigSchema } from '../../shared/runs-config';
+import { initBackend } from '../engine/backend';
+import { SegNet, demoConfig } from '../engine/nets';
+import { createRun } from '../runs/records';
+import { writeModel } from '../runs/stages/net';
+import { exportModel, ParityError, type ParityImage } from './export-model';
+import { mapCheckpoint } from './import-weights';
+import { loadRunModel } from './run-model';
+import { decodeSafetensors } from './safetensors';
+import { readTorchFile } from './torch-checkpoint';
+import { MAKE_CHECKPOINTS, pythonHas, runPython, smallSpec, torchFixtures } from './torch-fixtures';
+
+const fx = torchFixtures({ r101: false });
+const skip = 'skip' in fx ? fx.skip : null;
+if (skip) console.warn(`export tests skipped: ${skip}`);
+const dir = 'dir' in fx ? fx.dir : '';
+const ws = mkdtempSync(path.join(os.tmpdir(), 'export-ws-'));
+afterAll(() => rmSync(ws, { recursive: true, force: true }));
+
+/** Smooth synthetic "street" images: gradients plus stripes, so class maps have real boundaries. */
+function image(id: string, width: number, height: number, seed: number): ParityImage {
+  const data = new Uint8Array(width * height * 3);
+  for (let y = 0; y < height; y++)
+    for (let x = 0; x < width; x++) {
+      const o = (y * width + x) * 3;
+      data[o] = (x * 255) / width;
+      data[o + 1] = (y * 255) / height;
+      data[o + 2] = ((Math.floor((x + seed * 7) / 9) + Math.floor(y / 11)) % 2) * 200 + 30;
+    }
+  return { id, width, height, data };
+}
+
+let runId = '';
+
+describe.skipIf(skip !== null)('model export from a run', () => {
+  beforeAll(async () => {
+    await initBackend('wasm');
+    // A demo-network run whose student holds PyTorch-trained-style weights (O(1) logits).
+    const cfg = runConfigSchema.parse({ stage: 'warmup', network: { arch: 'demo', classes: 19 }, source: { root: path.join(ws, 'src'), format: 'demo' } });
+    runId = await createRun(ws, cfg, 'demo-export-run');
+    const net = new SegNet(demoConfig(19));
+    const imp = mapCheckpoint(await readTorchFile(path.join(dir, 'small_official.pkl')), net.graph, { source: 'small_official.pkl', strict: true });
+    const w = net.getWeights();
+    for (const [k, v] of imp.params) w[k] = { shape: w[k].shape, data: v };
+    net.setWeights(w);
+    await writeModel(path.join(ws, 'runs', runId), net);
+    net.dispose();
+  });
+
+  it('exports ONNX (2 variants), TF.js and safetensors that agree with the engine', async () => {
+    const model = await loadRunModel(ws, runId);
+    expect(model.info.runId).toBe(runId);
+    const outDir = path.join(ws, 'exports', 'e1');
+    const steps: string[] = [];
+    const t0 = Date.now();
+    const r = await exportModel({
+      outDir,
+      network: model.network,
+      weights: model.weights,
+      formats: ['onnx', 'tfjs', 'safetensors'],
+      info: model.info,
+      parityImages: [image('a', 96, 64, 1), image('b', 83, 57, 2), image('c', 128, 65, 3)],
+      onProgress: (s) => steps.push(s),
+    });
+    const p = r.parity;
+    console.log(
+      `export parity (${p.backend}, ${p.images} images, ${((Date.now() - t0) / 1000).toFixed(1)} s): ONNX max |Δlogit| ${p.onnx?.maxAbsLogitDiff.toExponential(2)}, ` +
+        `agreement ${p.onnx?.argmaxAgreement}; TF.js max |Δlogit| ${p.tfjs?.maxAbsLogitDiff.toExponential(2)}, agreement ${p.tfjs?.argmaxAgreement}`,
+    );
+    expect(p.passed).toBe(true);
+    expect(p.onnx!.argmaxAgreement).toBeGreaterThanOrEqual(0.999);
+    expect(p.tfjs!.argmaxAgreement).toBeGreaterThanOrEqual(0.999);
+    expect(p.onnx!.maxAbsLogitDiff).toBeLessThan(1e-4);
+    expect(p.tfjs!.maxAbsLogitDiff).toBeLessThan(1e-4);
+    expect(p.onnx!.probsSumError).toBeLessThan(1e-5);
+    expect(steps).toContain('done');
+    expect(existsSync(`${outDir}.partial`)).toBe(false);
+    for (const f of ['model.probs.onnx', 'model.argmax.onnx', 'tfjs/model.json', 'tfjs/sidecar.json', 'weights.safetensors', 'parity.json', 'sidecar.json']) {
+      expect(existsSync(path.join(outDir, f)), f).toBe(true);
+    }
+    const side = JSON.parse(readFileSync(path.join(outDir, 'model.argmax.onnx.json'), 'utf8'));
+    expect(side).toMatchObject({ classCountMode: '19', numClasses: 19, runId, backbone: 'resnet-narrow', input: { scale: 1 / 255, mean: [0, 0, 0] } });
+    expect(side.classes).toHaveLength(19);
+    expect(side.palette[0]).toEqual([128, 64, 128]);
+    expect(JSON.parse(readFileSync(path.join(outDir, 'parity.json'), 'utf8')).passed).toBe(true);
+
+    // safetensors holds the PyTorch state dict exactly (names and OIHW layout)
+    const st = decodeSafetensors(new Uint8Array(readFileSync(path.join(outDir, 'weights.safetensors'))));
+    const torchState = (await readTorchFile(path.join(dir, 'small_official.pkl'))) as Map<string, Map<string, Map<string, { shape: number[]; data: Float32Array }>>>;
+    const sd = torchState.get('ResNet101')!.get('model_state')!;
+    const w = st.tensors.get('layer5.conv2d_list.2.0.weight')!;
+    expect(w.shape).toEqual(sd.get('layer5.conv2d_list.2.0.weight')!.shape);
+    expect(Array.from(w.data as Float32Array)).toEqual(Array.from(sd.get('layer5.conv2d_list.2.0.weight')!.data));
+  }, 120_000);
+
+  it('the safetensors export loads into a PyTorch model with load_state_dict and reproduces its logits', () => {
+    const py = [
+      'import json, struct, sys, numpy as np, torch',
+      'sys.path.insert(0, sys.argv[1]); import make_checkpoints as mc',
+      'spec = json.loads(sys.argv[3])',
+      'net = mc.ResNet101(spec["layers"], spec["classes"], widths=spec["widths"], stem=spec["stem"], block=spec["block"], head=spec["head"])',
+      'b = open(sys.argv[2], "rb").read(); n = struct.unpack("<Q", b[:8])[0]; h = json.loads(b[8:8 + n]); d = b[8 + n:]',
+      'sd = {k: torch.from_numpy(np.frombuffer(d[v["data_offsets"][0]:v["data_offsets"][1]], "<f4").reshape(v["shape"]).copy()) for k, v in h.items() if k != "__metadata__" and k != "objective_vectors"}',
+      'r = net.load_state_dict(sd, strict=False)',
+      'assert not r.unexpected_keys and all(k.endswith("num_batches_tracked") for k in r.missing_keys), r',
+      'x = torch.from_numpy(np.fromfile(sys.argv[4], "<f4").reshape(1, 3, 33, 41))',
+      'out, _ = mc.forward_eval(net, x)',
+      'ref = np.fromfile(sys.argv[5], "<f4")',
+      'print(float(np.abs(out.numpy().ravel() - ref).max()))',
+    ].join('\n');
+    const r = runPython([
+      '-c',
+      py,
+      path.dirname(MAKE_CHECKPOINTS),
+      path.join(ws, 'exports', 'e1', 'weights.safetensors'),
+      JSON.stringify(smallSpec()),
+      path.join(dir, 'small_official.input.bin'),
+      path.join(dir, 'small_official.logits.bin'),
+    ]);
+    expect(r.stderr.trim()).toBe('');
+    expect(Number(r.stdout.trim())).toBeLessThan(1e-6);
+  });
+
+  it.skipIf(!pythonHas('onnx'))('passes the onnx checker (opset 17)', () => {
+    const outDir = path.join(ws, 'exports', 'e1');
+    const py = [
+      'import sys, onnx',
+      'for f in sys.argv[1:3]:',
+      '    m = onnx.load(f); onnx.checker.check_model(m, full_check=True)',
+      '    assert m.opset_import[0].version == 17, m.opset_import',
+      'print("ok")',
+    ].join('\n');
+    const r = runPython(['-c', py, path.join(outDir, 'model.probs.onnx'), path.join(outDir, 'model.argmax.onnx')]);
+    expect(r.stderr.trim()).toBe('');
+    expect(r.stdout.trim()).toBe('ok');
+  });
+
+  it('refuses to report success when parity fails, and leaves no finished-looking export', async () => {
+    const model = await loadRunModel(ws, runId);
+    const outDir = path.join(ws, 'exports', 'e2');
+    await expect(
+      exportModel({ outDir, network: model.network, weights: model.weights, formats: ['onnx'], info: model.info, parityImages: [image('a', 40, 40, 1)], minAgreement: 1.01 }),
+    ).rejects.toBeInstanceOf(ParityError);
+    expect(existsSync(outDir)).toBe(false);
+    expect(JSON.parse(readFileSync(path.join(`${outDir}.partial`, 'parity.json'), 'utf8')).passed).toBe(false);
+  }, 60_000);
+});

@@ -1,0 +1,338 @@
+// One export of a trained network: ONNX (probabilities and argmax variants), a TF.js graph model and
+// a plain safetensors file, each with a JSON sidecar, plus parity.json. Everything is written into
+// `<outDir>.partial/` and renamed to `<outDir>` only after the parity check passed, so a killed or
+// failed export never looks like a finished one.
+import { promises as fsp } from 'node:fs';
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import * as ort from 'onnxruntime-node';
+import { type ClassSetId, classSets } from '../../shared/classes';
+import type { SegNetConfig } from '../engine/nets/deeplab';
+import { toTorchLayout } from '../engine/nets/graph';
+import { SegNet, type NamedWeights } from '../engine/nets/net';
+import { writeFileAtomic, writeJsonAtomic } from '../io/atomic';
+import { buildOnnxModel, ONNX_OPSET, type OnnxVariant } from './onnx-export';
+import { type StTensor, encodeSafetensors } from './safetensors';
+import { tfjsFileHandler, writeTfjsGraphModel } from './tfjs-export';
+
+export const exportFormats = ['onnx', 'tfjs', 'safetensors'] as const;
+export type ExportFormat = (typeof exportFormats)[number];
+
+export interface ExportInfo {
+  runId: string | null;
+  classSet: ClassSetId;
+  source: string | null;
+  target: string | null;
+  miou: number | null;
+  /** Image size the network was trained/evaluated at (height, width); any size runs. */
+  inputSize: [number, number] | null;
+  /** Network name as the run config spells it (resnet101, demo, ...). */
+  arch: string;
+}
+
+export interface ParityImage {
+  id: string;
+  width: number;
+  height: number;
+  /** Interleaved RGB bytes. */
+  data: Uint8Array;
+}
+
+export interface ParityEntry {
+  id: string;
+  height: number;
+  width: number;
+  maxAbsLogitDiff: number;
+  argmaxAgreement: number;
+}
+
+export interface ParityReport {
+  images: number;
+  /** Worst over images and runtimes. */
+  maxAbsLogitDiff: number;
+  /** Pixel-weighted agreement of full-resolution argmax maps over all images. */
+  argmaxAgreement: number;
+  minAgreement: number;
+  passed: boolean;
+  onnx: { maxAbsLogitDiff: number; argmaxAgreement: number; probsSumError: number; perImage: ParityEntry[] } | null;
+  tfjs: { maxAbsLogitDiff: number; argmaxAgreement: number; perImage: ParityEntry[] } | null;
+  backend: string;
+  seconds: number;
+}
+
+export type ExportStep = 'prepare' | 'onnx' | 'tfjs' | 'safetensors' | 'parity' | 'done';
+
+export interface ExportRequest {
+  outDir: string;
+  network: SegNetConfig;
+  /** Engine (tfjs) layout, as SegNet.getWeights() returns it. */
+  weights: NamedWeights;
+  prototypes?: { classes: number; dim: number; data: Float32Array } | null;
+  formats: readonly ExportFormat[];
+  info: ExportInfo;
+  parityImages: readonly ParityImage[];
+  /** Required full-resolution argmax agreement (default 0.999). */
+  minAgreement?: number;
+  onProgress?: (step: ExportStep, done: number, total: number, message: string) => void;
+}
+
+export interface ExportResult {
+  outDir: string;
+  files: string[];
+  parity: ParityReport;
+}
+
+export function sidecarFor(info: ExportInfo, network: SegNetConfig, artifact: Record<string, unknown>): Record<string, unknown> {
+  const set = classSets[info.classSet];
+  return {
+    schema: 'proda-workbench/export-sidecar@1',
+    artifact,
+    classes: set.names,
+    palette: set.palette,
+    classCountMode: info.classSet,
+    numClasses: network.numClasses,
+    ignoreLabel: 250,
+    input: {
+      colour: 'RGB',
+      dtype: 'float32',
+      scale: 1 / 255,
+      mean: [0, 0, 0],
+      std: [1, 1, 1],
+      note: 'ProDA normalisation: pixel/255, no mean/std',
+      size: info.inputSize ? { height: info.inputSize[0], width: info.inputSize[1] } : null,
+      dynamicSize: true,
+    },
+    backbone: network.backbone,
+    arch: info.arch,
+    bnPretrain: network.bnPretrain ?? false,
+    outputStride: 8,
+    runId: info.runId,
+    source: info.source,
+    target: info.target,
+    sourceToTarget: info.source && info.target ? `${info.source}→${info.target}` : null,
+    miou: info.miou,
+    createdAt: new Date().toISOString(),
+  };
+}
+
+const nhwcInput = (img: ParityImage): Float32Array => {
+  const out = new Float32Array(img.data.length);
+  for (let i = 0; i < out.length; i++) out[i] = img.data[i] / 255;
+  return out;
+};
+
+function toNchw(nhwc: Float32Array, h: number, w: number, c: number): Float32Array {
+  const out = new Float32Array(nhwc.length);
+  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) for (let k = 0; k < c; k++) out[(k * h + y) * w + x] = nhwc[(y * w + x) * c + k];
+  return out;
+}
+
+/** Engine reference on one image: logits NHWC at 1/8 and the full-resolution argmax. */
+function engineReference(net: SegNet, img: ParityImage): { logits: Float32Array; shape: number[]; labels: Int32Array } {
+  const x = tf.tensor4d(nhwcInput(img), [1, img.height, img.width, 3]);
+  try {
+    const [l, lab] = tf.tidy(() => {
+      const { logits } = net.apply(x, { training: false });
+      const up = tf.image.resizeBilinear(logits, [img.height, img.width], true);
+      return [logits, tf.argMax(up, 3)];
+    });
+    const out = { logits: l.dataSync() as Float32Array, shape: l.shape, labels: lab.dataSync() as Int32Array };
+    tf.dispose([l, lab]);
+    return out;
+  } finally {
+    x.dispose();
+  }
+}
+
+const agreement = (a: ArrayLike<number>, b: ArrayLike<number>): number => {
+  let same = 0;
+  for (let i = 0; i < a.length; i++) if (a[i] === b[i]) same++;
+  return same;
+};
+
+async function onnxParity(
+  models: Record<OnnxVariant, Uint8Array>,
+  refs: { logits: Float32Array; shape: number[]; labels: Int32Array }[],
+  images: readonly ParityImage[],
+): Promise<NonNullable<ParityReport['onnx']>> {
+  const opts = { intraOpNumThreads: 2, interOpNumThreads: 1 };
+  const argmax = await ort.InferenceSession.create(models.argmax, opts);
+  const probs = await ort.InferenceSession.create(models.probs, opts);
+  try {
+    const perImage: ParityEntry[] = [];
+    let same = 0;
+    let pixels = 0;
+    let probsSumError = 0;
+    for (let i = 0; i < images.length; i++) {
+      const img = images[i];
+      const ref = refs[i];
+      const input = new ort.Tensor('float32', toNchw(nhwcInput(img), img.height, img.width, 3), [1, 3, img.height, img.width]);
+      const r = await argmax.run({ image: input });
+      const [, c, h, w] = r.logits.dims as number[];
+      const got = r.logits.data as Float32Array;
+      let diff = 0;
+      for (let y = 0; y < h; y++)
+        for (let x = 0; x < w; x++) for (let k = 0; k < c; k++) diff = Math.max(diff, Math.abs(got[(k * h + y) * w + x] - ref.logits[(y * w + x) * c + k]));
+      const s = agreement(r.labels.data as Uint8Array, ref.labels);
+      same += s;
+      pixels += ref.labels.length;
+      perImage.push({ id: img.id, height: img.height, width: img.width, maxAbsLogitDiff: diff, argmaxAgreement: s / ref.labels.length });
+      if (i === 0) {
+        // The probabilities variant: one image is enough to show it runs and normalises.
+        const p = (await probs.run({ image: input })).probs;
+        const [, pc, ph, pw] = p.dims as number[];
+        const pd = p.data as Float32Array;
+        for (let q = 0; q < ph * pw; q++) {
+          let sum = 0;
+          for (let k = 0; k < pc; k++) sum += pd[k * ph * pw + q];
+          probsSumError = Math.max(probsSumError, Math.abs(sum - 1));
+        }
+      }
+    }
+    return { maxAbsLogitDiff: Math.max(0, ...perImage.map((e) => e.maxAbsLogitDiff)), argmaxAgreement: pixels ? same / pixels : 1, probsSumError, perImage };
+  } finally {
+    await argmax.release();
+    await probs.release();
+  }
+}
+
+async function tfjsParity(
+  modelJson: string,
+  refs: { logits: Float32Array; shape: number[]; labels: Int32Array }[],
+  images: readonly ParityImage[],
+): Promise<NonNullable<ParityReport['tfjs']>> {
+  const model = await tf.loadGraphModel(tfjsFileHandler(modelJson) as unknown as tf.io.IOHandler);
+  try {
+    const perImage: ParityEntry[] = [];
+    let same = 0;
+    let pixels = 0;
+    for (let i = 0; i < images.length; i++) {
+      const img = images[i];
+      const x = tf.tensor4d(nhwcInput(img), [1, img.height, img.width, 3]);
+      const outs = model.execute({ image: x }, ['logits', 'labels']) as tf.Tensor[];
+      const got = outs[0].dataSync() as Float32Array;
+      const labels = outs[1].dataSync() as Int32Array;
+      tf.dispose([x, ...outs]);
+      let diff = 0;
+      for (let k = 0; k < got.length; k++) diff = Math.max(diff, Math.abs(got[k] - refs[i].logits[k]));
+      const s = agreement(labels, refs[i].labels);
+      same += s;
+      pixels += labels.length;
+      perImage.push({ id: img.id, height: img.height, width: img.width, maxAbsLogitDiff: diff, argmaxAgreement: s / labels.length });
+    }
+    return { maxAbsLogitDiff: Math.max(0, ...perImage.map((e) => e.maxAbsLogitDiff)), argmaxAgreement: pixels ? same / pixels : 1, perImage };
+  } finally {
+    model.dispose();
+  }
+}
+
+export class ParityError extends Error {
+  constructor(
+    message: string,
+    readonly parity: ParityReport,
+  ) {
+    super(message);
+    this.name = 'ParityError';
+  }
+}
+
+export async function exportModel(req: ExportRequest): Promise<ExportResult> {
+  const t0 = Date.now();
+  const progress = req.onProgress ?? (() => {});
+  const minAgreement = req.minAgreement ?? 0.999;
+  if (req.formats.length === 0) throw new Error('export: no format selected');
+  if (req.parityImages.length === 0) throw new Error('export: the parity check needs at least one target image');
+  const staging = `${req.outDir}.partial`;
+  await fsp.rm(staging, { recursive: true, force: true });
+  await fsp.mkdir(staging, { recursive: true });
+  const files: string[] = [];
+  const rel = (f: string) => path.relative(staging, f);
+
+  progress('prepare', 0, 1, 'building the network');
+  const net = new SegNet(req.network, { weights: req.weights });
+  try {
+    const graph = net.graph;
+    const params = new Map(Object.entries(req.weights).map(([k, v]) => [k, v.data]));
+    const side = (artifact: Record<string, unknown>) => sidecarFor(req.info, req.network, artifact);
+    const meta: Record<string, string> = {
+      classes: JSON.stringify(classSets[req.info.classSet].names),
+      classCountMode: req.info.classSet,
+      normalisation: 'RGB/255, mean 0, std 1',
+      runId: req.info.runId ?? '',
+      backbone: req.network.backbone,
+    };
+
+    let onnxModels: Record<OnnxVariant, Uint8Array> | null = null;
+    if (req.formats.includes('onnx')) {
+      onnxModels = { probs: new Uint8Array(), argmax: new Uint8Array() };
+      const variants: OnnxVariant[] = ['probs', 'argmax'];
+      for (const [i, variant] of variants.entries()) {
+        progress('onnx', i, 2, `ONNX ${variant}`);
+        const bytes = buildOnnxModel(graph, params, { variant, metadata: { ...meta, variant } });
+        onnxModels[variant] = bytes;
+        const file = path.join(staging, `model.${variant}.onnx`);
+        await writeFileAtomic(file, bytes);
+        await writeJsonAtomic(`${file}.json`, side({ format: 'onnx', file: path.basename(file), opset: ONNX_OPSET, variant, layout: 'NCHW', outputs: variant === 'probs' ? ['probs [N,C,H,W] float32', 'logits [N,C,h,w] float32'] : ['labels [N,H,W] uint8', 'logits [N,C,h,w] float32'] }));
+        files.push(file, `${file}.json`);
+      }
+    }
+    let tfjsModelJson: string | null = null;
+    if (req.formats.includes('tfjs')) {
+      progress('tfjs', 0, 1, 'TF.js graph model');
+      const dir = path.join(staging, 'tfjs');
+      const r = await writeTfjsGraphModel(dir, graph, params, side({ format: 'tfjs-graph-model', layout: 'NHWC' }));
+      tfjsModelJson = path.join(dir, 'model.json');
+      await writeJsonAtomic(path.join(dir, 'sidecar.json'), side({ format: 'tfjs-graph-model', file: 'model.json', layout: 'NHWC', outputs: ['logits [N,h,w,C]', 'probs [N,H,W,C]', 'labels [N,H,W] int32'], loader: 'tf.loadGraphModel' }));
+      files.push(...r.files, path.join(dir, 'sidecar.json'));
+    }
+    if (req.formats.includes('safetensors')) {
+      progress('safetensors', 0, 1, 'safetensors');
+      const tensors = new Map<string, StTensor>();
+      for (const spec of graph.params) tensors.set(spec.name, { dtype: 'float32', shape: spec.torchShape, data: toTorchLayout(spec, params.get(spec.name)!) });
+      if (req.prototypes) tensors.set('objective_vectors', { dtype: 'float32', shape: [req.prototypes.classes, req.prototypes.dim], data: req.prototypes.data });
+      const file = path.join(staging, 'weights.safetensors');
+      await writeFileAtomic(file, encodeSafetensors(tensors, { format: 'pt', layout: 'pytorch (OIHW conv, [out,in] linear)', runId: req.info.runId ?? '' }));
+      await writeJsonAtomic(`${file}.json`, side({ format: 'safetensors', file: 'weights.safetensors', layout: 'PyTorch state-dict keys and layouts', extraKeys: req.prototypes ? ['objective_vectors'] : [] }));
+      files.push(file, `${file}.json`);
+    }
+
+    // Parity: the exported runtimes against the engine, on the same images.
+    const refs = req.parityImages.map((img, i) => {
+      progress('parity', i, req.parityImages.length, `engine reference ${img.id}`);
+      return engineReference(net, img);
+    });
+    const onnxP = onnxModels ? await onnxParity(onnxModels, refs, req.parityImages) : null;
+    progress('parity', req.parityImages.length, req.parityImages.length, 'runtimes compared');
+    const tfjsP = tfjsModelJson ? await tfjsParity(tfjsModelJson, refs, req.parityImages) : null;
+    const checked = [onnxP, tfjsP].filter((p): p is NonNullable<typeof p> => p !== null);
+    const parity: ParityReport = {
+      images: req.parityImages.length,
+      maxAbsLogitDiff: Math.max(0, ...checked.map((p) => p.maxAbsLogitDiff)),
+      argmaxAgreement: checked.length ? Math.min(...checked.map((p) => p.argmaxAgreement)) : 1,
+      minAgreement,
+      passed: checked.every((p) => p.argmaxAgreement >= minAgreement) && (onnxP ? onnxP.probsSumError < 1e-4 : true),
+      onnx: onnxP,
+      tfjs: tfjsP,
+      backend: tf.getBackend(),
+      seconds: (Date.now() - t0) / 1000,
+    };
+    const parityFile = path.join(staging, 'parity.json');
+    await writeJsonAtomic(parityFile, parity);
+    files.push(parityFile);
+    if (!parity.passed) {
+      throw new ParityError(
+        `export parity failed: argmax agreement ${(parity.argmaxAgreement * 100).toFixed(3)}% (< ${(minAgreement * 100).toFixed(1)}%), max |Δlogit| ${parity.maxAbsLogitDiff.toExponential(2)}; see ${parityFile}`,
+        parity,
+      );
+    }
+    const sidecar = path.join(staging, 'sidecar.json');
+    await writeJsonAtomic(sidecar, side({ format: 'export', files: files.map(rel), parity: { maxAbsLogitDiff: parity.maxAbsLogitDiff, argmaxAgreement: parity.argmaxAgreement } }));
+    files.push(sidecar);
+    await fsp.rm(req.outDir, { recursive: true, force: true });
+    await fsp.rename(staging, req.outDir);
+    progress('done', 1, 1, 'export complete');
+    return { outDir: req.outDir, files: files.map((f) => path.join(req.outDir, rel(f))), parity };
+  } finally {
+    net.dispose();
+  }
+}

@@ -1,0 +1,105 @@
+// What an export needs from a run: its network config, the student weights (final model artifact, or
+// the newest verified checkpoint while the run has not finished) and the facts the sidecar records.
+// Also the engine-side prediction used by label exports.
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import type { ClassSetId } from '../../shared/classes';
+import { classSetIds } from '../../shared/classes';
+import type { RunConfig } from '../../shared/runs-config';
+import type { SegNetConfig } from '../engine/nets/deeplab';
+import type { NamedWeights, SegNet } from '../engine/nets/net';
+import { loadLatestCheckpoint } from '../runs/checkpoints';
+import { readConfig, readReport, runDir, runPaths } from '../runs/records';
+import { MODEL_ARTIFACT, readModel, segNetConfig, tensorsToPrototypes, tensorsToWeights } from '../runs/stages/net';
+import type { ExportInfo } from './export-model';
+
+export interface RunModel {
+  runDir: string;
+  config: RunConfig;
+  network: SegNetConfig;
+  weights: NamedWeights;
+  prototypes: { classes: number; dim: number; data: Float32Array } | null;
+  info: ExportInfo;
+  /** Where the weights came from, relative to the run folder. */
+  from: string;
+}
+
+const datasetName = (d: { root: string; format: string; split?: string } | undefined): string | null =>
+  d ? `${d.format}:${path.basename(d.root)}${d.split ? `/${d.split}` : ''}` : null;
+
+export async function loadRunModel(workspace: string, runId: string): Promise<RunModel> {
+  const dir = runDir(workspace, runId);
+  const config = await readConfig(dir);
+  const network = segNetConfig(config.network);
+  let weights: NamedWeights;
+  let prototypes: RunModel['prototypes'] = null;
+  let from: string;
+  if (existsSync(path.join(dir, MODEL_ARTIFACT))) {
+    const m = await readModel(dir);
+    weights = m.weights;
+    if (m.prototypes) prototypes = { classes: m.prototypes.numClasses, dim: m.prototypes.dim, data: m.prototypes.vectors };
+    from = MODEL_ARTIFACT;
+  } else {
+    const ckpt = await loadLatestCheckpoint(runPaths(dir).checkpoints);
+    if (!ckpt) throw new Error(`run ${runId} has neither a final model (${MODEL_ARTIFACT}) nor a readable checkpoint`);
+    weights = tensorsToWeights('student.', ckpt.tensors);
+    const p = tensorsToPrototypes(ckpt.tensors);
+    if (p) prototypes = { classes: p.numClasses, dim: p.dim, data: p.vectors };
+    from = `checkpoints (iteration ${ckpt.meta.iteration})`;
+  }
+  if (Object.keys(weights).length === 0) throw new Error(`run ${runId}: no student weights in ${from}`);
+  const report = await readReport(dir);
+  const c = config as RunConfig & { source?: { root: string; format: string; split?: string; classSet?: string }; target?: { root: string; format: string; split?: string; classSet?: string }; aug?: { cropHeight: number; cropWidth: number } };
+  const setRaw = c.target?.classSet ?? c.source?.classSet ?? String(config.network.classes);
+  const classSet: ClassSetId = (classSetIds as readonly string[]).includes(setRaw) ? (setRaw as ClassSetId) : '19';
+  return {
+    runDir: dir,
+    config,
+    network,
+    weights,
+    prototypes,
+    from,
+    info: {
+      runId,
+      classSet,
+      source: datasetName(c.source),
+      target: datasetName(c.target),
+      miou: report?.final?.miou ?? null,
+      inputSize: c.aug ? [c.aug.cropHeight, c.aug.cropWidth] : null,
+      arch: config.network.arch,
+    },
+  };
+}
+
+export interface Prediction {
+  width: number;
+  height: number;
+  /** Full-resolution train ids (argmax of bilinearly upsampled logits, align_corners). */
+  trainIds: Uint8Array;
+  /** Full-resolution max softmax probability. */
+  confidence: Float32Array;
+  /** Softmax at model resolution, channel-first C×h×w (ProDA's soft pseudo-label layout). */
+  soft: { channels: number; height: number; width: number; data: Float32Array };
+}
+
+/** Eval-mode prediction of one RGB image (interleaved bytes) at its own size. */
+export function predictImage(net: SegNet, img: { width: number; height: number; data: Uint8Array }): Prediction {
+  const [labels, conf, soft] = tf.tidy(() => {
+    const x = tf.div(tf.tensor4d(img.data, [1, img.height, img.width, 3], 'float32'), 255) as tf.Tensor4D;
+    const { logits } = net.apply(x, { training: false });
+    const up = tf.image.resizeBilinear(logits, [img.height, img.width], true);
+    const p = tf.softmax(up, 3);
+    return [tf.argMax(up, 3), tf.max(p, 3), tf.transpose(tf.softmax(logits, 3), [0, 3, 1, 2])];
+  });
+  const [, c, h, w] = soft.shape;
+  const out: Prediction = {
+    width: img.width,
+    height: img.height,
+    trainIds: Uint8Array.from(labels.dataSync()),
+    confidence: conf.dataSync() as Float32Array,
+    soft: { channels: c, height: h, width: w, data: soft.dataSync() as Float32Array },
+  };
+  tf.dispose([labels, conf, soft]);
+  return out;
+}
