@@ -9,14 +9,15 @@ import { AppError } from '../../shared/contract/errors';
 import { layerCell } from '../../shared/contract/maps';
 import type { ConfusionResult, ImageStats, MapLayer, MapLayerId, MapSource, PixelValues } from '../../shared/contract/maps';
 import type { ImageEntry } from '../../shared/datasets';
-import { upstreamRuns } from '../../shared/runs-config';
 import type { Dataset } from '../datasets/types';
-import { readConfig, runDir } from '../runs/records';
-import { basenamesOf, indexArtifacts, readImageArtifacts, readPrototypes } from './artifacts';
+import { runDir } from '../runs/records';
+import { basenamesOf, indexArtifacts, readConf, readHard, readImageArtifacts, readPrototypes, readSoft } from './artifacts';
 import type { ArtifactIndex } from './artifacts';
 import { composeMaps, confusionCounts, iouFromConfusion, imageStats, nanMean } from './compose';
 import type { LabelLayer, VectorLayer } from './compose';
 import type { MapsStore } from './maps-store';
+import { forward, loadRunModel, runStamp } from './run-model';
+import type { RunModel } from './run-model';
 
 export interface ResolvedSource {
   key: string;
@@ -24,6 +25,8 @@ export interface ResolvedSource {
   prototypes: { data: Float32Array; classes: number; dims: number } | null;
   temperature: number;
   describe: string;
+  /** For a run source: its network, prototypes and pseudo-label files. */
+  model: RunModel | null;
 }
 
 export interface DatasetAccess {
@@ -59,7 +62,7 @@ export async function resolveSource(workspace: string, source: MapSource, numCla
     const dir = path.resolve(source.dir);
     const idx = await indexArtifacts(dir);
     const protos = source.prototypes ? await readPrototypes(path.resolve(source.prototypes), numClasses) : await findPrototypes([idx], numClasses);
-    return { key: `artifacts-${hashOf(dir + '|' + (source.prototypes ?? ''))}`, artifacts: [idx], prototypes: protos, temperature: 1, describe: dir };
+    return { key: `artifacts-${hashOf(dir + '|' + (source.prototypes ?? ''))}`, artifacts: [idx], prototypes: protos, temperature: 1, describe: dir, model: null };
   }
   const dir = runDir(workspace, source.runId);
   try {
@@ -67,25 +70,17 @@ export async function resolveSource(workspace: string, source: MapSource, numCla
   } catch {
     throw new AppError('not-found', `no run '${source.runId}' in this workspace`, { where: 'source.runId' });
   }
-  const config = await readConfig(dir);
-  // The run's own artifacts first, then those of the runs it reads (a stage-1 run's soft labels and
-  // initial prototypes live in its pseudo-label run).
-  const dirs = [dir, ...upstreamRuns(config).map((id) => runDir(workspace, id))];
-  const indexes: ArtifactIndex[] = [];
-  for (const d of dirs) {
-    try {
-      indexes.push(await indexArtifacts(path.join(d, 'artifacts')));
-    } catch {
-      // A run without artifacts simply contributes none.
-    }
+  const model = await loadRunModel(workspace, source.runId);
+  if (model.prototypes && model.prototypes.classes !== numClasses) {
+    throw new AppError('bad-input', `run ${source.runId} has ${model.prototypes.classes} prototypes, the dataset's class set has ${numClasses} classes`, { where: 'source.runId' });
   }
-  const temperature = config.stage === 'stage1' ? config.protoTemperature : 1;
   return {
-    key: `run-${source.runId}${source.checkpoint ? `-${source.checkpoint}` : ''}`,
-    artifacts: indexes,
-    prototypes: await findPrototypes(indexes, numClasses),
-    temperature,
+    key: `run-${source.runId}-${hashOf(await runStamp(workspace, source.runId))}`,
+    artifacts: [],
+    prototypes: model.prototypes,
+    temperature: model.temperature,
     describe: `run ${source.runId}`,
+    model,
   };
 }
 
@@ -131,11 +126,21 @@ export class MapsEngine {
         art.hard ??= found.hard;
         art.conf ??= found.conf;
       }
+      const model = this.src.model;
+      if (model) {
+        const softF = model.softFiles.get(imageId);
+        const hardF = model.hardFiles.get(imageId);
+        if (softF) art.soft = await readSoft(softF, C);
+        if (hardF?.label) art.hard = await readHard(hardF.label);
+        if (hardF?.conf) art.conf = await readConf(hardF.conf);
+      }
       const gt = await this.data.dataset.readLabel(imageId);
-      const size = gt ?? art.hard ?? (await this.data.dataset.readImage(imageId));
+      const photo = model?.net ? await this.data.dataset.readImage(imageId) : null;
+      const size = photo ?? gt ?? art.hard ?? (await this.data.dataset.readImage(imageId));
       width = size.width;
       height = size.height;
-      if (!art.soft && !art.hard && !art.conf && !gt) {
+      const out = model?.net && photo ? await forward(model.net, photo) : null;
+      if (!out && !art.soft && !art.hard && !art.conf && !gt) {
         throw new AppError('not-found', `${this.src.describe} has no maps for image '${imageId}' (looked for ${basenamesOf(imageId, entry.name).join(' / ')}.npy, .png, _conf.npy)`, {
           where: 'image.imageId',
         });
@@ -144,6 +149,9 @@ export class MapsEngine {
         imageWidth: width,
         imageHeight: height,
         numClasses: C,
+        logits: out?.logits,
+        feat: out?.feat,
+        prototypes: this.src.prototypes ?? undefined,
         soft: art.soft ?? undefined,
         hard: art.hard,
         conf: art.conf,

@@ -7,8 +7,9 @@ import type { MapSource } from '../../shared/contract/maps';
 import { MapJobs } from '../maps/jobs';
 import { MapsEngine, resolveSource } from '../maps/maps-engine';
 import { MapsStore } from '../maps/maps-store';
+import { runStamp } from '../maps/run-model';
 import type { ServiceContext } from './context';
-import { openDataset } from './dataset-opener';
+import { openDataset } from '../datasets';
 import type { HandlersFor } from './handler';
 
 const jobs = new MapJobs();
@@ -29,11 +30,13 @@ async function datasetOf(ctx: ServiceContext, datasetId: string) {
   return { dataset, list: await slot.list };
 }
 
-function engineFor(ctx: ServiceContext, source: MapSource, datasetId: string): Promise<MapsEngine> {
+async function engineFor(ctx: ServiceContext, source: MapSource, datasetId: string): Promise<MapsEngine> {
   const ws = ctx.requireWorkspace();
   let per = engines.get(ctx);
   if (!per) engines.set(ctx, (per = new Map()));
-  const key = `${ws.root}|${JSON.stringify(source)}|${datasetId}`;
+  // A run that moves on (resumed, finished) gets a fresh engine with its new model.
+  const stamp = source.kind === 'run' ? await runStamp(ws.root, source.runId) : '';
+  const key = `${ws.root}|${JSON.stringify(source)}|${datasetId}|${stamp}`;
   let e = per.get(key);
   if (!e) {
     e = (async () => {
@@ -45,6 +48,13 @@ function engineFor(ctx: ServiceContext, source: MapSource, datasetId: string): P
     // Failures are not remembered: the user may fix the folder or finish the run and retry.
     const current = e;
     e.catch(() => per.get(key) === current && per.delete(key));
+    // Older engines of the same source hold an outdated network: drop them.
+    const prefix = `${ws.root}|${JSON.stringify(source)}|${datasetId}|`;
+    for (const [k, old] of per) {
+      if (k === key || !k.startsWith(prefix)) continue;
+      per.delete(k);
+      old.then((o) => o.src.model?.net?.dispose(), () => {});
+    }
   }
   return e;
 }

@@ -1,0 +1,135 @@
+// A run as a map source: its network (the run's final student, or the network it reads for a
+// pseudo-label run), its prototypes, and the soft pseudo-labels it trained from, using the runs
+// module's own artifact readers and layout (artifacts/model.safetensors, prototypes.safetensors,
+// pseudo.json). Forward passes run in eval mode, one image at a time, tensors freed before returning.
+import { promises as fsp } from 'node:fs';
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import type { RunConfig } from '../../shared/runs-config';
+import { currentBackend, initBackend } from '../engine/backend';
+import type { SegNet } from '../engine/nets';
+import type { RgbImage } from '../datasets/types';
+import { readConfig, runDir } from '../runs/records';
+import { inputTensor } from '../runs/stages/data';
+import { buildNet, MODEL_ARTIFACT, PROTOTYPES_ARTIFACT, readModel, readPrototypes } from '../runs/stages/net';
+import { PSEUDO_INDEX } from '../runs/stages/oneshot';
+import type { PseudoIndex } from '../runs/stages/oneshot';
+import type { HwcMap } from './compose';
+
+export interface RunModel {
+  runId: string;
+  config: RunConfig;
+  net: SegNet | null;
+  prototypes: { data: Float32Array; classes: number; dims: number } | null;
+  /** Soft pseudo-label .npy per image id (absolute paths), from the run or the pseudo run it reads. */
+  softFiles: Map<string, string>;
+  /** Hard pseudo-label PNG and confidence per image id. */
+  hardFiles: Map<string, { label?: string; conf?: string }>;
+  temperature: number;
+}
+
+const exists = (f: string) =>
+  fsp.access(f).then(
+    () => true,
+    () => false,
+  );
+
+async function readIndex(dir: string): Promise<PseudoIndex | null> {
+  try {
+    return JSON.parse(await fsp.readFile(path.join(dir, PSEUDO_INDEX), 'utf8')) as PseudoIndex;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Changes whenever the run's outputs do (a resumed or finished run), so caches keyed by it never
+ * serve maps of an older model.
+ */
+export async function runStamp(workspace: string, runId: string): Promise<string> {
+  const dir = runDir(workspace, runId);
+  const parts: string[] = [];
+  for (const f of [MODEL_ARTIFACT, PROTOTYPES_ARTIFACT, PSEUDO_INDEX, 'config.json']) {
+    try {
+      parts.push(String(Math.round((await fsp.stat(path.join(dir, f))).mtimeMs)));
+    } catch {
+      parts.push('-');
+    }
+  }
+  return parts.join('.');
+}
+
+/** Which run's network a run's maps are computed with. */
+function networkRun(config: RunConfig, self: string): string {
+  if (config.stage === 'pseudo' || config.stage === 'eval') return config.model;
+  return self;
+}
+
+/** Which run holds the soft labels and initial prototypes a run used. */
+function pseudoRun(config: RunConfig, self: string): string | null {
+  if (config.stage === 'stage1') return config.pseudo;
+  if (config.stage === 'distill') return config.labels;
+  if (config.stage === 'pseudo') return self;
+  return null;
+}
+
+export async function loadRunModel(workspace: string, runId: string): Promise<RunModel> {
+  const dir = runDir(workspace, runId);
+  const config = await readConfig(dir);
+  const netDir = runDir(workspace, networkRun(config, runId));
+  let net: SegNet | null = null;
+  let prototypes: RunModel['prototypes'] = null;
+  if (await exists(path.join(netDir, MODEL_ARTIFACT))) {
+    if (!(await currentBackend())) await initBackend();
+    const model = await readModel(netDir);
+    const netConfig = await readConfig(netDir);
+    net = buildNet(netConfig.network, netConfig.seed, model.weights);
+    if (model.prototypes && netDir === dir) {
+      prototypes = { data: model.prototypes.vectors, classes: model.prototypes.numClasses, dims: model.prototypes.dim };
+    }
+  }
+  const softFiles = new Map<string, string>();
+  const hardFiles = new Map<string, { label?: string; conf?: string }>();
+  const pr = pseudoRun(config, runId);
+  for (const d of [dir, ...(pr && pr !== runId ? [runDir(workspace, pr)] : [])]) {
+    const idx = await readIndex(d);
+    if (idx) {
+      for (const [id, f] of Object.entries(idx.files)) {
+        if (f.soft && !softFiles.has(id)) softFiles.set(id, path.join(d, f.soft));
+        if ((f.label || f.conf) && !hardFiles.has(id)) {
+          hardFiles.set(id, { label: f.label && path.join(d, f.label), conf: f.conf && path.join(d, f.conf) });
+        }
+      }
+    }
+    // The run's own final prototypes win; otherwise the pseudo run's initial ones.
+    if (!prototypes && (await exists(path.join(d, PROTOTYPES_ARTIFACT)))) {
+      const p = await readPrototypes(d);
+      prototypes = { data: p.vectors, classes: p.numClasses, dims: p.dim };
+    }
+  }
+  return {
+    runId,
+    config,
+    net,
+    prototypes,
+    softFiles,
+    hardFiles,
+    temperature: config.stage === 'stage1' ? config.protoTemperature : 1,
+  };
+}
+
+/** Eval-mode forward of one image: logits and features at output resolution, NHWC, as plain arrays. */
+export async function forward(net: SegNet, img: RgbImage): Promise<{ logits: HwcMap; feat: HwcMap }> {
+  const x = inputTensor([img]);
+  const out = tf.tidy(() => net.apply(x, { training: false }));
+  x.dispose();
+  try {
+    const [, h, w, c] = out.logits.shape;
+    const [, fh, fw, d] = out.feat.shape;
+    // Reads happen outside tidy: tidy scans returned arrays, which is slow for large ones.
+    const [logits, feat] = await Promise.all([out.logits.data() as Promise<Float32Array>, out.feat.data() as Promise<Float32Array>]);
+    return { logits: { height: h, width: w, channels: c, data: logits }, feat: { height: fh, width: fw, channels: d, data: feat } };
+  } finally {
+    tf.dispose([out.logits, out.feat]);
+  }
+}
