@@ -36,7 +36,8 @@ function withTimeout(promise, ms, what) {
 async function startServer(workspace, dataDir) {
   const entry = path.join(root, 'dist', 'node', 'serve.js');
   if (!existsSync(entry)) throw new Error(`${entry} is missing: run \`npm run build\` first`);
-  const child = spawn(process.execPath, [entry, '--port', '0', '--workspace', workspace], {
+  // A small demo keeps the first start (which generates it) to a few seconds.
+  const child = spawn(process.execPath, [entry, '--port', '0', '--workspace', workspace, '--demo-count', process.env.E2E_DEMO_COUNT ?? '12'], {
     cwd: root,
     env: { ...process.env, PRODA_DATA_DIR: dataDir },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -73,11 +74,12 @@ async function startServer(workspace, dataDir) {
   };
 }
 
-const launchChromium = (userDataDir) =>
-  chromium.launchPersistentContext(userDataDir, {
+// One browser; every test gets a fresh context (its own cookies and storage), so tests cannot leak
+// auth state into each other. Playwright gives the browser a fresh temporary profile.
+const launchChromium = () =>
+  chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
-    viewport: { width: 1280, height: 800 },
     args: [
       '--no-sandbox',
       '--disable-gpu',
@@ -102,7 +104,7 @@ async function main() {
 
   const tmp = await mkdtemp(path.join(os.tmpdir(), 'proda-e2e-'));
   let server = null;
-  let context = null;
+  let browser = null;
   const counts = { passed: 0, failed: 0, skipped: 0 };
   const failures = [];
 
@@ -122,12 +124,13 @@ async function main() {
         // One server (the expensive part: it generates the demo workspace) shared by all browser specs.
         const workspace = process.env.PRODA_E2E_WORKSPACE ?? path.join(tmp, 'workspace');
         server = await startServer(workspace, path.join(tmp, 'data'));
-        context = await launchChromium(path.join(tmp, 'chromium'));
+        browser = await launchChromium();
       }
       for (const test of mod.tests) {
         const name = `${title} › ${test.name}`;
         const started = performance.now();
-        const page = useBrowser ? await context.newPage() : null;
+        const context = useBrowser ? await browser.newContext({ viewport: { width: 1280, height: 800 } }) : null;
+        const page = context ? await context.newPage() : null;
         const consoleErrors = [];
         page?.on('console', (m) => m.type() === 'error' && consoleErrors.push(m.text()));
         page?.on('pageerror', (e) => consoleErrors.push(String(e)));
@@ -160,7 +163,7 @@ async function main() {
           if (page && !page.isClosed() && failures.at(-1)?.name === name) {
             await page.screenshot({ path: path.join(artifacts, `${base}--failure.png`) }).catch(() => {});
           }
-          await page?.close().catch(() => {});
+          await context?.close().catch(() => {});
         }
       }
     }
@@ -169,7 +172,7 @@ async function main() {
     console.log(`  ✗ e2e setup: ${err?.stack ?? err}`);
     if (server) console.log(server.output());
   } finally {
-    await context?.close().catch(() => {});
+    await browser?.close().catch(() => {});
     await server?.stop();
     if (!process.env.PRODA_E2E_KEEP) await rm(tmp, { recursive: true, force: true });
   }

@@ -15,7 +15,8 @@ const usage = `usage: npm run serve -- [--port N] [--host ADDR] [--workspace DIR
   --port        port to listen on (default: a free one)
   --host        address to bind (default ${DEFAULT_HOST}; anything else exposes the server to the network)
   --workspace   workspace folder to open (created with the demo benchmark if it has no workspace.json)
-  --allow-origin  extra browser origin allowed to call the API (e.g. an SSH-forwarded http://localhost:9000)`;
+  --allow-origin  extra browser origin allowed to call the API (e.g. an SSH-forwarded http://localhost:9000)
+  --demo-count  images per training split when the workspace is created with the demo (default: the generator's)`;
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -24,6 +25,7 @@ async function main(): Promise<void> {
       host: { type: 'string', default: DEFAULT_HOST },
       workspace: { type: 'string' },
       'allow-origin': { type: 'string', multiple: true },
+      'demo-count': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -42,10 +44,21 @@ async function main(): Promise<void> {
     console.warn(`warning: no renderer build at ${rendererDir}; run \`npm run build\`. Serving the API only.`);
   }
 
+  const demoCount = values['demo-count'] === undefined ? undefined : Number(values['demo-count']);
+  if (demoCount !== undefined && (!Number.isInteger(demoCount) || demoCount < 1)) {
+    throw new Error(`--demo-count: expected a positive integer, got '${values['demo-count']}'`);
+  }
   const ctx = new ServiceContext({ transport: 'http', appVersion: appVersion() });
   const workspace = path.resolve(values.workspace ?? defaultWorkspaceDir());
-  const info = await openOrCreateWorkspace(ctx, workspace);
-  console.log(`workspace ${info.path} (${info.datasets.length} datasets)`);
+  const t0 = performance.now();
+  // First start generates the demo; say what is happening instead of sitting silent.
+  const stopLog = ctx.onEvent((name, payload) => {
+    if (name === 'system.log' && process.stdout.isTTY) process.stdout.write(`\r${(payload as { message: string }).message}   `);
+  });
+  const info = await openOrCreateWorkspace(ctx, workspace, { count: demoCount });
+  stopLog();
+  if (process.stdout.isTTY) process.stdout.write('\n');
+  console.log(`workspace ${info.path} (${info.datasets.length} datasets, ready in ${((performance.now() - t0) / 1000).toFixed(1)} s)`);
 
   const server = await startHttpServer({
     handlers,

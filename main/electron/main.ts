@@ -5,6 +5,7 @@ import { app, BrowserWindow, ipcMain, net, protocol, session } from 'electron';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { appVersion } from '../services/app-version';
 import { ServiceContext } from '../services/context';
 import { handlers } from '../services/registry';
 import { defaultWorkspaceDir } from '../services/user-data';
@@ -16,6 +17,8 @@ import { fileInside, mimeOf } from '../transports/mime';
 const SCHEME = 'app';
 const HOST = 'renderer';
 const START_URL = `${SCHEME}://${HOST}/index.html`;
+// Launched as `electron dist/electron/main.mjs` (npm start, e2e) or packaged: same name either way.
+app.setName('ProDA Workbench');
 
 // dist/electron/main.mjs → dist/electron/preload.cjs, dist/renderer/
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -91,7 +94,7 @@ app
   .then(async () => {
     session.defaultSession.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
     serveRenderer();
-    const ctx = new ServiceContext({ transport: 'ipc', appVersion: app.getVersion() });
+    const ctx = new ServiceContext({ transport: 'ipc', appVersion: appVersion() });
     registerIpcHandlers(ipcMain, { handlers, ctx, isTrustedUrl: isAppUrl });
     const workspace = workspaceArg();
     try {

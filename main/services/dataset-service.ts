@@ -6,7 +6,7 @@ import { AppError } from '../../shared/contract/errors';
 import type { DatasetRef, ImageEntry } from '../../shared/datasets';
 import type { Dataset } from '../datasets/types';
 import type { ServiceContext } from './context';
-import { checkDataset, openDataset } from './dataset-opener';
+import { checkDataset, openDataset } from '../datasets';
 import type { HandlersFor } from './handler';
 import { updateDatasets } from './workspace-service';
 

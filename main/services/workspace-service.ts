@@ -36,6 +36,8 @@ export interface CreateOptions {
   name?: string;
   demo: boolean;
   seed: number;
+  /** Demo images per training split; the generator's default when omitted. */
+  demoCount?: number;
 }
 
 export async function createWorkspace(ctx: ServiceContext, folder: string, opts: CreateOptions): Promise<WorkspaceInfo> {
@@ -51,7 +53,9 @@ export async function createWorkspace(ctx: ServiceContext, folder: string, opts:
     throw new AppError('conflict', `${root} is not empty: pick a new or empty folder for a workspace`, { where: root });
   }
   for (const dir of WORKSPACE_DIRS) await fsp.mkdir(path.join(root, dir), { recursive: true });
-  const datasets: DatasetRef[] = opts.demo ? await demoDatasets(root, opts.seed) : [];
+  const datasets: DatasetRef[] = opts.demo
+    ? await demoDatasets(root, { seed: opts.seed, count: opts.demoCount, onProgress: demoProgress(ctx, root) })
+    : [];
   const file: WorkspaceFile = {
     schemaVersion: WORKSPACE_SCHEMA_VERSION,
     name: opts.name ?? path.basename(root),
@@ -67,19 +71,31 @@ export async function createWorkspace(ctx: ServiceContext, folder: string, opts:
   return info;
 }
 
+/** Reports demo generation (a minute at the default size) on the status line, every 5%. */
+function demoProgress(ctx: ServiceContext, root: string): (done: number, total: number) => void {
+  let last = -1;
+  return (done, total) => {
+    const pct = Math.floor((done / total) * 20) * 5;
+    if (pct === last) return;
+    last = pct;
+    ctx.emit('system.log', { level: 'info', message: `generating the demo benchmark in ${root}: ${done}/${total} images` });
+  };
+}
+
 /** Opens the folder's workspace, creating it (with the demo) when the folder has none yet. */
-export async function openOrCreateWorkspace(ctx: ServiceContext, folder: string, seed = 1): Promise<WorkspaceInfo> {
+export async function openOrCreateWorkspace(ctx: ServiceContext, folder: string, demo: { seed?: number; count?: number } = {}): Promise<WorkspaceInfo> {
   try {
     await fsp.access(path.join(folder, WORKSPACE_FILE));
   } catch {
-    return createWorkspace(ctx, folder, { demo: true, seed });
+    return createWorkspace(ctx, folder, { demo: true, seed: demo.seed ?? 1, demoCount: demo.count });
   }
   return openWorkspace(ctx, folder);
 }
 
 export const workspaceHandlers: HandlersFor<'workspace.'> = {
   'workspace.open': (req, ctx) => openWorkspace(ctx, req.path),
-  'workspace.create': (req, ctx) => createWorkspace(ctx, req.path, { name: req.name, demo: req.demo, seed: req.seed }),
+  'workspace.create': (req, ctx) =>
+    createWorkspace(ctx, req.path, { name: req.name, demo: req.demo, seed: req.seed, demoCount: req.demoCount }),
   'workspace.current': async (_req, ctx) => (ctx.workspace ? workspaceInfo(ctx.workspace) : null),
 };
 

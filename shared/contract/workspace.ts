@@ -29,6 +29,8 @@ export const workspaceRequests = {
         name: z.string().trim().min(1).optional(),
         demo: z.boolean().default(true),
         seed: z.number().int().min(0).default(1),
+        /** Demo images per training split (the evaluation split gets half); the generator's default when omitted. */
+        demoCount: z.number().int().min(1).max(100_000).optional(),
       })
       .strict(),
     workspaceInfoSchema,
