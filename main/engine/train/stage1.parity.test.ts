@@ -1,12 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { closeViolation, fixture, jsonFixture, scalarFixture } from '../../../fixtures/parity/proda_fixtures';
+import { closeViolation, fixture, jsonFixture, packWeights, scalarFixture, unpackWeights } from '../../../fixtures/parity/proda_fixtures';
 import { STRONG_ALIGN_REFERENCE } from '../aug/align';
 import type { StrongOp } from '../aug/strong';
 import type { WeakParams } from '../aug/weak';
 import { initBackend } from '../backend';
-import { fromTorchLayout, SegNet, toTorchLayout } from '../nets';
-import type { NamedWeights } from '../nets';
+import { SegNet } from '../nets';
 import { Sgd } from '../optim/sgd';
 import { createPrototypes } from '../proda/prototypes';
 import { stage1Step } from './stage1';
@@ -21,21 +20,6 @@ interface Stage1Json {
 }
 
 const J = jsonFixture<Stage1Json>('stage1');
-
-function unpack(net: SegNet, set: string): NamedWeights {
-  const flat = fixture('stage1', set).data as Float32Array;
-  const specs = new Map(net.graph.params.map((p) => [p.name, p]));
-  const out: NamedWeights = {};
-  let off = 0;
-  J.keys.forEach((k, i) => {
-    const n = J.shapes[i].reduce((a, b) => a * b, 1);
-    const spec = specs.get(k);
-    if (!spec) throw new Error(`fixture key ${k} is not a parameter of the toy net`);
-    out[k] = { shape: [...spec.shape], data: fromTorchLayout(spec, flat.slice(off, off + n)) };
-    off += n;
-  });
-  return out;
-}
 
 const tensor = (name: string, dtype: 'float32' | 'int32' = 'float32'): tf.Tensor => {
   const f = fixture('stage1', name);
@@ -66,20 +50,8 @@ function strongOps(): StrongOp[][] {
   });
 }
 
-/** The net's parameters and buffers in PyTorch layout, packed in the fixture's key order. */
-function flatten(net: SegNet): Float32Array {
-  const parts = J.keys.map((k) => {
-    const spec = net.graph.params.find((p) => p.name === k)!;
-    return toTorchLayout(spec, net.params.get(k)!.dataSync() as Float32Array);
-  });
-  const out = new Float32Array(parts.reduce((a, p) => a + p.length, 0));
-  let off = 0;
-  for (const p of parts) {
-    out.set(p, off);
-    off += p.length;
-  }
-  return out;
-}
+const unpack = (net: SegNet, set: string) => unpackWeights(net, 'stage1', set, J.keys, J.shapes);
+const flatten = (net: SegNet) => packWeights(net, J.keys);
 
 async function runOnce(backend: 'cpu' | 'wasm'): Promise<void> {
   await initBackend(backend);
