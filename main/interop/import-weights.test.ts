@@ -2,7 +2,11 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
+import * as tf from '@tensorflow/tfjs';
+import { initBackend } from '../engine/backend';
 import { buildSegNetGraph, demoConfig } from '../engine/nets/deeplab';
+import type { NetGraph } from '../engine/nets/graph';
+import { SegNet, type NamedWeights } from '../engine/nets/net';
 import { mapCheckpoint } from './import-weights';
 import { buildOnnxModel } from './onnx-export';
 import { readTorchFile } from './torch-checkpoint';
@@ -13,6 +17,20 @@ const skip = 'skip' in fx ? fx.skip : null;
 if (skip) console.warn(`checkpoint import tests skipped: ${skip}`);
 const dir = 'dir' in fx ? fx.dir : '';
 const manifest = (): { files: Record<string, { input: number[]; logits: number[] }> } => JSON.parse(readFileSync(path.join(dir, 'manifest.json'), 'utf8'));
+
+const toNamed = (graph: NetGraph, params: Map<string, Float32Array>): NamedWeights =>
+  Object.fromEntries(graph.params.filter((p) => params.has(p.name)).map((p) => [p.name, { shape: p.shape, data: params.get(p.name)! }]));
+
+function nchwToNhwc(d: Float32Array, [n, c, h, w]: number[]): Float32Array {
+  const out = new Float32Array(d.length);
+  for (let b = 0; b < n; b++) for (let k = 0; k < c; k++) for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) out[((b * h + y) * w + x) * c + k] = d[((b * c + k) * h + y) * w + x];
+  return out;
+}
+function nhwcToNchw(d: Float32Array, [n, h, w, c]: number[]): Float32Array {
+  const out = new Float32Array(d.length);
+  for (let b = 0; b < n; b++) for (let k = 0; k < c; k++) for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) out[((b * c + k) * h + y) * w + x] = d[((b * h + y) * w + x) * c + k];
+  return out;
+}
 
 /** max |a-b| / max |b|: the relative error the acceptance line asks for (1e-4). */
 function relErr(a: Float32Array, b: Float32Array): number {
@@ -50,10 +68,24 @@ describe.skipIf(skip !== null)('importing PyTorch checkpoints', () => {
     expect(imp.prototypes?.dim).toBe(256);
     const m = manifest().files.proda_r101;
     const got = await ortLogits(buildOnnxModel(graph, imp.params, { variant: 'argmax' }), readF32(path.join(dir, 'proda_r101.input.bin')), m.input);
-    const err = relErr(got, readF32(path.join(dir, 'proda_r101.logits.bin')));
-    console.log(`R101 65×65 logits, imported weights via ONNX vs PyTorch: max rel err ${err.toExponential(2)}`);
+    const want = readF32(path.join(dir, 'proda_r101.logits.bin'));
+    const err = relErr(got, want);
+    // The engine itself (tfjs, NHWC) with the imported weights.
+    await initBackend('wasm');
+    const net = new SegNet({ backbone: 'resnet101', numClasses: 19 }, { weights: toNamed(graph, imp.params) });
+    const t0 = Date.now();
+    const engine = tf.tidy(() => {
+      const x = tf.tensor4d(nchwToNhwc(readF32(path.join(dir, 'proda_r101.input.bin')), m.input), [1, m.input[2], m.input[3], 3]);
+      const l = net.apply(x, { training: false }).logits;
+      return nhwcToNchw(l.dataSync() as Float32Array, l.shape);
+    });
+    const ms = Date.now() - t0;
+    net.dispose();
+    const engineErr = relErr(engine, want);
+    console.log(`R101 65×65 logits vs PyTorch, max rel err: engine (${tf.getBackend()}, ${ms} ms) ${engineErr.toExponential(2)}, ONNX runtime ${err.toExponential(2)}`);
+    expect(engineErr).toBeLessThan(1e-4);
     expect(err).toBeLessThan(1e-4);
-  }, 120_000);
+  }, 180_000);
 
   it.each([
     ['small_official.pkl', false, 'proda', null],
