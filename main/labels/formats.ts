@@ -5,6 +5,7 @@ import sharp from 'sharp';
 import { AppError } from '../../shared/contract/errors';
 import { IGNORE_LABEL, type ClassSet } from '../../shared/classes';
 import type { LabelRaster } from '../../shared/annotation/raster';
+import { decodePng, encodeIndexPng as encodePaletted } from '../io/png';
 import { decodeIndexPng, encodeIndexPng } from './label-png';
 
 export type LabelFormat = 'trainId' | 'labelId' | 'color';
@@ -16,13 +17,8 @@ export async function encodeLabelPng(r: LabelRaster, format: LabelFormat, set: C
     set.cityscapesLabelIds.forEach((id, t) => (lut[t] = id));
     return encodeIndexPng({ ...r, data: r.data.map((v) => lut[v]) });
   }
-  const rgb = new Uint8Array(r.data.length * 3);
-  for (let i = 0; i < r.data.length; i++) {
-    const c = set.palette[r.data[i]];
-    if (c) rgb.set(c, i * 3);
-  }
-  const buf = await sharp(rgb, { raw: { width: r.width, height: r.height, channels: 3 } }).png().toBuffer();
-  return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
+  // A palette PNG: shows the class colours, and its indices are the trainIds, so it reads back exactly.
+  return encodePaletted(r, set.palette);
 }
 
 /** Reads a label PNG back into trainIds; values that are no class of `set` are refused with the file named. */
@@ -50,6 +46,26 @@ export async function decodeLabelPng(bytes: Uint8Array, format: LabelFormat, set
 }
 
 async function decodeColour(bytes: Uint8Array, set: ClassSet, where: string): Promise<LabelRaster> {
+  const png = decodePng(bytes, where);
+  if (png.colorType === 3 && png.palette) {
+    // Map each palette entry by its colour (another tool's palette order may differ from ours).
+    const pal = png.palette;
+    const entries = pal.length / 3;
+    const lut = new Int16Array(256).fill(-1);
+    const byColour = new Map<number, number>();
+    set.palette.forEach(([r, g, b], t) => byColour.set((r << 16) | (g << 8) | b, t));
+    for (let e = 0; e < entries; e++) {
+      const key = (pal[e * 3] << 16) | (pal[e * 3 + 1] << 8) | pal[e * 3 + 2];
+      lut[e] = byColour.get(key) ?? (key === 0 ? IGNORE_LABEL : -1);
+    }
+    const out = new Uint8Array(png.width * png.height);
+    for (let i = 0; i < out.length; i++) {
+      const t = lut[png.data[i]];
+      if (t < 0) throw new AppError('bad-input', `${where}: palette entry ${png.data[i]} at pixel (${i % png.width}, ${Math.floor(i / png.width)}) is not a colour of the ${set.id}-class palette`, { where });
+      out[i] = t;
+    }
+    return { width: png.width, height: png.height, data: out };
+  }
   const { data, info } = await sharp(bytes)
     .removeAlpha()
     .toColourspace('srgb')

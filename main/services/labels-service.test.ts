@@ -15,9 +15,9 @@ const H = 8;
 
 async function workspace(): Promise<ServiceContext> {
   const root = mkdtempSync(path.join(tmpdir(), 'labels-svc-'));
-  const dsRoot = path.join(root, 'images');
-  mkdirSync(path.join(dsRoot, 'city'), { recursive: true });
-  await sharp(new Uint8Array(W * H * 3).fill(90), { raw: { width: W, height: H, channels: 3 } }).png().toFile(path.join(dsRoot, 'city', 'a.png'));
+  const dsRoot = path.join(root, 'target');
+  mkdirSync(path.join(dsRoot, 'images', 'city'), { recursive: true });
+  await sharp(new Uint8Array(W * H * 3).fill(90), { raw: { width: W, height: H, channels: 3 } }).png().toFile(path.join(dsRoot, 'images', 'city', 'a.png'));
   const ctx = new ServiceContext({ transport: 'http' });
   ctx.setWorkspace({
     root,
@@ -35,7 +35,7 @@ async function workspace(): Promise<ServiceContext> {
 
 type LabelsName = Extract<RequestName, `labels.${string}`>;
 const call = <K extends LabelsName>(ctx: ServiceContext, name: K, req: RequestOf<K>) =>
-  (labelsHandlers[name] as (r: ParsedRequestOf<K>, c: ServiceContext) => ReturnType<(typeof labelsHandlers)[K]>)(
+  (labelsHandlers[name] as unknown as (r: ParsedRequestOf<K>, c: ServiceContext) => ReturnType<(typeof labelsHandlers)[K]>)(
     requests[name].request.parse(req) as ParsedRequestOf<K>,
     ctx,
   );

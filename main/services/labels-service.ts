@@ -15,7 +15,7 @@ import { writeFileAtomic } from '../io/atomic';
 import { decodeLabelPng, encodeLabelPng } from '../labels/formats';
 import { LabelStore, type ImageLabels, type StartInfo } from '../labels/store';
 import type { ServiceContext } from './context';
-import { openDataset } from './dataset-opener';
+import { openDataset } from '../datasets';
 import type { HandlersFor } from './handler';
 
 const stores = new WeakMap<ServiceContext, LabelStore>();

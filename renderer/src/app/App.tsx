@@ -3,6 +3,7 @@
 import { useEffect, useState } from 'react';
 import type { WorkspaceInfo } from '../../../shared/contract/workspace';
 import type { ImageEntry } from '../../../shared/datasets';
+import { AnnotationEditor } from '../features/annotation/AnnotationEditor';
 import { DatasetPicker } from '../features/datasets/DatasetPicker';
 import { ThumbnailGrid } from '../features/grid/ThumbnailGrid';
 import { ImageView } from '../features/image-view/ImageView';
@@ -16,6 +17,7 @@ export function App() {
   const [datasetId, setDatasetId] = useState<string | null>(null);
   const [image, setImage] = useState<ImageEntry | null>(null);
   const [message, setMessage] = useState<string | undefined>();
+  const [annotating, setAnnotating] = useState(false);
 
   useEffect(() => {
     client.call('workspace.current', {}).then(
@@ -38,6 +40,7 @@ export function App() {
         <strong className="brand">ProDA Workbench</strong>
         <WorkspaceBar workspace={workspace} onChanged={setWorkspace} />
         {workspace && <DatasetPicker datasets={workspace.datasets} value={datasetId} onChange={setDatasetId} />}
+        {image && <button type="button" data-testid="annotate-toggle" onClick={() => setAnnotating((a) => !a)}>{annotating ? 'view' : 'annotate'}</button>}
       </header>
       <main className={`content${image ? ' with-view' : ''}`}>
         {workspace && datasetId ? (
@@ -45,7 +48,11 @@ export function App() {
         ) : (
           <div className="empty">{workspace ? 'This workspace has no datasets yet.' : 'Open or create a workspace to begin.'}</div>
         )}
-        {image && datasetId && <ImageView datasetId={datasetId} entry={image} onClose={() => setImage(null)} />}
+        {image && datasetId && workspace && annotating ? (
+          <AnnotationEditor client={client} datasetId={datasetId} imageId={image.id} classSet={workspace.datasets.find((d) => d.id === datasetId)?.classSet ?? workspace.classSet} onClose={() => setAnnotating(false)} />
+        ) : (
+          image && datasetId && <ImageView datasetId={datasetId} entry={image} onClose={() => setImage(null)} />
+        )}
       </main>
       <StatusBar message={message} />
     </div>

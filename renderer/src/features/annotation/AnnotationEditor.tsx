@@ -89,6 +89,16 @@ export function AnnotationEditor(props: AnnotationEditorProps) {
     return () => ro.disconnect();
   }, []);
   useEffect(() => setViewport(viewStore, size.w, size.h), [viewStore, size.w, size.h]);
+  // The view transform as a DOM attribute (set directly, no re-render): tests and tools map image pixels
+  // to screen positions with it.
+  useEffect(() => {
+    const show = () => {
+      const v = viewStore.get().view;
+      box.current?.setAttribute('data-view', `${v.scale} ${v.x} ${v.y}`);
+    };
+    show();
+    return viewStore.subscribe(show);
+  }, [viewStore]);
   useEffect(() => {
     if (W && H) setImage(viewStore, W, H);
   }, [viewStore, W, H]);
