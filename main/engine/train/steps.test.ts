@@ -112,6 +112,17 @@ describe('training steps (tiny net, cpu)', () => {
     expect([...a.protos].some((v, i) => Math.abs(v - Math.sin(i)) > 1e-4)).toBe(true);
   });
 
+  it('stage1Step on wasm: 8 consecutive steps leave numTensors flat after the first', async () => {
+    await initBackend('wasm');
+    try {
+      const r = runStage1(8);
+      expect(r.counts.slice(1)).toEqual(Array(7).fill(0));
+      expect(r.losses.every((l) => Number.isFinite(l.total))).toBe(true);
+    } finally {
+      await initBackend('cpu');
+    }
+  });
+
   it('warmupStep: BN affine frozen, D trained by Adam, LS-GAN terms reported, no leaks', () => {
     const net = new SegNet(tiny, { seed: 4 });
     const D = new Discriminator(C, { seed: 4, planes: 4 });
