@@ -5,6 +5,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { IGNORE_LABEL, cityscapesLabelIdLut, colorize, type ClassSetId } from '../../shared/classes';
 import { readNpy } from '../io/npy';
 import { decodeLabel8, decodePng } from '../io/png';
+import { openDataset } from '../datasets';
+import { encodePng } from '../io/png';
+import { writeFileAtomic } from '../io/atomic';
 import { exportLabels } from './labels-export';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'labels-export-'));
@@ -71,5 +74,35 @@ describe.each(['19', '16', '13'] as ClassSetId[])('label export, %s classes', (s
     await expect(
       exportLabels([{ entry: { id: 'x', imagePath }, width: w, height: h, trainIds: bad }], { outDir: out, classSet: set, layouts: ['proda'] }),
     ).rejects.toThrow(/aachen_000000_000019_leftImg8bit\.png: train id/);
+  });
+});
+
+describe('label export round-trips through the Cityscapes dataset reader', () => {
+  it.each(['19', '16'] as ClassSetId[])('%s classes: readLabel gives back the exported train ids pixel for pixel', async (set) => {
+    const classes = set === '19' ? 19 : 16;
+    const root = path.join(tmp, `cs-${set}`, 'cityscapes');
+    const frames = [
+      { city: 'aachen', name: 'aachen_000000_000019', w: 40, h: 20 },
+      { city: 'bremen', name: 'bremen_000001_000019', w: 33, h: 17 },
+    ];
+    for (const f of frames) {
+      const rgb = new Uint8Array(f.w * f.h * 3).map((_, i) => (i * 13) % 256);
+      await writeFileAtomic(path.join(root, 'leftImg8bit', 'val', f.city, `${f.name}_leftImg8bit.png`), encodePng({ width: f.w, height: f.h, colorType: 2, bitDepth: 8, data: rgb }));
+    }
+    const ref = { id: 'cs', name: 'cs', format: 'cityscapes' as const, root, split: 'val', role: 'target' as const, classSet: set };
+    const before = await openDataset(ref, {});
+    const entries = await before.list();
+    expect(entries.map((e) => e.name)).toEqual(frames.map((f) => f.name));
+    const want = new Map(entries.map((e, k) => [e.id, randomLabels(frames[k].w, frames[k].h, classes, 100 + k)]));
+    await exportLabels(
+      entries.map((entry, k) => ({ entry, width: frames[k].w, height: frames[k].h, trainIds: want.get(entry.id)! })),
+      { outDir: path.dirname(root), classSet: set, layouts: ['cityscapes'] },
+    );
+    const after = await openDataset(ref, {});
+    for (const e of await after.list()) {
+      const label = await after.readLabel(e.id);
+      expect(label, e.id).not.toBeNull();
+      expect(label!.data).toEqual(want.get(e.id));
+    }
   });
 });
