@@ -123,8 +123,11 @@ async function main() {
       if (useBrowser && !server) {
         // One server (the expensive part: it generates the demo workspace) shared by all browser specs.
         const workspace = process.env.PRODA_E2E_WORKSPACE ?? path.join(tmp, 'workspace');
+        const s0 = performance.now();
         server = await startServer(workspace, path.join(tmp, 'data'));
+        const s1 = performance.now();
         browser = await launchChromium();
+        console.log(`  (server with a fresh demo workspace ready in ${((s1 - s0) / 1000).toFixed(1)} s, Chromium in ${((performance.now() - s1) / 1000).toFixed(1)} s)`);
       }
       for (const test of mod.tests) {
         const name = `${title} › ${test.name}`;
