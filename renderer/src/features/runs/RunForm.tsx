@@ -1,0 +1,149 @@
+// Start a stage-1 or distillation run from a form generated from its config schema, with presets,
+// per-field validation messages from the same schema, and the service's warnings after starting.
+import { useMemo, useState } from 'react';
+import type { ContractClient } from '../../../../shared/contract/index';
+import type { DatasetRef } from '../../../../shared/datasets';
+import { distillConfigSchema, stage1ConfigSchema } from '../../../../shared/runs-config';
+import type { RunSummary } from '../../../../shared/contract/runs';
+import { presetNames, presetValues } from './presets';
+import type { FormStage, PresetName } from './presets';
+import { buildConfig, formFields, initialValues, validate } from './schema-form';
+import type { Field, FormValues } from './schema-form';
+
+const schemas = { stage1: stage1ConfigSchema, distill: distillConfigSchema } as const;
+/** Fields that name another run, and which stage that run must be. */
+const runRefs: Record<string, string[]> = { init: ['warmup'], pseudo: ['pseudo'], teacher: ['stage1', 'distill'], labels: ['pseudo'], studentInit: ['distill'] };
+const groups = ['', 'network', 'optim', 'aug', 'source', 'target', 'val', 'validation', 'checkpoint'];
+
+export function RunForm(props: { client: ContractClient; datasets: readonly DatasetRef[]; runs: readonly RunSummary[]; onStarted: (id: string) => void }) {
+  const [stage, setStage] = useState<FormStage>('stage1');
+  const fields = useMemo(() => formFields(schemas[stage]), [stage]);
+  const [values, setValues] = useState<FormValues>(() => initialValues(fields));
+  const [preset, setPreset] = useState<PresetName>('paper');
+  const [touched, setTouched] = useState(false);
+  const [status, setStatus] = useState<{ error?: string; warnings?: string[] } | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  const config = buildConfig(fields, values, { stage });
+  const check = validate(schemas[stage], fields, config);
+
+  const applyPreset = (p: PresetName, s: FormStage = stage) => {
+    const f = formFields(schemas[s]);
+    const v = { ...initialValues(f), ...presetValues(p, s, props.datasets) };
+    // Keep chosen upstream runs, or pick the newest finished run of the right stage.
+    for (const [k, stages] of Object.entries(runRefs)) {
+      if (!f.some((x) => x.key === k)) continue;
+      const keep = values[k];
+      const latest = props.runs.find((r) => stages.includes(r.stage) && r.state === 'succeeded');
+      v[k] = typeof keep === 'string' && keep ? keep : k === 'studentInit' ? 'fresh' : (latest?.id ?? '');
+    }
+    setPreset(p);
+    setValues(v);
+  };
+
+  const start = async () => {
+    setTouched(true);
+    if (!check.ok) return;
+    setBusy(true);
+    setStatus(null);
+    try {
+      const r = await props.client.call('runs.start', { config: check.value as never });
+      setStatus({ warnings: r.warnings.map((w) => `${w.field}: ${w.message}`) });
+      props.onStarted(r.id);
+    } catch (err) {
+      setStatus({ error: err instanceof Error ? err.message : String(err) });
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const input = (f: Field) => {
+    const v = values[f.key];
+    const set = (x: string | boolean) => setValues((s) => ({ ...s, [f.key]: x }));
+    const refStages = f.path.length === 1 ? runRefs[f.key] : undefined;
+    if (refStages) {
+      const options = props.runs.filter((r) => refStages.includes(r.stage));
+      return (
+        <select value={String(v)} onChange={(e) => set(e.target.value)} name={f.key}>
+          <option value="">{f.key === 'studentInit' ? '' : '— choose a run —'}</option>
+          {f.key === 'studentInit' && <option value="fresh">fresh</option>}
+          {options.map((r) => (
+            <option key={r.id} value={r.id}>
+              {r.id} ({r.state})
+            </option>
+          ))}
+        </select>
+      );
+    }
+    if (f.kind === 'boolean') return <input type="checkbox" name={f.key} checked={v === true} onChange={(e) => set(e.target.checked)} />;
+    if (f.kind === 'enum')
+      return (
+        <select value={String(v)} name={f.key} onChange={(e) => set(e.target.value)}>
+          {f.optional && <option value="" />}
+          {f.options!.map((o) => (
+            <option key={o}>{o}</option>
+          ))}
+        </select>
+      );
+    if (f.kind === 'list') return <textarea name={f.key} rows={2} value={String(v)} onChange={(e) => set(e.target.value)} />;
+    return <input name={f.key} type="text" inputMode={f.kind === 'number' ? 'decimal' : undefined} value={String(v)} onChange={(e) => set(e.target.value)} size={f.kind === 'number' ? 10 : 28} />;
+  };
+
+  return (
+    <div className="run-form" data-testid="run-form">
+      <div>
+        stage{' '}
+        <select
+          data-testid="run-stage"
+          value={stage}
+          onChange={(e) => {
+            const s = e.target.value as FormStage;
+            setStage(s);
+            applyPreset(preset, s);
+          }}
+        >
+          <option value="stage1">stage 1 (denoise + structure learning)</option>
+          <option value="distill">distillation</option>
+        </select>{' '}
+        preset{' '}
+        {presetNames.map((p) => (
+          <button key={p} data-testid={`preset-${p}`} className={p === preset ? 'active' : ''} onClick={() => applyPreset(p)}>
+            {p}
+          </button>
+        ))}
+      </div>
+      {groups.map((g) => {
+        const fs = fields.filter((f) => (g === '' ? f.path.length === 1 : f.path[0] === g && f.path.length > 1));
+        if (fs.length === 0) return null;
+        return (
+          <fieldset key={g || 'main'}>
+            {g && <legend>{g}</legend>}
+            {fs.map((f) => (
+              <div key={f.key} className={`field${touched && check.errors[f.key] ? ' invalid' : ''}`}>
+                <label title={f.description}>
+                  <span className="field-name">{f.path[f.path.length - 1]}</span> {input(f)}
+                </label>
+                {touched && check.errors[f.key] && (
+                  <div className="error" data-testid={`error-${f.key}`}>
+                    {check.errors[f.key]}
+                  </div>
+                )}
+              </div>
+            ))}
+          </fieldset>
+        );
+      })}
+      {touched && check.errors['(form)'] && <div className="error">{check.errors['(form)']}</div>}
+      <button data-testid="run-start" disabled={busy} onClick={start}>
+        {busy ? 'starting…' : `Start ${stage === 'stage1' ? 'stage 1' : 'distillation'}`}
+      </button>
+      {touched && !check.ok && <span className="error"> {Object.keys(check.errors).length} field(s) need attention</span>}
+      {status?.error && <div className="error" data-testid="run-start-error">{status.error}</div>}
+      {status?.warnings?.map((w) => (
+        <div key={w} className="warning">
+          ⚠ {w}
+        </div>
+      ))}
+    </div>
+  );
+}

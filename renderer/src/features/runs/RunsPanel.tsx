@@ -1,0 +1,119 @@
+// Runs: the list, a new-run form, and the selected run's live view (loss and mIoU curves from
+// run.progress events on top of its recorded metrics, ETA, throughput), cancel/resume, and opening a
+// finished run's maps in the inspector.
+import { useEffect, useState } from 'react';
+import type { ContractClient, ResponseOf } from '../../../../shared/contract/index';
+import type { RunProgress, RunSummary } from '../../../../shared/contract/runs';
+import type { DatasetRef } from '../../../../shared/datasets';
+import { formatEta } from './chart';
+import { RunChart } from './RunChart';
+import { RunForm } from './RunForm';
+import { chartFrom } from './run-series';
+
+type RunDetail = ResponseOf<'runs.get'>;
+
+export function RunsPanel(props: { client: ContractClient; datasets: readonly DatasetRef[]; onOpenRun?: (runId: string) => void }) {
+  const { client } = props;
+  const [runs, setRuns] = useState<RunSummary[]>([]);
+  const [selected, setSelected] = useState<string | null>(null);
+  const [detail, setDetail] = useState<RunDetail | null>(null);
+  const [live, setLive] = useState<RunProgress[]>([]);
+  const [showForm, setShowForm] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [tick, setTick] = useState(0);
+
+  useEffect(() => {
+    client.call('runs.list', {}).then(setRuns, (e: Error) => setError(e.message));
+    return client.subscribe('run.state', () => setTick((t) => t + 1));
+  }, [client, tick]);
+
+  useEffect(() => {
+    if (!selected) return;
+    setLive([]);
+    client.call('runs.get', { id: selected }).then(setDetail, (e: Error) => setError(e.message));
+    return client.subscribe('run.progress', (p) => {
+      if (p.runId === selected) setLive((xs) => (xs.length > 2000 ? [...xs.slice(-1000), p] : [...xs, p]));
+    });
+  }, [client, selected, tick]);
+
+  const last = live[live.length - 1];
+  const summary = runs.find((r) => r.id === selected) ?? detail?.summary;
+  const act = (what: 'runs.cancel' | 'runs.resume') => {
+    if (!selected) return;
+    setError(null);
+    client.call(what, { id: selected }).then(() => setTick((t) => t + 1), (e: Error) => setError(e.message));
+  };
+
+  return (
+    <div className="runs-panel" data-testid="runs-panel">
+      <div className="runs-list">
+        <button data-testid="new-run" onClick={() => setShowForm((s) => !s)}>
+          {showForm ? 'close form' : 'New run…'}
+        </button>
+        <table>
+          <tbody>
+            {runs.map((r) => (
+              <tr key={r.id} data-run={r.id} data-state={r.state} className={r.id === selected ? 'selected' : ''} onClick={() => setSelected(r.id)} style={{ cursor: 'pointer' }}>
+                <td>{r.id}</td>
+                <td>{r.stage}</td>
+                <td className={`state-${r.state}`}>{r.state}</td>
+                <td>
+                  {r.iteration}/{r.iterations}
+                </td>
+                <td>{r.miou === null ? '' : (r.miou * 100).toFixed(1)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      {showForm && (
+        <RunForm
+          client={client}
+          datasets={props.datasets}
+          runs={runs}
+          onStarted={(id) => {
+            setSelected(id);
+            setShowForm(false);
+            setTick((t) => t + 1);
+          }}
+        />
+      )}
+      {error && <div className="error">{error}</div>}
+      {selected && summary && (
+        <div className="run-detail" data-testid="run-detail" data-run={selected} data-state={summary.state}>
+          <h4>
+            {selected} · {summary.stage} · <span data-testid="run-state">{summary.state}</span>
+          </h4>
+          <div className="run-stats" data-testid="run-stats">
+            iteration <b data-testid="run-iteration">{last?.iteration ?? summary.iteration}</b>/{last?.iterations ?? summary.iterations}
+            {last && (
+              <>
+                {' '}
+                · {last.itPerSec.toFixed(2)} it/s · ETA {formatEta(last.etaSec)} · lr {last.lr.toExponential(2)}
+                {last.val && ` · val mIoU ${(last.val.miou * 100).toFixed(1)}`}
+              </>
+            )}
+          </div>
+          {summary.state === 'running' && (
+            <div className="run-progress-bar">
+              <progress data-testid="run-progress" max={last?.iterations ?? summary.iterations} value={last?.iteration ?? summary.iteration} />
+            </div>
+          )}
+          <RunChart data={chartFrom(detail, live)} />
+          <div className="run-actions">
+            <button data-testid="run-cancel" disabled={summary.state !== 'running' && summary.state !== 'queued'} onClick={() => act('runs.cancel')}>
+              Cancel
+            </button>{' '}
+            <button data-testid="run-resume" disabled={summary.state !== 'cancelled' && summary.state !== 'failed'} onClick={() => act('runs.resume')}>
+              Resume
+            </button>{' '}
+            <button data-testid="run-open" disabled={summary.state !== 'succeeded' || !props.onOpenRun} onClick={() => props.onOpenRun?.(selected)}>
+              Open in viewer
+            </button>
+          </div>
+          {detail?.status.logTail && detail.status.logTail.length > 0 && summary.state === 'failed' && <pre className="log-tail">{detail.status.logTail.join('\n')}</pre>}
+        </div>
+      )}
+    </div>
+  );
+}
