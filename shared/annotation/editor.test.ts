@@ -101,3 +101,13 @@ describe('history memory', () => {
     expect(() => decodeDiff(bytes.subarray(0, bytes.length - 1))).toThrow(/truncated/);
   });
 });
+
+describe('resizeNearest', () => {
+  it('samples floor(i·in/out) in both directions', async () => {
+    const { resizeNearest } = await import('./raster');
+    const r = { width: 2, height: 2, data: Uint8Array.from([1, 2, 3, 4]) };
+    expect([...resizeNearest(r, 4, 2).data]).toEqual([1, 1, 2, 2, 3, 3, 4, 4]);
+    expect([...resizeNearest(r, 1, 1).data]).toEqual([1]);
+    expect(resizeNearest(r, 2, 2)).toBe(r);
+  });
+});

@@ -47,3 +47,14 @@ export function countTouched(touched: Uint8Array): number {
   for (let i = 0; i < touched.length; i++) n += touched[i] ? 1 : 0;
   return n;
 }
+
+/** Nearest-neighbour resize sampling floor(i·in/out), PyTorch's default 'nearest'; for layers stored at another resolution. */
+export function resizeNearest(r: LabelRaster, width: number, height: number): LabelRaster {
+  if (r.width === width && r.height === height) return r;
+  const out = new Uint8Array(width * height);
+  for (let y = 0; y < height; y++) {
+    const sy = Math.min(r.height - 1, Math.floor((y * r.height) / height));
+    for (let x = 0; x < width; x++) out[y * width + x] = r.data[sy * r.width + Math.min(r.width - 1, Math.floor((x * r.width) / width))];
+  }
+  return { width, height, data: out };
+}

@@ -13,6 +13,7 @@ import { screenPx, toImage } from '../viewer/view-math';
 import { createViewStore, setImage, setViewport, type ViewStore } from '../viewer/view-store';
 import { boundsOf, paintLabels } from './label-colors';
 import { AnnotationSession } from './session';
+import { StartMenu, type StartLayer } from './StartMenu';
 import { initialToolState, isStrokeTool, type Point, keyAction, reduceTool, strokeOp, toolIds, toolInfo, type ToolAction, type ToolState } from './tools';
 import './annotation.css';
 
@@ -27,6 +28,8 @@ export interface AnnotationEditorProps {
   start?: LabelStart;
   /** Shared with the inspector's viewer so both stay locked together. */
   viewStore?: ViewStore;
+  /** Label layers the host already has (e.g. the inspector's maps), offered as starting points. */
+  layers?: readonly StartLayer[];
   onClose?: () => void;
 }
 
@@ -41,6 +44,7 @@ export function AnnotationEditor(props: AnnotationEditorProps) {
   toolsRef.current = tools;
   const photo = usePhoto(client, datasetId, imageId, props.photo);
   const startRef = useRef(props.start);
+  const [localError, setLocalError] = useState<string | null>(null);
 
   useEffect(() => {
     void session.load(startRef.current);
@@ -293,21 +297,7 @@ export function AnnotationEditor(props: AnnotationEditorProps) {
             opacity{' '}
             <input type="range" min={0} max={1} step={0.05} value={tools.opacity} onChange={(e) => setTools((t) => ({ ...t, opacity: Number(e.target.value) }))} />
           </label>
-          <select
-            aria-label="start over from"
-            data-testid="start-select"
-            value=""
-            onChange={(e) => {
-              const v = e.target.value;
-              if (v && window.confirm('Start this image over? Its corrections and undo history are replaced.')) {
-                void session.reset({ source: v as 'empty' | 'ground-truth' });
-              }
-            }}
-          >
-            <option value="">start over from…</option>
-            <option value="ground-truth">ground truth</option>
-            <option value="empty">empty (all ignore)</option>
-          </select>
+          {layers && <StartMenu client={client} session={session} width={layers.width} height={layers.height} layers={props.layers} onError={setLocalError} />}
         </div>
         <span className="sep" />
         <div className="group">
@@ -365,7 +355,7 @@ export function AnnotationEditor(props: AnnotationEditorProps) {
         <span>step {snap.seq}</span>
         <span data-testid="save-state">{snap.pending > 0 ? 'saving…' : 'saved'}</span>
         {snap.history && <span>{snap.history.undo.length} undo · {(snap.history.bytes / 1024).toFixed(0)} KiB history</span>}
-        {snap.error && <span className="error">{snap.error}</span>}
+        {(snap.error ?? localError) && <span className="error">{snap.error ?? localError}</span>}
       </div>
     </section>
   );
