@@ -92,4 +92,47 @@ describe('strong augmentation', () => {
       }
     }
   });
+
+  it('label transform follows the image through rotate, shear and translate in recorded order', () => {
+    const W = 48;
+    const H = 32;
+    const img = ramp(W, H); // R = 4x, G = 4y
+    const ops = [
+      { op: 'Rotate' as const, v: 13 },
+      { op: 'ShearX' as const, v: 0.12 },
+      { op: 'TranslateY' as const, v: -3 },
+      { op: 'ShearY' as const, v: -0.09 },
+      { op: 'TranslateX' as const, v: 5 },
+    ];
+    const out = applyStrongOps(img, ops);
+    const cols = Int32Array.from({ length: W * H }, (_, i) => i % W);
+    const rows = Int32Array.from({ length: W * H }, (_, i) => Math.floor(i / W));
+    // mean and max |image coordinate − label coordinate| over pixels in view (nearest sampling errors of ±½ px compound
+    // over the chain, so the max bound is ½ px per op; the mean stays well under a pixel when the geometry agrees)
+    const errors = (order: 'recorded' | 'fixed-reference') => {
+      const lc = strongLabel(cols, H, W, ops, { scale: 1, order });
+      const lr = strongLabel(rows, H, W, ops, { scale: 1, order });
+      let max = 0;
+      let sum = 0;
+      let n = 0;
+      for (let y = 2; y < H - 2; y++) {
+        for (let x = 2; x < W - 2; x++) {
+          const i = y * W + x;
+          // B is 100 everywhere in the ramp: B ≠ 100 marks pixels blended with the grey fill at an intermediate border
+          if (lc[i] === 250 || out.data[i * 3 + 2] !== 100) continue;
+          const e = Math.max(Math.abs(out.data[i * 3] / 4 - lc[i]), Math.abs(out.data[i * 3 + 1] / 4 - lr[i]));
+          max = Math.max(max, e);
+          sum += e;
+          n++;
+        }
+      }
+      return { max, mean: sum / n, n };
+    };
+    const rec = errors('recorded');
+    expect(rec.n).toBeGreaterThan(W * H * 0.4);
+    expect(rec.max).toBeLessThanOrEqual(0.5 * ops.length + 0.5);
+    expect(rec.mean).toBeLessThan(0.6);
+    // the reference's fixed order (shears and translations before the rotation) misplaces the labels
+    expect(errors('fixed-reference').mean).toBeGreaterThan(2 * rec.mean);
+  });
 });
