@@ -182,3 +182,25 @@ describe('LabelStore', () => {
     await expectRestored(root, side, acked);
   });
 });
+
+describe('LabelStore memory', () => {
+  it('keeps only the most recently used images open, flushing the ones it closes', async () => {
+    const root = fresh();
+    const store = new LabelStore(root, { debounceMs: 60_000, maxOpen: 2 });
+    const a = await store.get('d', 'a', initial);
+    await a.step(brush(2, 4));
+    await store.get('d', 'b', initial);
+    await store.get('d', 'a', initial); // a is now the most recent
+    await store.get('d', 'c', initial); // b goes
+    expect(store.openCount).toBe(2);
+    await store.get('d', 'd', initial); // a goes, flushed on close
+    await a.idle();
+    expect(a.closed).toBe(true);
+    expect(a.dirty).toBe(false);
+    await expect(a.step(brush(5, 4))).rejects.toThrow(/closed/);
+    const again = await store.get('d', 'a', () => Promise.reject(new Error('must restore')));
+    expect(again).not.toBe(a);
+    expect(again.seq).toBe(1);
+    await store.closeAll();
+  });
+});

@@ -69,6 +69,8 @@ export interface StoreOptions {
   /** Recorded as `who` in the edit log. */
   who?: string;
   budget?: HistoryBudget;
+  /** Images kept open in memory; the least recently used beyond this are flushed and closed. */
+  maxOpen?: number;
   /** Called after each snapshot reaches disk. */
   onSaved?: (img: { datasetId: string; imageId: string; seq: number; touchedPixels: number }) => void;
 }
@@ -150,9 +152,14 @@ export class ImageLabels {
     return this.serial(() => this.writeSnapshot());
   }
 
-  async close(): Promise<void> {
-    await this.flush();
-    this.closed = true;
+  /** Writes the snapshot and refuses further steps; steps queued before it still apply first. */
+  close(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    return this.serial(async () => {
+      await this.writeSnapshot();
+      this.closed = true;
+    });
   }
 
   /** Resolves when every step queued so far is applied and logged. */
@@ -279,7 +286,7 @@ export class LabelStore {
     readonly workspaceRoot: string,
     opts: StoreOptions = {},
   ) {
-    this.opts = { debounceMs: opts.debounceMs ?? 400, who: opts.who ?? defaultWho(), budget: opts.budget ?? defaultBudget, onSaved: opts.onSaved ?? (() => {}) };
+    this.opts = { debounceMs: opts.debounceMs ?? 400, who: opts.who ?? defaultWho(), budget: opts.budget ?? defaultBudget, maxOpen: opts.maxOpen ?? 8, onSaved: opts.onSaved ?? (() => {}) };
   }
 
   folder(datasetId: string, imageId?: string): string {
@@ -294,12 +301,31 @@ export class LabelStore {
   get(datasetId: string, imageId: string, initial: () => Promise<{ raster: LabelRaster; start: StartInfo }>): Promise<ImageLabels> {
     const key = `${datasetId}\u0000${imageId}`;
     let p = this.open.get(key);
-    if (!p) {
-      p = this.load(datasetId, imageId, initial);
+    if (p) {
+      // Map order is the recency order: move to the end.
+      this.open.delete(key);
       this.open.set(key, p);
-      p.catch(() => this.open.get(key) === p && this.open.delete(key));
+      return p;
     }
+    p = this.load(datasetId, imageId, initial);
+    this.open.set(key, p);
+    p.catch(() => this.open.get(key) === p && this.open.delete(key));
+    this.evict();
     return p;
+  }
+
+  /** Number of images held in memory. */
+  get openCount(): number {
+    return this.open.size;
+  }
+
+  private evict(): void {
+    while (this.open.size > this.opts.maxOpen) {
+      const [oldKey, old] = this.open.entries().next().value as [string, Promise<ImageLabels>];
+      this.open.delete(oldKey);
+      // Close waits for the image's queued steps, so nothing already accepted is lost.
+      void old.then((img) => img.close()).catch(() => undefined);
+    }
   }
 
   /** Whether corrections are stored for the image (without opening them). */
