@@ -22,7 +22,8 @@ export const WEAK_DEFAULTS: WeakOptions = { resize: 2200, scaleRange: [0.5, 1.5]
 
 /**
  * Draws RandomSized (w = ⌊U·resize⌋, h = ⌊w/aspect⌋ with the image's aspect), RandomCrop and the flip for an image of
- * width×height. A resized image smaller than the crop is resized to the crop (the crop is then the whole image).
+ * width×height. A resized size smaller than the crop is grown to cover it per side (the reference resizes such an image to the
+ * crop size; at paper scale, 2200·0.5 = 1100 > 896, it never happens).
  */
 export function sampleWeakParams(rng: Rng, width: number, height: number, options: Partial<WeakOptions> = {}): WeakParams {
   const o = { ...WEAK_DEFAULTS, ...options };

@@ -96,13 +96,13 @@ function runStage1(steps: number) {
 
 describe('training steps (tiny net, cpu)', () => {
   it('stage1Step: deterministic from seeds, no tensor growth after the first step, prototypes move', () => {
-    const a = runStage1(3);
-    const b = runStage1(3);
+    const a = runStage1(2);
+    const b = runStage1(2);
     expect(a.losses).toEqual(b.losses);
     expect(a.protos).toEqual(b.protos);
     expect(a.weights['layer5.head.1.weight'].data).toEqual(b.weights['layer5.head.1.weight'].data);
     // step 1 creates the momentum buffers; later steps create nothing
-    expect(a.counts.slice(1)).toEqual([0, 0]);
+    expect(a.counts.slice(1)).toEqual([0]);
     for (const l of a.losses) {
       expect(Number.isFinite(l.total)).toBe(true);
       expect(l.structureKl).toBeGreaterThan(0);
