@@ -7,6 +7,7 @@ import { AnnotationEditor } from '../features/annotation/AnnotationEditor';
 import { DatasetPicker } from '../features/datasets/DatasetPicker';
 import { ThumbnailGrid } from '../features/grid/ThumbnailGrid';
 import { ImageView } from '../features/image-view/ImageView';
+import { InspectorWorkspace } from '../features/inspector/InspectorWorkspace';
 import { StatusBar } from '../features/status-bar/StatusBar';
 import { WorkspaceBar } from '../features/workspace/WorkspaceBar';
 import { useClient } from './client-context';
@@ -18,6 +19,7 @@ export function App() {
   const [image, setImage] = useState<ImageEntry | null>(null);
   const [message, setMessage] = useState<string | undefined>();
   const [annotating, setAnnotating] = useState(false);
+  const [inspecting, setInspecting] = useState(false);
 
   useEffect(() => {
     client.call('workspace.current', {}).then(
@@ -40,15 +42,18 @@ export function App() {
         <strong className="brand">ProDA Workbench</strong>
         <WorkspaceBar workspace={workspace} onChanged={setWorkspace} />
         {workspace && <DatasetPicker datasets={workspace.datasets} value={datasetId} onChange={setDatasetId} />}
+        {workspace && datasetId && <button type="button" data-testid="inspect-toggle" onClick={() => setInspecting((i) => !i)}>{inspecting ? 'close inspector' : 'inspect'}</button>}
         {image && <button type="button" data-testid="annotate-toggle" onClick={() => setAnnotating((a) => !a)}>{annotating ? 'view' : 'annotate'}</button>}
       </header>
-      <main className={`content${image ? ' with-view' : ''}`}>
+      <main className={`content${image || inspecting ? ' with-view' : ''}`}>
         {workspace && datasetId ? (
           <ThumbnailGrid key={`${workspace.path}\n${datasetId}`} datasetId={datasetId} selectedId={image?.id ?? null} onOpen={setImage} />
         ) : (
           <div className="empty">{workspace ? 'This workspace has no datasets yet.' : 'Open or create a workspace to begin.'}</div>
         )}
-        {image && datasetId && workspace && annotating ? (
+        {inspecting && workspace && datasetId ? (
+          <InspectorWorkspace client={client} workspace={workspace} datasetId={datasetId} imageId={image?.id ?? null} onSelectImage={(id) => setImage({ id, name: id, imagePath: id, labelPath: null })} />
+        ) : image && datasetId && workspace && annotating ? (
           <AnnotationEditor client={client} datasetId={datasetId} imageId={image.id} classSet={workspace.datasets.find((d) => d.id === datasetId)?.classSet ?? workspace.classSet} onClose={() => setAnnotating(false)} />
         ) : (
           image && datasetId && <ImageView datasetId={datasetId} entry={image} onClose={() => setImage(null)} />
