@@ -57,11 +57,21 @@ export async function exists(p: string): Promise<boolean> {
 
 const byCodePoint = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
-/** Files under dir (recursively), relative with '/' separators, sorted by code point like Python's sorted(). */
-export async function walkFiles(dir: string, accept: (name: string) => boolean): Promise<string[]> {
+/**
+ * Files under dir (recursively), relative with '/' separators, sorted by code point like Python's sorted().
+ * An unreadable sub-folder is reported into `problems` (when given) and skipped, never thrown.
+ */
+export async function walkFiles(dir: string, accept: (name: string) => boolean, problems?: CheckProblem[]): Promise<string[]> {
   const out: string[] = [];
   const visit = async (rel: string): Promise<void> => {
-    const entries = await fsp.readdir(path.join(dir, rel), { withFileTypes: true });
+    let entries;
+    try {
+      entries = await fsp.readdir(path.join(dir, rel), { withFileTypes: true });
+    } catch (err) {
+      const where = path.join(dir, rel);
+      problems?.push(problem('error', 'unreadable', where, `cannot list folder (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`));
+      return;
+    }
     for (const e of entries) {
       const r = rel ? `${rel}/${e.name}` : e.name;
       if (e.isDirectory()) await visit(r);

@@ -33,7 +33,7 @@ export const cityscapesAdapter: AdapterFactory = async (ref, classSet) => {
       }
       const hasLabels = await isDir(lblDir);
       if (!hasLabels) problems.push(problem(missingLabel, 'missing-folder', lblDir, `Cityscapes label folder for split '${split}' is missing`));
-      const images = await walkFiles(imgDir, (n) => n.toLowerCase().endsWith('.png'));
+      const images = await walkFiles(imgDir, (n) => n.toLowerCase().endsWith('.png'), problems);
       const entries: ImageEntry[] = [];
       const expectedLabels = new Set<string>();
       for (const rel of images) {
@@ -56,7 +56,7 @@ export const cityscapesAdapter: AdapterFactory = async (ref, classSet) => {
         entries.push({ id: rel, name: base.slice(0, -IMG_SUFFIX.length), imagePath, labelPath: found ? labelPath : null, split, group: city });
       }
       if (hasLabels) {
-        for (const rel of await walkFiles(lblDir, (n) => n.endsWith(LBL_SUFFIX))) {
+        for (const rel of await walkFiles(lblDir, (n) => n.endsWith(LBL_SUFFIX), problems)) {
           if (!expectedLabels.has(rel)) problems.push(problem('warning', 'unmatched-label', path.join(lblDir, rel), 'label without an image'));
         }
       }

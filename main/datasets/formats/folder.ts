@@ -58,8 +58,8 @@ export const folderAdapter: AdapterFactory = async (ref, classSet) => {
       if (!(await isDir(imgDir))) return { entries: [], problems: [problem('error', 'missing-folder', imgDir, 'images/ folder is missing')] };
       const hasMasks = await isDir(maskDir);
       if (!hasMasks) problems.push(problem('error', 'missing-folder', path.join(ref.root, 'masks'), 'masks/ (or labels/) folder is missing'));
-      const images = await walkFiles(imgDir, isImageName);
-      const masks = hasMasks ? new Set(await walkFiles(maskDir, (n) => n.toLowerCase().endsWith('.png'))) : new Set<string>();
+      const images = await walkFiles(imgDir, isImageName, problems);
+      const masks = hasMasks ? new Set(await walkFiles(maskDir, (n) => n.toLowerCase().endsWith('.png'), problems)) : new Set<string>();
       const used = new Set<string>();
       const entries: ImageEntry[] = [];
       for (const rel of images) {

@@ -47,8 +47,8 @@ export const gta5Adapter: AdapterFactory = async (ref, classSet) => {
           return { entries: [], problems };
         }
       }
-      const images = await walkFiles(imgDir, isImageName);
-      const labels = hasLabels ? new Set(await walkFiles(lblDir, (n) => n.toLowerCase().endsWith('.png'))) : new Set<string>();
+      const images = await walkFiles(imgDir, isImageName, problems);
+      const labels = hasLabels ? new Set(await walkFiles(lblDir, (n) => n.toLowerCase().endsWith('.png'), problems)) : new Set<string>();
       const used = new Set<string>();
       const entries: ImageEntry[] = [];
       for (const rel of images) {

@@ -25,8 +25,8 @@ export const synthiaAdapter: AdapterFactory = async (ref, classSet) => {
       if (!(await isDir(imgDir))) return { entries: [], problems: [problem('error', 'missing-folder', imgDir, 'SYNTHIA RGB/ folder is missing')] };
       const hasLabels = await isDir(lblDir);
       if (!hasLabels) problems.push(problem('error', 'missing-folder', lblDir, 'SYNTHIA GT/LABELS/ folder is missing'));
-      const images = await walkFiles(imgDir, isImageName);
-      const labels = hasLabels ? new Set(await walkFiles(lblDir, (n) => n.toLowerCase().endsWith('.png'))) : new Set<string>();
+      const images = await walkFiles(imgDir, isImageName, problems);
+      const labels = hasLabels ? new Set(await walkFiles(lblDir, (n) => n.toLowerCase().endsWith('.png'), problems)) : new Set<string>();
       const used = new Set<string>();
       const entries: ImageEntry[] = [];
       for (const rel of images) {
