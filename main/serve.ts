@@ -1,6 +1,7 @@
 // `npm run serve`: the main-side services behind the loopback HTTP + WebSocket server, serving the
 // built renderer. Prints the tokenised URL once, like Jupyter.
 import { existsSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -72,6 +73,9 @@ async function main(): Promise<void> {
     console.warn(`warning: listening on ${values.host}: anyone who can reach this address and has the token can use the workbench`);
   }
   console.log(`proda-workbench is serving at:\n  ${server.url}`);
+  if (values.host === '0.0.0.0' || values.host === '::') {
+    console.log(`  from other machines: http://${os.hostname()}:${server.port}/?token=${server.token}`);
+  }
 
   const stop = (): void => {
     void server.close().then(() => process.exit(0));

@@ -42,7 +42,12 @@ function serveRenderer(): void {
     const url = new URL(request.url);
     const file = isAppUrl(url) ? fileInside(rendererDir, url.pathname) : null;
     if (!file) return new Response('not found', { status: 404 });
-    const res = await net.fetch(pathToFileURL(file).toString());
+    let res: Response;
+    try {
+      res = await net.fetch(pathToFileURL(file).toString());
+    } catch {
+      return new Response('not found', { status: 404 });
+    }
     return new Response(res.body, {
       status: res.status,
       headers: { 'Content-Type': mimeOf(file), 'Content-Security-Policy': csp, 'X-Content-Type-Options': 'nosniff' },
@@ -77,12 +82,11 @@ function createWindow(ctx: ServiceContext): BrowserWindow {
 
 // Navigation, new windows and webviews are refused for every web contents the app ever creates.
 app.on('web-contents-created', (_e, contents) => {
-  contents.on('will-navigate', (event, url) => {
-    if (!isAppUrl(new URL(url))) event.preventDefault();
-  });
-  contents.on('will-redirect', (event, url) => {
-    if (!isAppUrl(new URL(url))) event.preventDefault();
-  });
+  const guard = (event: { preventDefault(): void }, url: string): void => {
+    if (!URL.canParse(url) || !isAppUrl(new URL(url))) event.preventDefault();
+  };
+  contents.on('will-navigate', guard);
+  contents.on('will-redirect', guard);
   contents.setWindowOpenHandler(() => ({ action: 'deny' }));
   contents.on('will-attach-webview', (event) => event.preventDefault());
 });
