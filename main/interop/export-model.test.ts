@@ -16,7 +16,7 @@ import { decodeSafetensors } from './safetensors';
 import { readTorchFile } from './torch-checkpoint';
 import { MAKE_CHECKPOINTS, pythonHas, runPython, smallSpec, torchFixtures } from './torch-fixtures';
 
-const fx = torchFixtures({ r101: false });
+const fx = torchFixtures();
 const skip = 'skip' in fx ? fx.skip : null;
 if (skip) console.warn(`export tests skipped: ${skip}`);
 const dir = 'dir' in fx ? fx.dir : '';
@@ -99,7 +99,9 @@ describe.skipIf(skip !== null)('model export from a run', () => {
     expect(Array.from(w.data as Float32Array)).toEqual(Array.from(sd.get('layer5.conv2d_list.2.0.weight')!.data));
   }, 120_000);
 
-  it('the safetensors export loads into a PyTorch model with load_state_dict and reproduces its logits', () => {
+  it('independent readers accept the files: PyTorch loads the safetensors and reproduces its logits; the onnx checker passes both models (opset 17)', () => {
+    const outDir = path.join(ws, 'exports', 'e1');
+    // One Python process for both checks: importing torch is the slow part.
     const py = [
       'import json, struct, sys, numpy as np, torch',
       'sys.path.insert(0, sys.argv[1]); import make_checkpoints as mc',
@@ -111,34 +113,34 @@ describe.skipIf(skip !== null)('model export from a run', () => {
       'assert not r.unexpected_keys and all(k.endswith("num_batches_tracked") for k in r.missing_keys), r',
       'x = torch.from_numpy(np.fromfile(sys.argv[4], "<f4").reshape(1, 3, 33, 41))',
       'out, _ = mc.forward_eval(net, x)',
-      'ref = np.fromfile(sys.argv[5], "<f4")',
-      'print(float(np.abs(out.numpy().ravel() - ref).max()))',
+      'res = {"maxdiff": float(np.abs(out.numpy().ravel() - np.fromfile(sys.argv[5], "<f4")).max())}',
+      'try:',
+      '    import onnx',
+      'except ImportError:',
+      '    res["onnx"] = "not installed"',
+      'else:',
+      '    for f in sys.argv[6:8]:',
+      '        m = onnx.load(f); onnx.checker.check_model(m, full_check=True)',
+      '        assert m.opset_import[0].version == 17, m.opset_import',
+      '    res["onnx"] = "ok"',
+      'print(json.dumps(res))',
     ].join('\n');
     const r = runPython([
       '-c',
       py,
       path.dirname(MAKE_CHECKPOINTS),
-      path.join(ws, 'exports', 'e1', 'weights.safetensors'),
+      path.join(outDir, 'weights.safetensors'),
       JSON.stringify(smallSpec()),
       path.join(dir, 'small_official.input.bin'),
       path.join(dir, 'small_official.logits.bin'),
+      path.join(outDir, 'model.probs.onnx'),
+      path.join(outDir, 'model.argmax.onnx'),
     ]);
     expect(r.stderr.trim()).toBe('');
-    expect(Number(r.stdout.trim())).toBeLessThan(1e-6);
-  });
-
-  it.skipIf(!pythonHas('onnx'))('passes the onnx checker (opset 17)', () => {
-    const outDir = path.join(ws, 'exports', 'e1');
-    const py = [
-      'import sys, onnx',
-      'for f in sys.argv[1:3]:',
-      '    m = onnx.load(f); onnx.checker.check_model(m, full_check=True)',
-      '    assert m.opset_import[0].version == 17, m.opset_import',
-      'print("ok")',
-    ].join('\n');
-    const r = runPython(['-c', py, path.join(outDir, 'model.probs.onnx'), path.join(outDir, 'model.argmax.onnx')]);
-    expect(r.stderr.trim()).toBe('');
-    expect(r.stdout.trim()).toBe('ok');
+    const res = JSON.parse(r.stdout) as { maxdiff: number; onnx: string };
+    expect(res.maxdiff).toBeLessThan(1e-6);
+    if (res.onnx !== 'ok') console.warn(`onnx checker skipped: python3-onnx ${res.onnx}`);
+    expect(res.onnx === 'ok' || !pythonHas('onnx')).toBe(true);
   });
 
   it('refuses to report success when parity fails, and leaves no finished-looking export', async () => {

@@ -12,7 +12,7 @@ import { buildOnnxModel } from './onnx-export';
 import { readTorchFile } from './torch-checkpoint';
 import { readF32, torchFixtures } from './torch-fixtures';
 
-const fx = torchFixtures({ r101: true });
+const fx = torchFixtures();
 const skip = 'skip' in fx ? fx.skip : null;
 if (skip) console.warn(`checkpoint import tests skipped: ${skip}`);
 const dir = 'dir' in fx ? fx.dir : '';

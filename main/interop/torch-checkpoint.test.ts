@@ -29,7 +29,7 @@ describe('pickle reader', () => {
   });
 });
 
-const fx = torchFixtures({ r101: false });
+const fx = torchFixtures();
 const skip = 'skip' in fx ? fx.skip : null;
 if (skip) console.warn(`torch checkpoint tests skipped: ${skip}`);
 const dir = 'dir' in fx ? fx.dir : '';

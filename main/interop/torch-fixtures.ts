@@ -3,7 +3,7 @@
 // the reason) where /usr/bin/python3 has no torch, so tests can skip and say why.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -47,26 +47,47 @@ export function smallSpec(numClasses = 19): Record<string, unknown> {
   };
 }
 
-/** Directory holding the generated checkpoints; `r101` adds the ResNet-101 files (~440 MB, ~10 s). */
-export function torchFixtures(opts: { r101: boolean }): { dir: string } | { skip: string } {
+/**
+ * Directory holding the generated checkpoints (ResNet-101 included: ~440 MB, ~10 s once). Test files run
+ * in parallel processes, so generation is serialised with a lock directory; the others wait for it.
+ */
+export function torchFixtures(): { dir: string } | { skip: string } {
   const why = torchUnavailable();
   if (why) return { skip: why };
   const small = JSON.stringify(smallSpec());
   const hash = createHash('sha256').update(readFileSync(MAKE_CHECKPOINTS)).update(small).digest('hex').slice(0, 12);
-  const dir = path.join(os.tmpdir(), `proda-interop-fixtures-${hash}-${opts.r101 ? 'full' : 'small'}`);
-  if (existsSync(path.join(dir, 'manifest.json'))) return { dir };
-  const tmp = `${dir}.tmp-${process.pid}`;
-  mkdirSync(tmp, { recursive: true });
-  const r = runPython([MAKE_CHECKPOINTS, tmp, '--small', small, ...(opts.r101 ? [] : ['--skip-r101'])], 300_000);
-  if (r.status !== 0) {
-    rmSync(tmp, { recursive: true, force: true });
-    throw new Error(`make_checkpoints.py failed: ${r.stderr.slice(-2000)}`);
-  }
-  try {
-    renameSync(tmp, dir);
-  } catch {
-    // another test process won the race; its copy is identical
-    rmSync(tmp, { recursive: true, force: true });
+  const dir = path.join(os.tmpdir(), `proda-interop-fixtures-${hash}`);
+  const ready = () => existsSync(path.join(dir, 'manifest.json'));
+  const lock = `${dir}.lock`;
+  const deadline = Date.now() + 300_000;
+  while (!ready()) {
+    try {
+      mkdirSync(lock);
+    } catch {
+      // Someone else is generating; a lock older than 10 minutes belongs to a dead process.
+      try {
+        if (Date.now() - statSync(lock).mtimeMs > 600_000) rmSync(lock, { recursive: true, force: true });
+      } catch {
+        /* lock vanished meanwhile */
+      }
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${lock}`);
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 250);
+      continue;
+    }
+    try {
+      if (ready()) break;
+      const tmp = `${dir}.tmp-${process.pid}`;
+      rmSync(tmp, { recursive: true, force: true });
+      mkdirSync(tmp, { recursive: true });
+      const r = runPython([MAKE_CHECKPOINTS, tmp, '--small', small], 300_000);
+      if (r.status !== 0) {
+        rmSync(tmp, { recursive: true, force: true });
+        throw new Error(`make_checkpoints.py failed: ${r.stderr.slice(-2000)}`);
+      }
+      renameSync(tmp, dir);
+    } finally {
+      rmSync(lock, { recursive: true, force: true });
+    }
   }
   return { dir };
 }

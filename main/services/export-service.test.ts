@@ -22,7 +22,7 @@ async function call<K extends Name>(ctx: ServiceContext, name: K, req: RequestOf
   return handler(requests[name].request.parse(req) as ParsedRequestOf<K>, ctx);
 }
 
-const fx = torchFixtures({ r101: false });
+const fx = torchFixtures();
 const fxDir = 'dir' in fx ? fx.dir : null;
 const root = mkdtempSync(path.join(tmpdir(), 'export-svc-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
