@@ -84,8 +84,10 @@ function binomialPass(cv: Canvas, alpha: number): void {
 
 export function quantize(cv: Canvas): Uint8Array {
   const out = new Uint8Array(cv.rgb.length);
+  const rgb = cv.rgb;
+  // floor(x + 0.5) equals Math.round here: negatives clamp to 0 either way.
   for (let i = 0; i < out.length; i++) {
-    const v = Math.round(cv.rgb[i] * 255);
+    const v = (rgb[i] * 255 + 0.5) | 0;
     out[i] = v < 0 ? 0 : v > 255 ? 255 : v;
   }
   return out;
