@@ -83,6 +83,7 @@ export class ImageLabels {
   private timer: ReturnType<typeof setTimeout> | null = null;
   private queue: Promise<unknown> = Promise.resolve();
   private savedSeq: number;
+  private basePng: Uint8Array | null = null;
   closed = false;
 
   constructor(
@@ -194,7 +195,8 @@ export class ImageLabels {
     const files = {
       labels: await encodeIndexPng(raster(layers.labels)),
       touched: await encodeIndexPng(raster(touched255)),
-      base: await encodeIndexPng(raster(layers.base)),
+      // The starting layer never changes within a generation: encode it once.
+      base: (this.basePng ??= await encodeIndexPng(raster(layers.base))),
       history: encodeHistory(this.doc.history),
     };
     const names = { labels: 'labels.png', touched: 'touched.png', base: 'base.png', history: 'history.bin' } as const;
