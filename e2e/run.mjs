@@ -4,7 +4,8 @@
 // pass or fail. Prints `N passed, N failed, N skipped` last and exits non-zero on any failure.
 //
 // A spec module exports `title`, optional `skip()` returning a reason string (or null), optional
-// `fixture: 'browser' | 'none'` (default 'browser'), and `tests: [{ name, run(t) }]` where t has
+// `fixture: 'browser' | 'none'` (default 'browser'), optional `timeout` (ms, per test; default 60 s), and
+// `tests: [{ name, run(t), timeout? }]` where t has
 // { page, server: { url, origin, token, workspace, port }, shot(label), artifacts, log }.
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -152,7 +153,7 @@ async function main() {
           },
         };
         try {
-          await withTimeout(test.run(t), TEST_TIMEOUT, name);
+          await withTimeout(test.run(t), test.timeout ?? mod.timeout ?? TEST_TIMEOUT, name);
           counts.passed++;
           console.log(`  ✓ ${name} (${Math.round(performance.now() - started)} ms)`);
         } catch (err) {
@@ -177,7 +178,8 @@ async function main() {
   } finally {
     await browser?.close().catch(() => {});
     await server?.stop();
-    if (!process.env.PRODA_E2E_KEEP) await rm(tmp, { recursive: true, force: true });
+    // A run process the server started may still be finishing a write; retry, and never fail the run on cleanup.
+    if (!process.env.PRODA_E2E_KEEP) await rm(tmp, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 }).catch((e) => console.warn(`cleanup: ${e.message}`));
   }
 
   const secs = ((performance.now() - t0) / 1000).toFixed(1);

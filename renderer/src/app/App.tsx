@@ -1,25 +1,24 @@
-// The app shell: workspace bar and dataset picker on top, the grid and the image view in the middle,
-// the status bar at the bottom. Features own their panels; the shell only wires selection state.
+// The app shell: workspace bar, dataset picker and panel toggles on top, the grid and one right-hand
+// panel in the middle, the status bar at the bottom. Features own their panels (registered in
+// panels.tsx); the shell only wires workspace, dataset and image selection.
 import { useEffect, useState } from 'react';
 import type { WorkspaceInfo } from '../../../shared/contract/workspace';
 import type { ImageEntry } from '../../../shared/datasets';
-import { AnnotationEditor } from '../features/annotation/AnnotationEditor';
 import { DatasetPicker } from '../features/datasets/DatasetPicker';
 import { ThumbnailGrid } from '../features/grid/ThumbnailGrid';
 import { ImageView } from '../features/image-view/ImageView';
-import { InspectorWorkspace } from '../features/inspector/InspectorWorkspace';
 import { StatusBar } from '../features/status-bar/StatusBar';
 import { WorkspaceBar } from '../features/workspace/WorkspaceBar';
 import { useClient } from './client-context';
+import { panels, type PanelContext } from './panels';
 
 export function App() {
   const client = useClient();
   const [workspace, setWorkspace] = useState<WorkspaceInfo | null>(null);
   const [datasetId, setDatasetId] = useState<string | null>(null);
   const [image, setImage] = useState<ImageEntry | null>(null);
+  const [activePanel, setActivePanel] = useState<string | null>(null);
   const [message, setMessage] = useState<string | undefined>();
-  const [annotating, setAnnotating] = useState(false);
-  const [inspecting, setInspecting] = useState(false);
 
   useEffect(() => {
     client.call('workspace.current', {}).then(
@@ -36,28 +35,41 @@ export function App() {
   }, [workspace]);
   useEffect(() => setImage(null), [datasetId, workspace?.path]);
 
+  const dataset = workspace?.datasets.find((d) => d.id === datasetId) ?? null;
+  const ctx: PanelContext | null =
+    workspace && dataset
+      ? { client, workspace, dataset, image, selectImage: setImage, close: () => setActivePanel(null) }
+      : null;
+  const offered = ctx ? panels.filter((p) => p.available(ctx)) : [];
+  const active = ctx ? offered.find((p) => p.id === activePanel) : undefined;
+
   return (
     <div className="app">
       <header className="top-bar">
         <strong className="brand">ProDA Workbench</strong>
         <WorkspaceBar workspace={workspace} onChanged={setWorkspace} />
         {workspace && <DatasetPicker datasets={workspace.datasets} value={datasetId} onChange={setDatasetId} />}
-        {workspace && datasetId && <button type="button" data-testid="inspect-toggle" onClick={() => setInspecting((i) => !i)}>{inspecting ? 'close inspector' : 'inspect'}</button>}
-        {image && <button type="button" data-testid="annotate-toggle" onClick={() => setAnnotating((a) => !a)}>{annotating ? 'view' : 'annotate'}</button>}
+        {offered.map((p) => (
+          <button
+            key={p.id}
+            type="button"
+            data-testid={p.testId}
+            aria-pressed={p === active}
+            onClick={() => setActivePanel((cur) => (cur === p.id ? null : p.id))}
+          >
+            {p === active ? p.activeLabel : p.label}
+          </button>
+        ))}
       </header>
-      <main className={`content${image || inspecting ? ' with-view' : ''}`}>
-        {workspace && datasetId ? (
-          <ThumbnailGrid key={`${workspace.path}\n${datasetId}`} datasetId={datasetId} selectedId={image?.id ?? null} onOpen={setImage} />
+      <main className={`content${image || active ? ' with-view' : ''}`}>
+        {workspace && dataset ? (
+          <ThumbnailGrid key={`${workspace.path}\n${dataset.id}`} datasetId={dataset.id} selectedId={image?.id ?? null} onOpen={setImage} />
         ) : (
           <div className="empty">{workspace ? 'This workspace has no datasets yet.' : 'Open or create a workspace to begin.'}</div>
         )}
-        {inspecting && workspace && datasetId ? (
-          <InspectorWorkspace client={client} workspace={workspace} datasetId={datasetId} imageId={image?.id ?? null} onSelectImage={(id) => setImage({ id, name: id, imagePath: id, labelPath: null })} />
-        ) : image && datasetId && workspace && annotating ? (
-          <AnnotationEditor client={client} datasetId={datasetId} imageId={image.id} classSet={workspace.datasets.find((d) => d.id === datasetId)?.classSet ?? workspace.classSet} onClose={() => setAnnotating(false)} />
-        ) : (
-          image && datasetId && <ImageView datasetId={datasetId} entry={image} onClose={() => setImage(null)} />
-        )}
+        {active && ctx
+          ? active.render(ctx)
+          : image && dataset && <ImageView datasetId={dataset.id} entry={image} onClose={() => setImage(null)} />}
       </main>
       <StatusBar message={message} />
     </div>
