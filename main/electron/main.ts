@@ -93,12 +93,23 @@ app.on('web-contents-created', (_e, contents) => {
 
 app.on('window-all-closed', () => app.quit());
 
+let services: ServiceContext | null = null;
+let disposed = false;
+// Services get to stop their child processes before the app exits.
+app.on('will-quit', (event) => {
+  if (disposed || !services) return;
+  event.preventDefault();
+  disposed = true;
+  void services.dispose().finally(() => app.quit());
+});
+
 app
   .whenReady()
   .then(async () => {
     session.defaultSession.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
     serveRenderer();
     const ctx = new ServiceContext({ transport: 'ipc', appVersion: appVersion() });
+    services = ctx;
     registerIpcHandlers(ipcMain, { handlers, ctx, isTrustedUrl: isAppUrl });
     const workspace = workspaceArg();
     try {

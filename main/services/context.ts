@@ -24,6 +24,7 @@ export class ServiceContext {
   readonly appVersion: string;
   private open: OpenWorkspace | null = null;
   private readonly listeners = new Set<EventListener>();
+  private readonly disposers: (() => void | Promise<void>)[] = [];
   /** Opened datasets and their listings, keyed by dataset id; dropped when the workspace changes. */
   readonly datasets = new Map<string, { ref: DatasetRef; dataset: Promise<Dataset>; list?: Promise<ImageEntry[]> }>();
 
@@ -55,6 +56,24 @@ export class ServiceContext {
         l(name, parsed);
       } catch {
         // A broken client connection must not stop the others from hearing the event.
+      }
+    }
+  }
+
+  /**
+   * Work to do when the process hosting the services shuts down (server stop, app quit): e.g. stop run
+   * processes. Runs newest first; a failing disposer does not stop the others.
+   */
+  onDispose(fn: () => void | Promise<void>): void {
+    this.disposers.push(fn);
+  }
+
+  async dispose(): Promise<void> {
+    for (const fn of this.disposers.splice(0).reverse()) {
+      try {
+        await fn();
+      } catch (err) {
+        console.error('shutdown step failed:', err);
       }
     }
   }

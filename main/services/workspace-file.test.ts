@@ -1,7 +1,7 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { AppError } from '../../shared/contract/errors';
 import { ServiceContext } from './context';
 import { WORKSPACE_FILE, loadWorkspaceFile, migrate, saveWorkspaceFile, type WorkspaceFile } from './workspace-file';
@@ -104,5 +104,24 @@ describe('workspace service', () => {
     const other = new ServiceContext({ transport: 'http' });
     expect(await openWorkspace(other, root)).toEqual(info);
     await expect(createWorkspace(other, root, { demo: false, seed: 1 })).rejects.toMatchObject({ code: 'conflict' });
+  });
+});
+
+describe('service context shutdown', () => {
+  it('runs disposers newest first, once, even when one fails', async () => {
+    const ctx = new ServiceContext({ transport: 'http' });
+    const order: string[] = [];
+    ctx.onDispose(() => {
+      order.push('first');
+    });
+    ctx.onDispose(async () => {
+      order.push('second');
+      throw new Error('boom');
+    });
+    const spy = vi.spyOn(console, 'error').mockImplementation(() => {});
+    await ctx.dispose();
+    await ctx.dispose();
+    spy.mockRestore();
+    expect(order).toEqual(['second', 'first']);
   });
 });
