@@ -206,6 +206,15 @@ export const tests = [
       for (let i = 0; i < png.data.length; i++) diff += png.data[i] !== expected[i] ? 1 : 0;
       expectEq(diff, 0, 'exported pixels that differ from the expected ones');
       expectTrue(download.suggestedFilename().endsWith('_trainId.png'), `file name ${download.suggestedFilename()}`);
+
+      // The per-dataset counts a run with corrections would use, and the export of the whole dataset.
+      const px = touchedBefore.match(/\d+/)[0];
+      await page.getByTestId('dataset-counts').filter({ hasText: new RegExp(`1 images, ${px} px`) }).waitFor();
+      await page.getByTestId('export-all').click();
+      await page.getByTestId('annotation-status').filter({ hasText: /1 images exported to / }).waitFor();
+      const all = await grey(readFileSync(path.join(server.workspace, 'exports', `labels-${ds.id}-trainId`, ...id.replace(/\.[^./]+$/, '.png').split('/'))));
+      expectEq(Buffer.compare(Buffer.from(all.data), Buffer.from(expected)), 0, 'dataset export equals the expected pixels');
+      await shot('exported');
     },
   },
 ];

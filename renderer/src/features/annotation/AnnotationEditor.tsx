@@ -45,6 +45,8 @@ export function AnnotationEditor(props: AnnotationEditorProps) {
   const photo = usePhoto(client, datasetId, imageId, props.photo);
   const startRef = useRef(props.start);
   const [localError, setLocalError] = useState<string | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+  const counts = useDatasetCounts(client, datasetId);
 
   useEffect(() => {
     void session.load(startRef.current);
@@ -306,6 +308,19 @@ export function AnnotationEditor(props: AnnotationEditorProps) {
               ⤓ {f}
             </button>
           ))}
+          <button
+            type="button"
+            data-testid="export-all"
+            title="write every corrected image of this dataset as trainId PNGs into the workspace's exports folder"
+            onClick={() =>
+              void session
+                .idle()
+                .then(() => client.call('labels.exportAll', { datasetId, format: 'trainId' }))
+                .then((r) => setNotice(`${r.files.length} images exported to ${r.dir}`), (e: unknown) => setLocalError(String((e as Error).message ?? e)))
+            }
+          >
+            ⤓ all
+          </button>
           {props.onClose && (
             <button type="button" onClick={props.onClose} aria-label="close editor">
               ✕
@@ -355,6 +370,12 @@ export function AnnotationEditor(props: AnnotationEditorProps) {
         <span>step {snap.seq}</span>
         <span data-testid="save-state">{snap.pending > 0 ? 'saving…' : 'saved'}</span>
         {snap.history && <span>{snap.history.undo.length} undo · {(snap.history.bytes / 1024).toFixed(0)} KiB history</span>}
+        {counts && (
+          <span data-testid="dataset-counts" title="what a run with corrections on this dataset would use">
+            dataset: {counts.images} images, {counts.touchedPixels} px corrected
+          </span>
+        )}
+        {notice && <span>{notice}</span>}
         {(snap.error ?? localError) && <span className="error">{snap.error ?? localError}</span>}
       </div>
     </section>
@@ -382,4 +403,26 @@ function usePhoto(client: ContractClient, datasetId: string, imageId: string, gi
     };
   }, [client, datasetId, imageId, given]);
   return given ?? loaded;
+}
+
+/** Per-dataset correction counts, refreshed whenever main reports a save. */
+function useDatasetCounts(client: ContractClient, datasetId: string): { images: number; touchedPixels: number } | null {
+  const [counts, setCounts] = useState<{ images: number; touchedPixels: number } | null>(null);
+  useEffect(() => {
+    let live = true;
+    const refresh = () =>
+      client.call('labels.counts', { datasetId }).then(
+        (c) => live && setCounts({ images: c.images, touchedPixels: c.touchedPixels }),
+        () => undefined,
+      );
+    void refresh();
+    const off = client.subscribe('labels.saved', (e) => {
+      if (e.datasetId === datasetId) void refresh();
+    });
+    return () => {
+      live = false;
+      off();
+    };
+  }, [client, datasetId]);
+  return counts;
 }
