@@ -3,6 +3,7 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runConfigSchema } from '../../shared/runs-config';
 import { initBackend } from '../engine/backend';
@@ -13,7 +14,7 @@ import { exportModel, ParityError, type ParityImage } from './export-model';
 import { mapCheckpoint } from './import-weights';
 import { loadRunModel } from './run-model';
 import { decodeSafetensors } from './safetensors';
-import { readTorchFile } from './torch-checkpoint';
+import { collectTensors, readTorchFile, toFloat32 } from './torch-checkpoint';
 import { MAKE_CHECKPOINTS, pythonHas, runPython, smallSpec, torchFixtures } from './torch-fixtures';
 
 const fx = torchFixtures();
@@ -53,17 +54,22 @@ describe.skipIf(skip !== null)('model export from a run', () => {
     net.dispose();
   });
 
-  it('exports ONNX (2 variants), TF.js and safetensors that agree with the engine', async () => {
+  it('exports ONNX (2 variants), TF.js, safetensors and an official checkpoint that agree with the engine, leaking no tensors', async () => {
     const model = await loadRunModel(ws, runId);
     expect(model.info.runId).toBe(runId);
     const outDir = path.join(ws, 'exports', 'e1');
     const steps: string[] = [];
+    // Whatever constructing + disposing a SegNet leaves behind is the engine's; the export adds nothing to it.
+    const probeBefore = tf.memory().numTensors;
+    new SegNet(model.network, { weights: model.weights }).dispose();
+    const segNetResidue = tf.memory().numTensors - probeBefore;
+    const tensorsBefore = tf.memory().numTensors;
     const t0 = Date.now();
     const r = await exportModel({
       outDir,
       network: model.network,
       weights: model.weights,
-      formats: ['onnx', 'tfjs', 'safetensors'],
+      formats: ['onnx', 'tfjs', 'safetensors', 'pytorch'],
       info: model.info,
       parityImages: [image('a', 96, 64, 1), image('b', 83, 57, 2), image('c', 128, 65, 3)],
       onProgress: (s) => steps.push(s),
@@ -73,6 +79,7 @@ describe.skipIf(skip !== null)('model export from a run', () => {
       `export parity (${p.backend}, ${p.images} images, ${((Date.now() - t0) / 1000).toFixed(1)} s): ONNX max |Δlogit| ${p.onnx?.maxAbsLogitDiff.toExponential(2)}, ` +
         `agreement ${p.onnx?.argmaxAgreement}; TF.js max |Δlogit| ${p.tfjs?.maxAbsLogitDiff.toExponential(2)}, agreement ${p.tfjs?.argmaxAgreement}`,
     );
+    expect(tf.memory().numTensors - tensorsBefore).toBe(segNetResidue);
     expect(p.passed).toBe(true);
     expect(p.onnx!.argmaxAgreement).toBeGreaterThanOrEqual(0.999);
     expect(p.tfjs!.argmaxAgreement).toBeGreaterThanOrEqual(0.999);
@@ -97,9 +104,15 @@ describe.skipIf(skip !== null)('model export from a run', () => {
     const w = st.tensors.get('layer5.conv2d_list.2.0.weight')!;
     expect(w.shape).toEqual(sd.get('layer5.conv2d_list.2.0.weight')!.shape);
     expect(Array.from(w.data as Float32Array)).toEqual(Array.from(sd.get('layer5.conv2d_list.2.0.weight')!.data));
+
+    // the official-format checkpoint reads back with our own (allow-listed) reader
+    const back = (await readTorchFile(path.join(outDir, 'proda_checkpoint.pkl'))) as Map<string, unknown>;
+    expect([...back.keys()]).toEqual(['ResNet101', 'iter', 'best_iou']);
+    const ms = collectTensors(back);
+    expect(Array.from(toFloat32(ms.get('ResNet101.model_state.layer5.head.1.weight')!))).toEqual(Array.from(sd.get('layer5.head.1.weight')!.data));
   }, 120_000);
 
-  it('independent readers accept the files: PyTorch loads the safetensors and reproduces its logits; the onnx checker passes both models (opset 17)', () => {
+  it('independent readers accept the files: PyTorch loads the safetensors and the official-format checkpoint (strict) and reproduces its logits; the onnx checker passes both models (opset 17)', () => {
     const outDir = path.join(ws, 'exports', 'e1');
     // One Python process for both checks: importing torch is the slow part.
     const py = [
@@ -114,6 +127,12 @@ describe.skipIf(skip !== null)('model export from a run', () => {
       'x = torch.from_numpy(np.fromfile(sys.argv[4], "<f4").reshape(1, 3, 33, 41))',
       'out, _ = mc.forward_eval(net, x)',
       'res = {"maxdiff": float(np.abs(out.numpy().ravel() - np.fromfile(sys.argv[5], "<f4")).max())}',
+      'ck = torch.load(sys.argv[8])',
+      'assert sorted(ck) == ["ResNet101", "best_iou", "iter"], sorted(ck)',
+      'net2 = mc.ResNet101(spec["layers"], spec["classes"], widths=spec["widths"], stem=spec["stem"], block=spec["block"], head=spec["head"])',
+      'net2.load_state_dict(ck["ResNet101"]["model_state"])  # strict, as the official code loads it',
+      'out2, _ = mc.forward_eval(net2, x)',
+      'res["official"] = float(np.abs(out2.numpy().ravel() - np.fromfile(sys.argv[5], "<f4")).max())',
       'try:',
       '    import onnx',
       'except ImportError:',
@@ -135,10 +154,12 @@ describe.skipIf(skip !== null)('model export from a run', () => {
       path.join(dir, 'small_official.logits.bin'),
       path.join(outDir, 'model.probs.onnx'),
       path.join(outDir, 'model.argmax.onnx'),
+      path.join(outDir, 'proda_checkpoint.pkl'),
     ]);
     expect(r.stderr.trim()).toBe('');
-    const res = JSON.parse(r.stdout) as { maxdiff: number; onnx: string };
+    const res = JSON.parse(r.stdout) as { maxdiff: number; official: number; onnx: string };
     expect(res.maxdiff).toBeLessThan(1e-6);
+    expect(res.official).toBeLessThan(1e-6);
     if (res.onnx !== 'ok') console.warn(`onnx checker skipped: python3-onnx ${res.onnx}`);
     expect(res.onnx === 'ok' || !pythonHas('onnx')).toBe(true);
   });

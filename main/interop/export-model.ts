@@ -14,8 +14,9 @@ import { writeFileAtomic, writeJsonAtomic } from '../io/atomic';
 import { buildOnnxModel, ONNX_OPSET, type OnnxVariant } from './onnx-export';
 import { type StTensor, encodeSafetensors } from './safetensors';
 import { tfjsFileHandler, writeTfjsGraphModel } from './tfjs-export';
+import { encodeTorchFile, officialCheckpoint, type WritableTensor } from './torch-writer';
 
-export const exportFormats = ['onnx', 'tfjs', 'safetensors'] as const;
+export const exportFormats = ['onnx', 'tfjs', 'safetensors', 'pytorch'] as const;
 export type ExportFormat = (typeof exportFormats)[number];
 
 export interface ExportInfo {
@@ -60,7 +61,7 @@ export interface ParityReport {
   seconds: number;
 }
 
-export type ExportStep = 'prepare' | 'onnx' | 'tfjs' | 'safetensors' | 'parity' | 'done';
+export type ExportStep = 'prepare' | 'onnx' | 'tfjs' | 'safetensors' | 'pytorch' | 'parity' | 'done';
 
 export interface ExportRequest {
   outDir: string;
@@ -293,6 +294,37 @@ export async function exportModel(req: ExportRequest): Promise<ExportResult> {
       const file = path.join(staging, 'weights.safetensors');
       await writeFileAtomic(file, encodeSafetensors(tensors, { format: 'pt', layout: 'pytorch (OIHW conv, [out,in] linear)', runId: req.info.runId ?? '' }));
       await writeJsonAtomic(`${file}.json`, side({ format: 'safetensors', file: 'weights.safetensors', layout: 'PyTorch state-dict keys and layouts', extraKeys: req.prototypes ? ['objective_vectors'] : [] }));
+      files.push(file, `${file}.json`);
+    }
+
+    if (req.formats.includes('pytorch')) {
+      progress('pytorch', 0, 1, 'official ProDA checkpoint');
+      // PyTorch state-dict order does not matter to load_state_dict, but strict loading needs every
+      // BatchNorm's num_batches_tracked buffer, which the engine does not keep.
+      const state: [string, WritableTensor][] = [];
+      for (const spec of graph.params) {
+        state.push([spec.name, { dtype: 'float32', shape: spec.torchShape, data: toTorchLayout(spec, params.get(spec.name)!) }]);
+        if (spec.name.endsWith('.running_var')) {
+          state.push([spec.name.replace(/running_var$/, 'num_batches_tracked'), { dtype: 'int64', shape: [], data: BigInt64Array.of(0n) }]);
+        }
+      }
+      const p = req.prototypes;
+      const ckpt = officialCheckpoint(state, {
+        objectiveVectors: p ? { dtype: 'float32', shape: [p.classes, p.dim], data: p.data } : null,
+        iteration: 0,
+        bestIou: req.info.miou ?? 0,
+      });
+      const file = path.join(staging, 'proda_checkpoint.pkl');
+      await writeFileAtomic(file, encodeTorchFile(ckpt, 'proda_checkpoint'));
+      await writeJsonAtomic(
+        `${file}.json`,
+        side({
+          format: 'pytorch',
+          file: 'proda_checkpoint.pkl',
+          layout: "torch.save zip; {'ResNet101': {'model_state', 'objective_vectors'}, 'iter', 'best_iou'} as the official train.py writes it",
+          usage: 'official ProDA: --resume_path proda_checkpoint.pkl (bn_pretrain models also need --bn_clr)',
+        }),
+      );
       files.push(file, `${file}.json`);
     }
 

@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import { event, request } from './define';
 
-export const modelExportFormats = ['onnx', 'tfjs', 'safetensors'] as const;
+export const modelExportFormats = ['onnx', 'tfjs', 'safetensors', 'pytorch'] as const;
 export const labelExportLayouts = ['cityscapes', 'proda'] as const;
 
 const parityEntrySchema = z.object({
@@ -49,11 +49,11 @@ const jobId = z.string().min(1).max(100).regex(/^[A-Za-z0-9._-]+$/, 'letters, di
 
 export const exportRequests = {
   'export.model': request(
-    'Export a run’s student as ONNX / TF.js / safetensors with sidecars; succeeds only after the parity check',
+    'Export a run’s student as ONNX / TF.js / safetensors / official ProDA checkpoint, with sidecars; succeeds only after the parity check',
     z
       .object({
         runId: z.string().min(1),
-        formats: z.array(z.enum(modelExportFormats)).min(1).default(['onnx', 'tfjs', 'safetensors']),
+        formats: z.array(z.enum(modelExportFormats)).min(1).default(['onnx', 'tfjs', 'safetensors', 'pytorch']),
         /** Target images for the parity check, from this dataset (default: the first target dataset of the workspace). */
         datasetId: z.string().optional(),
         parityImages: z.number().int().min(1).max(100).default(4),
