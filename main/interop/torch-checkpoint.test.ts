@@ -13,6 +13,20 @@ describe('pickle reader', () => {
     expect(() => unpickle(evil, { globals: {} })).toThrow(/refusing to load global 'os\.system'/);
   });
 
+  it.each([
+    ['builtins.eval via STACK_GLOBAL', '\x80\x04\x8c\x08builtins\x94\x8c\x04eval\x94\x93\x94\x8c\x011\x94\x85\x94R\x94.', /'builtins\.eval'/],
+    ['subprocess.Popen via INST', '(S\'ls\'\nisubprocess\nPopen\n.', /'subprocess\.Popen'/],
+    ['__builtin__.getattr (py2 spelling)', '\x80\x02c__builtin__\ngetattr\nq\x00.', /'builtins\.getattr'/],
+  ])('refuses %s', (_what, src, message) => {
+    expect(() => unpickle(bytes(src), { globals: {} })).toThrow(message);
+  });
+
+  it('refuses to call a global that is allowed only as a type reference', () => {
+    // torch.FloatStorage('x'): a storage type may appear inside a persistent id, never be called
+    const p = bytes('\x80\x02ctorch\nFloatStorage\nX\x01\x00\x00\x00x\x85R.');
+    expect(() => unpickle(p, { globals: { 'torch.FloatStorage': 'class' } })).toThrow(/only as a type reference/);
+  });
+
   it('refuses extension-registry opcodes', () => {
     expect(() => unpickle(bytes('\x80\x02\x82\x01.'), { globals: {} })).toThrow(PickleError);
   });
