@@ -8,6 +8,7 @@ import { _electron } from 'playwright-core';
 
 export const title = 'electron';
 export const fixture = 'none';
+export const timeout = 180_000;
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 let electronPath = null;
@@ -31,7 +32,7 @@ export const tests = [
     async run({ tmp, artifacts }) {
       const app = await _electron.launch({
         executablePath: electronPath,
-        args: [path.join(root, 'dist', 'electron', 'main.mjs'), '--workspace', path.join(tmp, 'electron-workspace')],
+        args: [path.join(root, 'dist', 'electron', 'main.mjs'), '--workspace', path.join(tmp, 'electron-workspace'), '--demo-count', '12'],
         env: { ...process.env, PRODA_DATA_DIR: path.join(tmp, 'electron-data') },
       });
       try {

@@ -54,7 +54,10 @@ async function main(): Promise<void> {
   const t0 = performance.now();
   // First start generates the demo; say what is happening instead of sitting silent.
   const stopLog = ctx.onEvent((name, payload) => {
-    if (name === 'system.log' && process.stdout.isTTY) process.stdout.write(`\r${(payload as { message: string }).message}   `);
+    if (name !== 'system.log') return;
+    const line = (payload as { message: string }).message;
+    if (process.stdout.isTTY) process.stdout.write(`\r${line}   `);
+    else console.log(line);
   });
   const info = await openOrCreateWorkspace(ctx, workspace, { count: demoCount });
   stopLog();

@@ -30,10 +30,19 @@ const isAppUrl = (url: URL): boolean => url.protocol === `${SCHEME}:` && url.hos
 // A standard, secure scheme gives the page a real origin, so CSP 'self' and the sender check mean something.
 protocol.registerSchemesAsPrivileged([{ scheme: SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } }]);
 
-function workspaceArg(): string {
-  // Electron and Chromium flags share argv; only our own option is read.
-  const { values } = parseArgs({ args: process.argv.slice(1), options: { workspace: { type: 'string' } }, strict: false, allowPositionals: true });
-  return typeof values.workspace === 'string' ? path.resolve(values.workspace) : defaultWorkspaceDir();
+function cliArgs(): { workspace: string; demoCount: number | undefined } {
+  // Electron and Chromium flags share argv; only our own options are read.
+  const { values } = parseArgs({
+    args: process.argv.slice(1),
+    options: { workspace: { type: 'string' }, 'demo-count': { type: 'string' } },
+    strict: false,
+    allowPositionals: true,
+  });
+  const count = Number(values['demo-count']);
+  return {
+    workspace: typeof values.workspace === 'string' ? path.resolve(values.workspace) : defaultWorkspaceDir(),
+    demoCount: Number.isInteger(count) && count > 0 ? count : undefined,
+  };
 }
 
 function serveRenderer(): void {
@@ -111,9 +120,9 @@ app
     const ctx = new ServiceContext({ transport: 'ipc', appVersion: appVersion() });
     services = ctx;
     registerIpcHandlers(ipcMain, { handlers, ctx, isTrustedUrl: isAppUrl });
-    const workspace = workspaceArg();
+    const { workspace, demoCount } = cliArgs();
     try {
-      await openOrCreateWorkspace(ctx, workspace);
+      await openOrCreateWorkspace(ctx, workspace, { count: demoCount });
     } catch (err) {
       // The window still opens: the user can pick another workspace from the UI.
       console.error(`could not open workspace ${workspace}: ${err instanceof Error ? err.message : String(err)}`);
