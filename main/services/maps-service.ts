@@ -11,23 +11,32 @@ import { runStamp } from '../maps/run-model';
 import type { ServiceContext } from './context';
 import { openDataset } from '../datasets';
 import type { HandlersFor } from './handler';
+import type { Dataset } from '../datasets';
+import type { ImageEntry } from '../../shared/datasets';
 
 const jobs = new MapJobs();
 const engines = new WeakMap<ServiceContext, Map<string, Promise<MapsEngine>>>();
 
-async function datasetOf(ctx: ServiceContext, datasetId: string) {
+const opened = new WeakMap<object, Promise<{ dataset: Dataset; list: ImageEntry[] }>>();
+
+/**
+ * The dataset with evaluation labels on: the inspector scores predictions against target GT, which
+ * training code must never read (so this is not the dataset service's shared, label-less instance).
+ */
+function datasetOf(ctx: ServiceContext, datasetId: string): Promise<{ dataset: Dataset; list: ImageEntry[] }> {
   const ws = ctx.requireWorkspace();
   const ref = ws.file.datasets.find((d) => d.id === datasetId);
   if (!ref) throw new AppError('not-found', `no dataset '${datasetId}' in this workspace`, { where: 'datasetId' });
-  // Share the dataset service's opened datasets and listings when it has them.
-  let slot = ctx.datasets.get(datasetId);
-  if (!slot || slot.ref !== ref) {
-    slot = { ref, dataset: openDataset(ref, { cacheDir: path.join(ws.root, 'cache', 'datasets', ref.id), evalLabels: true }) };
-    ctx.datasets.set(datasetId, slot);
+  let p = opened.get(ref);
+  if (!p) {
+    p = (async () => {
+      const dataset = await openDataset(ref, { cacheDir: path.join(ws.root, 'cache', 'datasets', ref.id), evalLabels: true });
+      return { dataset, list: await dataset.list() };
+    })();
+    opened.set(ref, p);
+    p.catch(() => opened.get(ref) === p && opened.delete(ref));
   }
-  const dataset = await slot.dataset;
-  slot.list ??= dataset.list();
-  return { dataset, list: await slot.list };
+  return p;
 }
 
 async function engineFor(ctx: ServiceContext, source: MapSource, datasetId: string): Promise<MapsEngine> {

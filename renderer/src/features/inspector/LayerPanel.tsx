@@ -37,7 +37,7 @@ export function LayerPanel({ state, update, available, labelLayers, classNames, 
                 onChange={(e) => update((s) => (e.target.checked ? show(s, id) : setOn(s, id, false)))}
                 aria-label={overlayTitles[id]}
               />
-              <kbd>{i + 1 <= 9 ? i + 1 : ' '}</kbd> {overlayTitles[id]}
+              {i < 9 && <kbd>{i + 1}</kbd>} {overlayTitles[id]}
               {(id === 'distClass' || id === 'omega') && <span className="muted"> · {classNames[state.focusClass]}</span>}
             </label>
             <input

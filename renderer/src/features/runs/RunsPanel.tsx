@@ -58,7 +58,7 @@ export function RunsPanel(props: { client: ContractClient; datasets: readonly Da
                 <td>{r.stage}</td>
                 <td className={`state-${r.state}`}>{r.state}</td>
                 <td>
-                  {r.iteration}/{r.iterations}
+                  {r.id === selected && last ? last.iteration : r.iteration}/{r.iterations}
                 </td>
                 <td>{r.miou === null ? '' : (r.miou * 100).toFixed(1)}</td>
               </tr>

@@ -1,0 +1,193 @@
+/* global document */
+// Inspector in browser mode on the demo workspace: quick warm-up and soft-pseudo-label runs are made
+// through the API, then the UI starts a quick stage-1 run from the generated form, watches its chart
+// grow from progress events, cancels and resumes it; on its maps it shows the denoised pseudo-label and
+// the flips, the prototype distance to "car", checks the pixel inspector against maps.pixel, sorts by
+// the worst image and opens a confusion-matrix cell. Overlay screenshots are compared to references in
+// e2e/references/ with a tolerance (the first run, or INSPECTOR_UPDATE_REFS=1, writes them).
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import sharp from 'sharp';
+
+export const title = 'inspector';
+
+const refs = path.join(path.dirname(fileURLToPath(import.meta.url)), 'references');
+const expectTrue = (cond, what) => {
+  if (!cond) throw new Error(what);
+};
+
+async function api(page, token, name, body) {
+  const r = await page.evaluate(
+    async ([n, b, tok]) => {
+      const res = await fetch(`/api/${n}`, { method: 'POST', headers: { 'x-proda-token': tok }, body: JSON.stringify(b) });
+      return res.json();
+    },
+    [name, body, token],
+  );
+  if (!r.ok) throw new Error(`${name}: ${JSON.stringify(r.error)}`);
+  return r.value;
+}
+
+async function waitRun(page, token, id, states, timeoutMs) {
+  const t0 = Date.now();
+  for (;;) {
+    const r = await api(page, token, 'runs.get', { id });
+    if (states.includes(r.summary.state)) return r;
+    if (r.summary.state === 'failed') throw new Error(`run ${id} failed: ${(r.status.logTail ?? []).join('\n')}`);
+    if (Date.now() - t0 > timeoutMs) throw new Error(`run ${id} still ${r.summary.state} after ${timeoutMs} ms`);
+    await page.waitForTimeout(500);
+  }
+}
+
+/** Compares a screenshot with its reference: share of pixels differing by more than 24 levels in any channel. */
+async function compareToReference(file, name, maxShare = 0.03) {
+  await mkdir(refs, { recursive: true });
+  const ref = path.join(refs, `${name}.png`);
+  if (!existsSync(ref) || process.env.INSPECTOR_UPDATE_REFS === '1') {
+    await sharp(file).toFile(ref);
+    return { written: true, share: 0 };
+  }
+  const a = await sharp(file).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+  const b = await sharp(ref).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+  if (a.info.width !== b.info.width || a.info.height !== b.info.height) throw new Error(`${name}: size ${a.info.width}×${a.info.height} vs reference ${b.info.width}×${b.info.height}`);
+  let diff = 0;
+  for (let i = 0; i < a.data.length; i += 3) {
+    if (Math.abs(a.data[i] - b.data[i]) > 24 || Math.abs(a.data[i + 1] - b.data[i + 1]) > 24 || Math.abs(a.data[i + 2] - b.data[i + 2]) > 24) diff++;
+  }
+  const share = diff / (a.data.length / 3);
+  if (share > maxShare) throw new Error(`${name}: ${(share * 100).toFixed(2)} % of pixels differ from e2e/references/${name}.png (allowed ${maxShare * 100} %)`);
+  return { written: false, share };
+}
+
+const quick = (ds) => ({ root: ds.root, format: 'demo', split: ds.split, classSet: '19' });
+const common = { seed: 7, network: { arch: 'demo', classes: 19 }, aug: { cropWidth: 192, cropHeight: 96, resizeBase: 256, resizeRange: [0.75, 1.5], flip: true }, validation: { every: 0 }, checkpoint: { every: 5, keep: 2 } };
+
+export const tests = [
+  {
+    name: 'runs, denoised labels, flips, distance to car, pixel inspector, triage, confusion',
+    async run({ page, server, shot, artifacts, log }) {
+      const token = server.token;
+      await page.setViewportSize({ width: 1400, height: 900 });
+      await page.goto(server.url, { waitUntil: 'domcontentloaded' });
+      await page.getByTestId('workspace-name').filter({ hasNotText: 'No workspace open' }).waitFor();
+      const { datasets } = await api(page, token, 'datasets.list', {});
+      const src = datasets.find((d) => d.split === 'source');
+      const tgt = datasets.find((d) => d.split === 'target-train');
+      expectTrue(src && tgt, `demo source and target-train datasets (have ${datasets.map((d) => d.id).join(', ')})`);
+
+      // Upstream runs the stage-1 form needs, quick-sized, through the API.
+      const warm = await api(page, token, 'runs.start', {
+        config: { ...common, stage: 'warmup', source: quick(src), adversarialWeight: 0, freezeBn: false, optim: { batchSize: 2, iterations: 30, polyHorizon: 43, lr: 2.5e-3 } },
+      });
+      await waitRun(page, token, warm.id, ['succeeded'], 300_000);
+      const pseudo = await api(page, token, 'runs.start', { config: { stage: 'pseudo', seed: 7, network: common.network, mode: 'soft', model: warm.id, target: quick(tgt), flip: false } });
+      await waitRun(page, token, pseudo.id, ['succeeded'], 300_000);
+      log(`upstream runs ${warm.id}, ${pseudo.id}`);
+
+      // Open the inspector on the target dataset; start a quick stage-1 run from the form.
+      await page.getByTestId('dataset-picker').selectOption(tgt.id);
+      await page.getByTestId('inspect-toggle').click();
+      await page.getByTestId('tab-runs').click();
+      await page.getByTestId('new-run').click();
+      await page.getByTestId('preset-demo-quick').click();
+      await page.locator('[data-testid=run-form] input[name="optim.iterations"]').fill('30');
+      await page.locator('[data-testid=run-form] input[name="checkpoint.every"]').fill('5');
+      await page.getByTestId('run-start').click();
+      const detail = page.getByTestId('run-detail');
+      await detail.waitFor();
+      const runId = await detail.getAttribute('data-run');
+      // Progress events grow the chart.
+      await page.waitForFunction(() => Number(document.querySelector('[data-testid=run-chart]')?.getAttribute('data-points') ?? 0) >= 2, null, { timeout: 240_000 });
+      const before = Number(await page.getByTestId('run-chart').getAttribute('data-points'));
+      await page.waitForFunction((n) => Number(document.querySelector('[data-testid=run-chart]')?.getAttribute('data-points') ?? 0) > n, before, { timeout: 120_000 });
+      await shot('stage1-progress');
+      await page.getByTestId('run-cancel').click();
+      await waitRun(page, token, runId, ['cancelled'], 120_000);
+      await page.locator('[data-testid=run-detail][data-state=cancelled]').waitFor({ timeout: 30_000 });
+      await shot('stage1-cancelled');
+      await page.getByTestId('run-resume').click();
+      await waitRun(page, token, runId, ['succeeded'], 400_000);
+      await page.locator('[data-testid=run-detail][data-state=succeeded]').waitFor({ timeout: 30_000 });
+      await shot('stage1-finished');
+
+      // Open its maps in the viewer on the first target image.
+      const { items } = await api(page, token, 'images.list', { datasetId: tgt.id, offset: 0, limit: 50 });
+      const imageId = items[0].id;
+      await page.getByTestId('run-open').click();
+      await page.locator(`[data-testid=grid-cell]`).first().click();
+      await page.locator(`[data-testid=inspector][data-image="${imageId}"]`).waitFor();
+      await page.getByTestId('inspector-status').filter({ hasText: /maps/ }).waitFor({ timeout: 120_000 });
+      await page.getByLabel('Denoised pseudo-label', { exact: true }).check();
+      await page.getByLabel('Flips (raw → denoised)', { exact: true }).check();
+      await page.waitForFunction(() => document.querySelector('[data-testid=inspector-status]')?.textContent?.includes('colourised'));
+      await page.waitForTimeout(300);
+      const canvas = page.getByTestId('viewer');
+      const f1 = path.join(artifacts, 'inspector--denoised-flips-canvas.png');
+      await canvas.screenshot({ path: f1 });
+      await shot('denoised-and-flips');
+      log(`denoised+flips vs reference: ${JSON.stringify(await compareToReference(f1, 'denoised-flips'))}`);
+
+      // Distance to the "car" prototype.
+      await page.getByTestId('focus-class').selectOption({ label: 'car' });
+      await page.getByLabel('Distance to class prototype', { exact: true }).check();
+      await page.getByTestId('heatmap-legend').filter({ hasText: 'car' }).waitFor();
+      await page.waitForTimeout(300);
+      const f2 = path.join(artifacts, 'inspector--distance-car-canvas.png');
+      await canvas.screenshot({ path: f2 });
+      await shot('distance-to-car');
+      log(`distance vs reference: ${JSON.stringify(await compareToReference(f2, 'distance-car'))}`);
+
+      // Pixel inspector at a known pixel (clicking pins it) against maps.pixel.
+      const [px, py] = [40, 30];
+      const view = await page.evaluate(() => {
+        const c = document.querySelector('[data-testid=viewer]');
+        const r = c.getBoundingClientRect();
+        return { left: r.left, top: r.top, width: r.width, height: r.height };
+      });
+      const maps = await api(page, token, 'maps.pixel', { source: { kind: 'run', runId }, image: { datasetId: tgt.id, imageId }, x: px, y: py });
+      const imgSize = await page.evaluate(() => document.querySelector('[data-testid=inspector-status]').textContent.match(/(\d+)×(\d+)/).slice(1).map(Number));
+      const scale = Math.min((view.width - 16) / imgSize[0], (view.height - 16) / imgSize[1]);
+      const ox = (view.width - imgSize[0] * scale) / 2;
+      const oy = (view.height - imgSize[1] * scale) / 2;
+      await page.mouse.click(view.left + ox + (px + 0.5) * scale, view.top + oy + (py + 0.5) * scale);
+      const pi = page.getByTestId('pixel-inspector');
+      await page.locator(`[data-testid=pixel-inspector][data-x="${px}"][data-y="${py}"]`).waitFor();
+      for (const [layer, label] of Object.entries(maps.labels)) {
+        const got = await pi.locator(`tr[data-layer="${layer}"]`).getAttribute('data-label');
+        expectTrue(Number(got) === label, `inspector ${layer} label ${got} vs service ${label}`);
+      }
+      const car = pi.locator('tr[data-class="13"]');
+      const dist = Number(await car.getAttribute('data-dist'));
+      expectTrue(Math.abs(dist - maps.vectors.dist[13]) < 1e-4 * Math.max(1, Math.abs(dist)), `distance to car ${dist} vs service ${maps.vectors.dist[13]}`);
+      const prob = Number(await car.getAttribute('data-prob'));
+      expectTrue(Math.abs(prob - maps.vectors.probs[13]) < 1e-6, `p(car) ${prob} vs service ${maps.vectors.probs[13]}`);
+      await shot('pixel-inspector');
+
+      // Triage: worst image first, in the service's order.
+      await page.getByTestId('tab-triage').click();
+      await page.locator('[data-testid=triage-table] tbody tr').first().waitFor({ timeout: 240_000 });
+      const stats = await api(page, token, 'maps.stats', { source: { kind: 'run', runId }, datasetId: tgt.id });
+      const worst = [...stats.images].filter((s) => s.miou !== null).sort((a, b) => a.miou - b.miou || a.imageId.localeCompare(b.imageId))[0];
+      const first = await page.locator('[data-testid=triage-table] tbody tr').first().getAttribute('data-image');
+      expectTrue(first === worst.imageId, `worst image ${first} vs service ${worst.imageId}`);
+      await shot('triage-worst-first');
+
+      // Confusion matrix: open the largest off-diagonal cell, then its top image.
+      await page.getByTestId('tab-confusion').click();
+      await page.getByTestId('confusion').waitFor({ timeout: 240_000 });
+      const cm = await api(page, token, 'maps.confusion', { source: { kind: 'run', runId }, datasetId: tgt.id, top: 8 });
+      let best = null;
+      cm.matrix.forEach((row, i) => row.forEach((v, j) => i !== j && v > 0 && (!best || v > best.v) && (best = { i, j, v })));
+      expectTrue(best, 'an off-diagonal confusion');
+      await page.getByTestId(`cm-${best.i}-${best.j}`).click();
+      const cell = page.getByTestId('cell-images');
+      await cell.waitFor();
+      const top = cm.topImages[`${best.i},${best.j}`][0].imageId;
+      await cell.locator(`button[data-image="${top}"]`).click();
+      await page.locator(`[data-testid=inspector][data-image="${top}"]`).waitFor();
+      await shot('confusion-cell-opened');
+    },
+  },
+];
