@@ -204,3 +204,21 @@ describe('LabelStore memory', () => {
     await store.closeAll();
   });
 });
+
+describe('edit log', () => {
+  it('a torn last line (kill mid-append) is skipped and does not swallow the next step', async () => {
+    const root = fresh();
+    const store = new LabelStore(root, { debounceMs: 60_000 });
+    const img = await store.get('d', 'i', initial);
+    await img.step(brush(2, 4));
+    const dir = store.folder('d', 'i');
+    const { appendFileSync } = await import('node:fs');
+    appendFileSync(path.join(dir, 'edits.jsonl'), '{"gen":0,"seq":2,"at":"x","who":"y","kind":"ed'); // torn
+    const reopened = await new LabelStore(root, { debounceMs: 60_000 }).get('d', 'i', () => Promise.reject(new Error('no')));
+    expect(reopened.seq).toBe(1);
+    await reopened.step(brush(6, 5));
+    const third = await new LabelStore(root).get('d', 'i', () => Promise.reject(new Error('no')));
+    expect(third.seq).toBe(2);
+    expect(third.doc.layers.labels[6 * W + 5]).toBe(5);
+  });
+});

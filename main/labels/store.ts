@@ -387,6 +387,7 @@ export class LabelStore {
     };
     const img = new ImageLabels(dir, datasetId, imageId, doc, generation, start, this.opts, -1);
     await img.writeSnapshot(true);
+    await repairLogTail(dir);
     await appendLine(
       path.join(dir, 'edits.jsonl'),
       JSON.stringify({ gen: generation, seq: 0, at: new Date().toISOString(), who: this.opts.who, kind: 'start', summary: `${start.source} ${start.label}`.trim(), pixels: 0 } satisfies EditLogLine),
@@ -408,6 +409,7 @@ export class LabelStore {
       // start over from that layer, so do exactly that.
       return this.create(datasetId, imageId, restored.base, state.start, state.generation + 1);
     }
+    await repairLogTail(dir);
     const { doc, fromSnapshot } = restored;
     const img = new ImageLabels(dir, datasetId, imageId, doc, state.generation, state.start, this.opts, fromSnapshot && doc.seq === state.seq ? state.seq : -1);
     await img.writeSnapshot();
@@ -494,6 +496,28 @@ export async function readCorrection(dir: string): Promise<StoredCorrection | nu
     generation: state.generation + (r.kind === 'doc' ? 0 : 1),
     updatedAt: state.updatedAt,
   };
+}
+
+/**
+ * A kill in the middle of an append leaves a last line without its newline; the next append would glue
+ * onto it and both lines would be unreadable. End the torn line first (it is then skipped as torn).
+ */
+async function repairLogTail(dir: string): Promise<void> {
+  const file = path.join(dir, 'edits.jsonl');
+  let handle: fsp.FileHandle | undefined;
+  try {
+    handle = await fsp.open(file, 'r');
+    const { size } = await handle.stat();
+    if (size === 0) return;
+    const last = Buffer.alloc(1);
+    await handle.read(last, 0, 1, size - 1);
+    if (last[0] === 0x0a) return;
+  } catch {
+    return; // no log yet
+  } finally {
+    await handle?.close();
+  }
+  await appendLine(file, '');
 }
 
 function defaultWho(): string {
