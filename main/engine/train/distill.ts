@@ -10,6 +10,7 @@ import type { KdStudent } from '../proda/losses';
 import { crossEntropy, distillationKl } from '../proda/losses';
 import { IGNORE } from '../proda/rectify';
 import { addGrads, disposeGrads, dropoutSeed, lossAndGrads, takeNumber } from './grads';
+import type { NamedGrads } from './grads';
 
 /**
  * Offline hard pseudo-labels as stage 2/3 load them: label where conf > threshold, 250 where conf ≤ threshold
@@ -64,11 +65,11 @@ export interface DistillLosses {
 }
 
 /**
- * One stage-2/3 iteration (`step_distillation`): source CE (own backward); the pseudo-labels carried into the strong view
- * (250 padding); student on the strong image, CE on logits upsampled to label size; KD to the frozen eval-mode teacher
- * on the same strong image; one SGD step with the 1×/10× groups.
+ * The gradient half of a stage-2/3 iteration (`step_distillation`): source CE (own backward); the pseudo-labels carried
+ * into the strong view (250 padding); student on the strong image, CE on logits upsampled to label size; KD to the frozen
+ * eval-mode teacher on the same strong image.
  */
-export function distillStep(state: DistillState, batch: DistillBatch, o: DistillOptions): DistillLosses {
+export function distillGradients(state: DistillState, batch: DistillBatch, o: DistillOptions): { grads: NamedGrads; losses: DistillLosses } {
   const { student, teacher } = state;
   const lr = polyLr(o.lr, o.iteration, o.maxIterations, o.polyPower);
   const run = (slot: number) => ({ training: true, dropout: o.dropout, dropoutSeed: dropoutSeed(o.seed, o.iteration, slot) });
@@ -95,17 +96,35 @@ export function distillStep(state: DistillState, batch: DistillBatch, o: Distill
     return tf.add(ce, tf.mul(kd, o.weight)) as tf.Scalar;
   });
   const grads = addGrads(src.grads, tgt.grads);
-  state.optimizer.step(student.params, grads, (name) => lr * lrScaleFor('distill', name));
-  disposeGrads(grads);
   tf.dispose([prep.labels, prep.teacherLogits]);
   const sourceCe = takeNumber(src.value);
   const target = takeNumber(tgt.value);
   return {
-    total: sourceCe + target,
-    sourceCe,
-    targetCe: takeNumber(parts.ce),
-    kd: takeNumber(parts.kd),
-    lr,
-    labelledFraction: takeNumber(prep.labelled),
+    grads,
+    losses: {
+      total: sourceCe + target,
+      sourceCe,
+      targetCe: takeNumber(parts.ce),
+      kd: takeNumber(parts.kd),
+      lr,
+      labelledFraction: takeNumber(prep.labelled),
+    },
   };
+}
+
+/** The update half: one SGD step with the 1×/10× groups (`--finetune`). */
+export function distillApply(state: DistillState, grads: NamedGrads, o: DistillOptions): void {
+  const lr = polyLr(o.lr, o.iteration, o.maxIterations, o.polyPower);
+  state.optimizer.step(state.student.params, grads, (name) => lr * lrScaleFor('distill', name));
+}
+
+/** One stage-2/3 iteration in one process. */
+export function distillStep(state: DistillState, batch: DistillBatch, o: DistillOptions): DistillLosses {
+  const g = distillGradients(state, batch, o);
+  try {
+    distillApply(state, g.grads, o);
+  } finally {
+    disposeGrads(g.grads);
+  }
+  return g.losses;
 }

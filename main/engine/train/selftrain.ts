@@ -7,6 +7,7 @@ import type { Sgd } from '../optim/sgd';
 import { crossEntropy } from '../proda/losses';
 import { IGNORE } from '../proda/rectify';
 import { addGrads, disposeGrads, dropoutSeed, lossAndGrads, takeNumber } from './grads';
+import type { NamedGrads } from './grads';
 
 export interface SelfTrainBatch {
   source: tf.Tensor4D;
@@ -44,10 +45,11 @@ export interface SelfTrainLosses {
 }
 
 /**
- * Conventional confidence-thresholded self-training (the ablation's "self-training" row, a baseline for the demo):
- * ŷ = argmax of the labeller's eval-mode softmax at 1/4 crop, ignored where max p ≤ threshold; source CE + target CE.
+ * The gradient half of conventional confidence-thresholded self-training (the ablation's "self-training" row, a baseline
+ * for the demo): ŷ = argmax of the labeller's eval-mode softmax at 1/4 crop, ignored where max p ≤ threshold;
+ * source CE + target CE.
  */
-export function selfTrainStep(state: SelfTrainState, batch: SelfTrainBatch, o: SelfTrainOptions): SelfTrainLosses {
+export function selfTrainGradients(state: SelfTrainState, batch: SelfTrainBatch, o: SelfTrainOptions): { grads: NamedGrads; losses: SelfTrainLosses } {
   const { student, labeller } = state;
   const lr = polyLr(o.lr, o.iteration, o.maxIterations, o.polyPower);
   const run = (slot: number) => ({ training: true, dropout: o.dropout, dropoutSeed: dropoutSeed(o.seed, o.iteration, slot) });
@@ -68,10 +70,25 @@ export function selfTrainStep(state: SelfTrainState, batch: SelfTrainBatch, o: S
     crossEntropy(resizeBilinearAligned(student.apply(batch.target, run(1)).logits, size), pseudo.labels),
   );
   const grads = addGrads(src.grads, tgt.grads);
-  state.optimizer.step(student.params, grads, (name) => lr * lrScaleFor(o.groups, name));
-  disposeGrads(grads);
   pseudo.labels.dispose();
   const sourceCe = takeNumber(src.value);
   const targetCe = takeNumber(tgt.value);
-  return { total: sourceCe + targetCe, sourceCe, targetCe, lr, labelledFraction: takeNumber(pseudo.labelled) };
+  return { grads, losses: { total: sourceCe + targetCe, sourceCe, targetCe, lr, labelledFraction: takeNumber(pseudo.labelled) } };
+}
+
+/** The update half: one SGD step with the chosen LR groups. */
+export function selfTrainApply(state: SelfTrainState, grads: NamedGrads, o: SelfTrainOptions): void {
+  const lr = polyLr(o.lr, o.iteration, o.maxIterations, o.polyPower);
+  state.optimizer.step(state.student.params, grads, (name) => lr * lrScaleFor(o.groups, name));
+}
+
+/** One self-training iteration in one process. */
+export function selfTrainStep(state: SelfTrainState, batch: SelfTrainBatch, o: SelfTrainOptions): SelfTrainLosses {
+  const g = selfTrainGradients(state, batch, o);
+  try {
+    selfTrainApply(state, g.grads, o);
+  } finally {
+    disposeGrads(g.grads);
+  }
+  return g.losses;
 }

@@ -10,10 +10,11 @@ import { polyLr } from '../optim/schedule';
 import type { Sgd } from '../optim/sgd';
 import { prototypeDistances } from '../proda/distance';
 import { crossEntropy, mrkld, structureKl, symmetricCrossEntropy } from '../proda/losses';
-import type { Prototypes } from '../proda/prototypes';
+import type { ClassCentroids, Prototypes } from '../proda/prototypes';
 import { classCentroids, emaUpdatePrototypes, prototypesTensor } from '../proda/prototypes';
 import { prototypeWeights, rectifiedLabels } from '../proda/rectify';
 import { addGrads, disposeGrads, dropoutSeed, lossAndGrads, takeNumber } from './grads';
+import type { NamedGrads } from './grads';
 
 /** One stage-1 batch, NHWC, images RGB/255. Label-resolution maps are at 1/4 of the crop (128×224 at paper scale). */
 export interface Stage1Batch {
@@ -73,14 +74,23 @@ export interface Stage1Losses {
   rectifiedChanged: number;
 }
 
+/** What one batch (or one data-parallel shard) contributes to a stage-1 update. Gradients are owned by the caller. */
+export interface Stage1Gradients {
+  /** d(source CE + target losses)/dθ by parameter name */
+  grads: NamedGrads;
+  /** per-image class centroids of the EMA net's full-image output (input of the prototype EMA) */
+  centroids: ClassCentroids;
+  losses: Stage1Losses;
+}
+
 /**
- * One stage-1 iteration (`adaptation_modelv2.py:step`): source CE; EMA net on the full image → weak view; prototype
- * weights and rectified labels; SCE + γ2·MRKLD on the weak student forward; γ1·structure KL between the EMA weak-view
- * prototype assignment (carried into the strong view) and the student's strong-view one; one SGD step; prototype EMA
- * from the EMA net's own argmax; EMA net update (buffers copied).
+ * The gradient half of a stage-1 iteration (`adaptation_modelv2.py:step` up to `backward()`): source CE; EMA net on the
+ * full image → weak view; prototype weights and rectified labels; SCE + γ2·MRKLD on the weak student forward; γ1·structure
+ * KL between the EMA weak-view prototype assignment (carried into the strong view) and the student's strong-view one.
+ * Touches no parameter except BN running statistics (train-mode forwards), so shards of a batch can run on replicas.
  */
-export function stage1Step(state: Stage1State, batch: Stage1Batch, o: Stage1Options): Stage1Losses {
-  const { student, ema, optimizer } = state;
+export function stage1Gradients(state: Stage1State, batch: Stage1Batch, o: Stage1Options): Stage1Gradients {
+  const { student, ema } = state;
   const [, lh, lw] = batch.softPseudo.shape;
   const lr = polyLr(o.lr, o.iteration, o.maxIterations, o.polyPower);
   const run = (slot: number) => ({ training: true, dropout: o.dropout, dropoutSeed: dropoutSeed(o.seed, o.iteration, slot) });
@@ -121,20 +131,13 @@ export function stage1Step(state: Stage1State, batch: Stage1Batch, o: Stage1Opti
     for (const [k, t] of Object.entries({ sce: sce.loss, ce: sce.ce, rce: sce.rce, reg, kl })) terms[k] = tf.keep(t.clone());
     return tf.addN([sce.loss, tf.mul(reg, o.regularW), tf.mul(kl, o.protoConsistW)]) as tf.Scalar;
   });
-
-  // 4. One SGD step on the summed gradients (stage 1: a single group at the base LR).
   const grads = addGrads(src.grads, tgt.grads);
-  optimizer.step(student.params, grads, () => lr);
-  disposeGrads(grads);
-
-  // 5. Prototype EMA from the EMA net's own argmax on the full image (detached), then the EMA net update.
-  emaUpdatePrototypes(state.prototypes, classCentroids(emaFull.feat, emaFull.logits, o.minPixels), o.protoMomentum);
-  emaUpdate(ema.params, student.params, o.emaDecay);
+  const centroids = classCentroids(emaFull.feat, emaFull.logits, o.minPixels);
 
   tf.dispose([emaFull.feat, emaFull.logits, protos, teacher.labels, teacher.teacherDist]);
   const sourceCe = takeNumber(src.value);
   const target = takeNumber(tgt.value);
-  return {
+  const losses: Stage1Losses = {
     total: sourceCe + target,
     sourceCe,
     sce: takeNumber(terms.sce),
@@ -145,4 +148,27 @@ export function stage1Step(state: Stage1State, batch: Stage1Batch, o: Stage1Opti
     lr,
     rectifiedChanged: takeNumber(teacher.changed),
   };
+  return { grads, centroids, losses };
+}
+
+/**
+ * The update half: one SGD step (stage 1: a single group at the base LR), the prototype EMA from the EMA net's own
+ * argmax (centroid batches in image order; several for data-parallel shards), then the EMA net update (buffers copied).
+ */
+export function stage1Apply(state: Stage1State, grads: NamedGrads, centroids: readonly ClassCentroids[], o: Stage1Options): void {
+  const lr = polyLr(o.lr, o.iteration, o.maxIterations, o.polyPower);
+  state.optimizer.step(state.student.params, grads, () => lr);
+  for (const c of centroids) emaUpdatePrototypes(state.prototypes, c, o.protoMomentum);
+  emaUpdate(state.ema.params, state.student.params, o.emaDecay);
+}
+
+/** One stage-1 iteration in one process: `stage1Gradients` then `stage1Apply`. */
+export function stage1Step(state: Stage1State, batch: Stage1Batch, o: Stage1Options): Stage1Losses {
+  const g = stage1Gradients(state, batch, o);
+  try {
+    stage1Apply(state, g.grads, [g.centroids], o);
+  } finally {
+    disposeGrads(g.grads);
+  }
+  return g.losses;
 }

@@ -13,7 +13,7 @@ import { createPrototypes } from '../proda/prototypes';
 import { PRODA_DEFAULTS } from './config';
 import { distillStep, thresholdPseudoLabels } from './distill';
 import { selfTrainStep } from './selftrain';
-import { stage1Step } from './stage1';
+import { stage1Apply, stage1Gradients, stage1Step } from './stage1';
 import type { Stage1Options } from './stage1';
 import { warmupStep } from './warmup';
 
@@ -120,6 +120,51 @@ describe('training steps (tiny net, cpu)', () => {
       expect(r.losses.every((l) => Number.isFinite(l.total))).toBe(true);
     } finally {
       await initBackend('cpu');
+    }
+  });
+
+  it('stage1 in two halves: shard gradients averaged and applied on two replicas keep them identical', () => {
+    const replicas = [0, 1].map(() => {
+      const student = new SegNet(tiny, { seed: 3 });
+      const ema = new SegNet(tiny, { seed: 3 });
+      const prototypes = createPrototypes(C, 8);
+      prototypes.vectors.set(Float32Array.from({ length: C * 8 }, (_, i) => Math.cos(i)));
+      return { student, ema, prototypes, optimizer: new Sgd() };
+    });
+    const b = stage1Inputs(300);
+    const shard = (n: number) => ({
+      source: tf.slice(b.source, n, 1),
+      sourceLabels: tf.slice(b.sourceLabels, n, 1),
+      targetWeak: tf.slice(b.targetWeak, n, 1),
+      targetStrong: tf.slice(b.targetStrong, n, 1),
+      targetFull: tf.slice(b.targetFull, n, 1),
+      softPseudo: tf.slice(b.softPseudo, n, 1),
+      weakParams: [b.weakParams[n]],
+      strongOps: [b.strongOps[n]],
+    });
+    const shards = [shard(0), shard(1)];
+    const opts = { ...stage1Opts(0), dropout: false };
+    const parts = replicas.map((r, i) => stage1Gradients(r, shards[i], opts));
+    const avg = tf.tidy(() => Object.fromEntries(Object.keys(parts[0].grads).map((k) => [k, tf.keep(tf.div(tf.add(parts[0].grads[k], parts[1].grads[k]), 2))])));
+    const centroids = parts.map((p) => p.centroids);
+    for (const r of replicas) stage1Apply(r, avg, centroids, opts);
+    // BN running statistics came from different shards: align them as the data-parallel coordinator does (average)
+    const w0 = replicas[0].student.getWeights();
+    const w1 = replicas[1].student.getWeights();
+    for (const k of Object.keys(w0)) {
+      if (k.includes('running_')) continue;
+      expect(w1[k].data).toEqual(w0[k].data);
+    }
+    expect(replicas[1].prototypes.vectors).toEqual(replicas[0].prototypes.vectors);
+    expect(replicas[0].prototypes.vectors.some((v, i) => v !== Math.fround(Math.cos(i)))).toBe(true);
+    for (const p of parts) for (const t of Object.values(p.grads)) t.dispose();
+    tf.dispose(Object.values(avg));
+    for (const s of shards) tf.dispose([s.source, s.sourceLabels, s.targetWeak, s.targetStrong, s.targetFull, s.softPseudo]);
+    tf.dispose([b.source, b.sourceLabels, b.targetWeak, b.targetStrong, b.targetFull, b.softPseudo]);
+    for (const r of replicas) {
+      r.student.dispose();
+      r.ema.dispose();
+      r.optimizer.dispose();
     }
   });
 

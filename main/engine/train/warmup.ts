@@ -6,6 +6,7 @@ import { lrScaleFor, polyLr } from '../optim/schedule';
 import type { Sgd } from '../optim/sgd';
 import { crossEntropy, lsganLoss } from '../proda/losses';
 import { batchNormAffineNames, disposeGrads, dropoutSeed, lossAndGrads, takeNumber } from './grads';
+import type { NamedGrads } from './grads';
 
 export interface WarmupBatch {
   source: tf.Tensor4D;
@@ -46,15 +47,22 @@ export interface WarmupLosses {
 const SOURCE = 0;
 const TARGET = 1;
 
+export interface WarmupGradients {
+  /** segmentation net: d(CE_src + adv·MSE(D(p_t), source))/dθ (frozen BN affine excluded) */
+  grads: NamedGrads;
+  /** discriminator: d(MSE(D(p_s), source) + MSE(D(p_t), target))/dφ on the detached probabilities */
+  gradsD: NamedGrads;
+  losses: WarmupLosses;
+}
+
 /**
- * One warm-up iteration (`step_adv`, AdaptSegNet-style output-space LS-GAN): G loss = CE_src + adv·MSE(D(p_t), source)
- * with D frozen, an SGD step (1×/10× groups); then D loss = MSE(D(p_s), source) + MSE(D(p_t), target) on the detached
- * probabilities of the same forwards, an Adam step. Probabilities are softmax of logits upsampled to the crop size.
+ * The gradient half of a warm-up iteration (`step_adv`, AdaptSegNet-style output-space LS-GAN). Probabilities are
+ * softmax of logits upsampled to the crop size. D's gradient uses D's weights before the step, as in the reference
+ * (its generator step leaves D untouched), so both halves can be computed before either update.
  */
-export function warmupStep(state: WarmupState, batch: WarmupBatch, o: WarmupOptions): WarmupLosses {
+export function warmupGradients(state: WarmupState, batch: WarmupBatch, o: WarmupOptions): WarmupGradients {
   const { net, discriminator: D } = state;
   const lr = polyLr(o.lr, o.iteration, o.maxIterations, o.polyPower);
-  const lrD = polyLr(o.lrD, o.iteration, o.maxIterations, o.polyPower);
   const frozen = o.freezeBn ? batchNormAffineNames(net) : undefined;
   const run = (slot: number) => ({
     training: true,
@@ -83,15 +91,29 @@ export function warmupStep(state: WarmupState, batch: WarmupBatch, o: WarmupOpti
     },
     frozen,
   );
-  state.optimizer.step(net.params, g.grads, (name) => lr * lrScaleFor('warmup', name));
-  disposeGrads(g.grads);
-
   const d = lossAndGrads(D, () => tf.add(lsganLoss(D.apply(probsS!), SOURCE), lsganLoss(D.apply(probsT!), TARGET)) as tf.Scalar);
-  state.optimizerD.step(D.params, d.grads, () => lrD);
-  disposeGrads(d.grads);
   tf.dispose([probsS!, probsT!]);
-
   const total = takeNumber(g.value);
   const adv = takeNumber(advG!);
-  return { sourceCe: total - o.adv * adv, advG: adv, discriminator: takeNumber(d.value), lr };
+  return { grads: g.grads, gradsD: d.grads, losses: { sourceCe: total - o.adv * adv, advG: adv, discriminator: takeNumber(d.value), lr } };
+}
+
+/** The update half: SGD on the net (1×/10× groups), Adam on the discriminator, both at their poly-decayed rates. */
+export function warmupApply(state: WarmupState, grads: NamedGrads, gradsD: NamedGrads, o: WarmupOptions): void {
+  const lr = polyLr(o.lr, o.iteration, o.maxIterations, o.polyPower);
+  const lrD = polyLr(o.lrD, o.iteration, o.maxIterations, o.polyPower);
+  state.optimizer.step(state.net.params, grads, (name) => lr * lrScaleFor('warmup', name));
+  state.optimizerD.step(state.discriminator.params, gradsD, () => lrD);
+}
+
+/** One warm-up iteration in one process: generator step with D frozen, then the discriminator step. */
+export function warmupStep(state: WarmupState, batch: WarmupBatch, o: WarmupOptions): WarmupLosses {
+  const g = warmupGradients(state, batch, o);
+  try {
+    warmupApply(state, g.grads, g.gradsD, o);
+  } finally {
+    disposeGrads(g.grads);
+    disposeGrads(g.gradsD);
+  }
+  return g.losses;
 }
