@@ -91,6 +91,15 @@ describe('export service', () => {
     });
   }, 60_000);
 
+  it('export.list shows finished exports and imports, newest first', async () => {
+    const { entries } = await call(ctx, 'export.list', {});
+    const byId = new Map(entries.map((e) => [e.id, e]));
+    expect(byId.get('x1')).toMatchObject({ kind: 'model', runId: 'run1', argmaxAgreement: 1 });
+    expect(byId.get('x1')?.contents.sort()).toEqual(['onnx', 'pytorch', 'safetensors', 'tfjs']);
+    expect(byId.get('l1')).toMatchObject({ kind: 'labels', runId: 'run1', contents: ['proda', 'cityscapes'] });
+    if (fxDir) expect(byId.get('i1')?.summary).toMatch(/matched/);
+  });
+
   it.skipIf(fxDir === null)('import.checkpoint refuses a pickle that calls a disallowed global', async () => {
     await expect(call(ctx, 'import.checkpoint', { path: path.join(fxDir!, 'malicious.pkl'), network: { arch: 'demo', classes: 19 } })).rejects.toMatchObject({
       code: 'bad-input',

@@ -1,11 +1,13 @@
 // export.* / import.*: model exports with their parity check, label exports, checkpoint imports. Jobs
 // run in main (forward passes only, no training); progress reaches clients as `export.progress`.
+import { promises as fsp } from 'node:fs';
 import path from 'node:path';
+import { importReportSchema, type ExportEntry } from '../../shared/contract/export';
 import { AppError } from '../../shared/contract/errors';
 import type { DatasetRef, ImageEntry } from '../../shared/datasets';
 import { currentBackend, initBackend } from '../engine/backend';
 import { SegNet } from '../engine/nets/net';
-import { writeFileAtomic, writeJsonAtomic } from '../io/atomic';
+import { isTempFile, writeFileAtomic, writeJsonAtomic } from '../io/atomic';
 import { exportModel, ParityError, type ParityImage } from '../interop/export-model';
 import { mapCheckpoint, summarizeReport } from '../interop/import-weights';
 import { exportLabels, type LabelExportItem } from '../interop/labels-export';
@@ -148,6 +150,56 @@ export const exportHandlers: HandlersFor<'export.' | 'import.'> = {
     } finally {
       dispose();
     }
+  },
+
+  'export.list': async (_req, ctx) => {
+    const ws = ctx.requireWorkspace();
+    const entries: ExportEntry[] = [];
+    const readJson = async (file: string): Promise<Record<string, unknown> | null> => {
+      try {
+        return JSON.parse(await fsp.readFile(file, 'utf8')) as Record<string, unknown>;
+      } catch {
+        return null;
+      }
+    };
+    const folders = async (dir: string): Promise<string[]> =>
+      (await fsp.readdir(dir, { withFileTypes: true }).catch(() => []))
+        .filter((e) => e.isDirectory() && !e.name.endsWith('.partial') && !isTempFile(e.name))
+        .map((e) => e.name);
+    for (const id of await folders(path.join(ws.root, 'exports'))) {
+      const dir = path.join(ws.root, 'exports', id);
+      const model = await readJson(path.join(dir, 'sidecar.json'));
+      if (model) {
+        const art = (model.artifact ?? {}) as { files?: string[]; parity?: { argmaxAgreement?: number } };
+        const formats = new Set((art.files ?? []).map((f) => (f.endsWith('.onnx') ? 'onnx' : f.startsWith('tfjs') ? 'tfjs' : f.endsWith('.safetensors') ? 'safetensors' : f.endsWith('.pkl') ? 'pytorch' : '')));
+        formats.delete('');
+        entries.push({ id, kind: 'model', dir, createdAt: (model.createdAt as string) ?? null, runId: (model.runId as string | null) ?? null, contents: [...formats], argmaxAgreement: art.parity?.argmaxAgreement ?? null, summary: null });
+        continue;
+      }
+      const labels = await readJson(path.join(dir, 'export.json'));
+      if (labels) {
+        const source = labels.source as { kind: string; runId?: string } | undefined;
+        entries.push({ id, kind: 'labels', dir, createdAt: (labels.createdAt as string) ?? null, runId: source?.runId ?? null, contents: (labels.layouts as string[]) ?? [], argmaxAgreement: null, summary: null });
+      }
+    }
+    for (const id of await folders(path.join(ws.root, 'imports'))) {
+      const dir = path.join(ws.root, 'imports', id);
+      const imp = await readJson(path.join(dir, 'import.json'));
+      if (!imp) continue;
+      const parsed = importReportSchema.safeParse(imp.report);
+      entries.push({
+        id,
+        kind: 'import',
+        dir,
+        createdAt: (imp.createdAt as string) ?? null,
+        runId: null,
+        contents: [String((imp.network as { arch?: string } | undefined)?.arch ?? '')],
+        argmaxAgreement: null,
+        summary: parsed.success ? summarizeReport(parsed.data) : null,
+      });
+    }
+    entries.sort((a, b) => (b.createdAt ?? '').localeCompare(a.createdAt ?? ''));
+    return { entries };
   },
 
   'import.checkpoint': async (req, ctx) => {

@@ -45,6 +45,21 @@ export const importReportSchema = z.object({
 });
 export type ImportReportData = z.infer<typeof importReportSchema>;
 
+export const exportEntrySchema = z.object({
+  id: z.string(),
+  kind: z.enum(['model', 'labels', 'import']),
+  dir: z.string(),
+  createdAt: z.string().nullable(),
+  runId: z.string().nullable(),
+  /** Model exports: formats written; label exports: layouts; imports: the network arch. */
+  contents: z.array(z.string()),
+  /** Model exports: worst argmax agreement of the parity check. */
+  argmaxAgreement: z.number().nullable(),
+  /** Imports: one-line key-matching summary. */
+  summary: z.string().nullable(),
+});
+export type ExportEntry = z.infer<typeof exportEntrySchema>;
+
 const jobId = z.string().min(1).max(100).regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, . _ -');
 
 export const exportRequests = {
@@ -81,6 +96,11 @@ export const exportRequests = {
       })
       .strict(),
     z.object({ exportId: z.string(), dir: z.string(), images: z.number().int(), files: z.number().int() }),
+  ),
+  'export.list': request(
+    'Finished model and label exports (exports/) and checkpoint imports (imports/) of the workspace, newest first',
+    z.object({}).strict(),
+    z.object({ entries: z.array(exportEntrySchema) }),
   ),
   'import.checkpoint': request(
     'Import a PyTorch checkpoint (official ProDA, torchvision, SimCLRv2, prototypes file) onto a network; reports matched, missing, unexpected and mismatched keys',
