@@ -48,9 +48,9 @@ export function AnnotationEditor(props: AnnotationEditorProps) {
   const [notice, setNotice] = useState<string | null>(null);
   const counts = useDatasetCounts(client, datasetId);
 
+  // Steps already shown are still sent after the editor closes: closing must not lose a stroke.
   useEffect(() => {
     void session.load(startRef.current);
-    return () => session.dispose();
   }, [session]);
 
   // The label canvas: one pixel per image pixel, recoloured where pixels change.

@@ -40,7 +40,6 @@ export class AnnotationSession {
   private snapshot: SessionSnapshot | null = null;
   private readonly listeners = new Set<ChangeListener>();
   private readonly stateListeners = new Set<() => void>();
-  private disposed = false;
   /** Bumped when main's state replaces ours: steps queued before that were overwritten and are dropped. */
   private epoch = 0;
   private reloading = false;
@@ -141,12 +140,6 @@ export class AnnotationSession {
     return () => this.listeners.delete(listener);
   }
 
-  dispose(): void {
-    this.disposed = true;
-    this.listeners.clear();
-    this.stateListeners.clear();
-  }
-
   private historyStep(name: 'labels.undo' | 'labels.redo'): Promise<void> {
     return this.enqueue(async () => {
       const r = await this.client.call(name, { datasetId: this.datasetId, imageId: this.imageId, seq: this.seq });
@@ -175,7 +168,6 @@ export class AnnotationSession {
 
   private enqueue(task: () => Promise<void>): Promise<void> {
     const run = async (): Promise<void> => {
-      if (this.disposed) return;
       try {
         await task();
       } catch (err) {
