@@ -76,7 +76,7 @@ beforeAll(async () => {
   await import('./main');
   h.ready();
   // Let the whenReady chain (workspace open, window creation) run.
-  await vi.waitFor(() => expect(h.windows).toHaveLength(1));
+  await vi.waitFor(() => expect(h.windows).toHaveLength(1), { timeout: 30_000, interval: 20 });
 });
 afterAll(async () => {
   process.argv = argv;
