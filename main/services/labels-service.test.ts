@@ -91,4 +91,31 @@ describe('labels service', () => {
     await expect(call(ctx, 'labels.get', { datasetId: 'tgt', imageId: 'nope.png' })).rejects.toThrow(/no image 'nope.png'/);
     await call(ctx, 'labels.save', {});
   });
+
+  it('starts from a given layer (checked against the image size and class set) and imports colour PNGs', async () => {
+    const ctx = await workspace();
+    const ref = { datasetId: 'tgt', imageId: 'city/a.png' };
+    const layer = new Uint8Array(W * H).fill(2);
+    await expect(call(ctx, 'labels.get', { ...ref, start: { source: 'layer', label: 'pred', width: W, height: H - 1, data: layer.subarray(W) } })).rejects.toThrow(
+      /start layer is 12×7, image city\/a.png is 12×8/,
+    );
+    const bad = layer.slice();
+    bad[5] = 19;
+    await expect(call(ctx, 'labels.get', { ...ref, start: { source: 'layer', label: 'pred', width: W, height: H, data: bad } })).rejects.toThrow(/value 19 at pixel 5/);
+    await expect(call(ctx, 'labels.get', { ...ref, start: { source: 'ground-truth' } })).rejects.toThrow(/no readable ground truth/);
+    const st = await call(ctx, 'labels.get', { ...ref, start: { source: 'layer', label: 'run r1: prediction', width: W, height: H, data: layer } });
+    expect(st.start).toEqual({ source: 'layer', label: 'run r1: prediction' });
+    expect(st.touchedPixels).toBe(0);
+    // the eraser goes back to the starting layer
+    await call(ctx, 'labels.applyEdit', { ...ref, seq: 0, op: { tool: 'brush', points: [[6, 4]], size: 4, classId: 13 } });
+    const erased = await call(ctx, 'labels.applyEdit', { ...ref, seq: 1, op: { tool: 'eraser', points: [[6, 4]], size: 8 } });
+    expect(erased.touchedPixels).toBe(0);
+    expect((await call(ctx, 'labels.get', ref)).labels.every((v) => v === 2)).toBe(true);
+
+    const colour = await call(ctx, 'labels.export', { ...ref, format: 'color' });
+    const back = await call(ctx, 'labels.import', { ...ref, format: 'color', bytes: colour.bytes, name: 'c.png' });
+    expect(back.labels.every((v) => v === 2)).toBe(true);
+    expect(back.touchedPixels).toBe(W * H);
+    expect(back.generation).toBe(1);
+  });
 });
