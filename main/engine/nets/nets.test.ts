@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { onBackend, randomArray } from '../ops/test-utils';
 import { buildSegNetGraph, demoConfig } from './deeplab';
+import { checkpointSegments } from './executor';
 import { fromTorchLayout, inferShapes, paramSize, toTorchLayout } from './graph';
 import { Discriminator, SegNet } from './net';
 
@@ -37,6 +38,13 @@ describe('DeepLabv2 ResNet-101 graph (no tensors)', () => {
     expect(group('bn_pretrain.weight')).toBe('head');
     expect(group('layer5.head.1.weight')).toBe('head');
     expect(graph.params.filter((p) => !p.trainable).every((p) => /running_(mean|var)$/.test(p.name))).toBe(true);
+  });
+
+  it('checkpoints each of the 33 residual blocks as one segment', () => {
+    const segs = [...checkpointSegments(graph).values()];
+    expect(segs.length).toBe(3 + 4 + 23 + 3);
+    expect(segs[0]).toMatchObject({ input: 'maxpool', output: 'layer1.0.relu' });
+    expect(segs[0].params).toContain('layer1.0.downsample.0.weight');
   });
 
   it('uses Caffe-style strides and the dilations of the official code', () => {

@@ -78,7 +78,11 @@ function load(name: string): { cfg: Case; net: SegNet; x: tf.Tensor4D; dir: stri
 }
 
 describe.each(['cpu', 'wasm'] as const)('network parity with PyTorch on %s', (backend) => {
-  it.each(['basic', 'bottleneck'])('%s: eval forward, train-mode forward, BN running stats and gradients', async (name) => {
+  it.each([
+    ['basic', false],
+    ['bottleneck', false],
+    ['bottleneck', true],
+  ] as const)('%s (checkpointed blocks: %s): eval forward, train-mode forward, BN running stats and gradients', async (name, checkpoint) => {
     await onBackend(backend, () => {
       const { net, x, dir } = load(name);
       const before = tf.memory().numTensors;
@@ -97,7 +101,7 @@ describe.each(['cpu', 'wasm'] as const)('network parity with PyTorch on %s', (ba
         let feat: Float32Array | undefined;
         let logits: Float32Array | undefined;
         const { grads: g } = tf.variableGrads(() => {
-          const o = net.apply(x, { training: true, dropout: false });
+          const o = net.apply(x, { training: true, dropout: false, checkpoint });
           feat = o.feat.dataSync() as Float32Array;
           logits = o.logits.dataSync() as Float32Array;
           return tf.add(tf.sum(tf.mul(tf.reshape(o.feat, [-1]), rf)), tf.sum(tf.mul(tf.reshape(o.logits, [-1]), rl))) as tf.Scalar;
