@@ -52,6 +52,7 @@ function wsStatus(url: string, headers: Record<string, string> = {}): Promise<nu
 describe('http server auth', () => {
   it('listens on 127.0.0.1 by default and prints a tokenised URL', () => {
     expect(server.host).toBe('127.0.0.1');
+    expect(server.boundAddress).toBe('127.0.0.1');
     expect(server.url).toBe(`http://127.0.0.1:${server.port}/?token=${server.token}`);
     expect(server.token).toMatch(/^[0-9a-f]{64}$/);
   });

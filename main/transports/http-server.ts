@@ -37,6 +37,8 @@ export interface HttpServerOptions {
 
 export interface RunningServer {
   host: string;
+  /** The address the socket really listens on, as the OS reports it. */
+  boundAddress: string;
   port: number;
   token: string;
   /** Base URL without the token. */
@@ -247,13 +249,14 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<RunningS
       resolve();
     });
   });
-  const port = (server.address() as AddressInfo).port;
+  const { port, address: boundAddress } = server.address() as AddressInfo;
   // Cookies are per host, not per port: a name per port keeps two servers on one machine apart.
   cookieName = `proda_token_${port}`;
   const displayHost = host === '0.0.0.0' || host === '::' ? DEFAULT_HOST : host;
   const origin = `http://${urlHost(displayHost)}:${port}`;
   return {
     host,
+    boundAddress,
     port,
     token,
     origin,
