@@ -115,8 +115,11 @@ export function stage1Gradients(state: Stage1State, batch: Stage1Batch, o: Stage
     const dist = prototypeDistances(weakFeat, protos);
     const labels = rectifiedLabels(prototypeWeights(dist, o.protoTemperature), batch.softPseudo, o.trainThred);
     const changed = tf.mean(tf.notEqual(labels, tf.argMax(batch.softPseudo, -1)).toFloat());
-    return { labels, teacherDist: strongMaps(dist, batch.strongOps, o.align), changed };
+    return { labels, dist, changed };
   });
+  // γ1 = 0 switches structure learning off, as the reference skips its strong forward then
+  const teacherDist = o.protoConsistW !== 0 ? strongMaps(teacher.dist, batch.strongOps, o.align) : null;
+  teacher.dist.dispose();
 
   // 3. Target losses on the student's weak and strong forwards.
   const terms: Record<string, tf.Scalar> = {};
@@ -125,16 +128,20 @@ export function stage1Gradients(state: Stage1State, batch: Stage1Batch, o: Stage
     const logits = resizeBilinearAligned(weak.logits, [lh, lw]);
     const sce = symmetricCrossEntropy(logits, teacher.labels, o.rceAlpha, o.rceBeta);
     const reg = mrkld(logits);
-    const strong = student.apply(batch.targetStrong, run(3));
-    const sDist = prototypeDistances(resizeBilinearAligned(strong.feat, [lh, lw]), protos);
-    const kl = structureKl(teacher.teacherDist, sDist, o.protoTemperature);
+    let kl: tf.Scalar = tf.scalar(0);
+    if (teacherDist) {
+      const strong = student.apply(batch.targetStrong, run(3));
+      const sDist = prototypeDistances(resizeBilinearAligned(strong.feat, [lh, lw]), protos);
+      kl = structureKl(teacherDist, sDist, o.protoTemperature);
+    }
     for (const [k, t] of Object.entries({ sce: sce.loss, ce: sce.ce, rce: sce.rce, reg, kl })) terms[k] = tf.keep(t.clone());
     return tf.addN([sce.loss, tf.mul(reg, o.regularW), tf.mul(kl, o.protoConsistW)]) as tf.Scalar;
   });
   const grads = addGrads(src.grads, tgt.grads);
   const centroids = classCentroids(emaFull.feat, emaFull.logits, o.minPixels);
 
-  tf.dispose([emaFull.feat, emaFull.logits, protos, teacher.labels, teacher.teacherDist]);
+  tf.dispose([emaFull.feat, emaFull.logits, protos, teacher.labels]);
+  teacherDist?.dispose();
   const sourceCe = takeNumber(src.value);
   const target = takeNumber(tgt.value);
   const losses: Stage1Losses = {

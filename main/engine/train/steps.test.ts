@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { STRONG_ALIGN_DEFAULTS } from '../aug/align';
 import { Rng } from '../aug/rng';
 import { sampleStrongOps } from '../aug/strong';
@@ -25,7 +25,12 @@ const tiny: SegNetConfig = {
   head: { width: 8, gnGroups: 2, dilations: [1, 2, 3, 4] },
 };
 
+// The cpu backend is covered by the parity tests; wasm (the training backend here) is several times faster.
 beforeAll(async () => {
+  await initBackend('wasm');
+});
+
+afterAll(async () => {
   await initBackend('cpu');
 });
 
@@ -94,33 +99,28 @@ function runStage1(steps: number) {
   return { losses, counts, weights, protos };
 }
 
-describe('training steps (tiny net, cpu)', () => {
-  it('stage1Step: deterministic from seeds, no tensor growth after the first step, prototypes move', () => {
-    const a = runStage1(2);
+describe('training steps (tiny net, wasm)', () => {
+  it('stage1Step: deterministic from seeds, numTensors flat after the first step, prototypes move, γ1 = 0 skips the KL', () => {
+    const a = runStage1(5);
     const b = runStage1(2);
-    expect(a.losses).toEqual(b.losses);
-    expect(a.protos).toEqual(b.protos);
-    expect(a.weights['layer5.head.1.weight'].data).toEqual(b.weights['layer5.head.1.weight'].data);
+    expect(b.losses).toEqual(a.losses.slice(0, 2));
     // step 1 creates the momentum buffers; later steps create nothing
-    expect(a.counts.slice(1)).toEqual([0]);
+    expect(a.counts.slice(1)).toEqual([0, 0, 0, 0]);
     for (const l of a.losses) {
       expect(Number.isFinite(l.total)).toBe(true);
       expect(l.structureKl).toBeGreaterThan(0);
       expect(l.total).toBeCloseTo(l.sourceCe + l.sce + 0.1 * l.regular + 10 * l.structureKl, 4);
     }
-    expect(a.protos[0]).not.toBe(Math.fround(Math.sin(0)) + 1); // sanity: array copied
-    expect([...a.protos].some((v, i) => Math.abs(v - Math.sin(i)) > 1e-4)).toBe(true);
-  });
-
-  it('stage1Step on wasm: 8 consecutive steps leave numTensors flat after the first', async () => {
-    await initBackend('wasm');
-    try {
-      const r = runStage1(8);
-      expect(r.counts.slice(1)).toEqual(Array(7).fill(0));
-      expect(r.losses.every((l) => Number.isFinite(l.total))).toBe(true);
-    } finally {
-      await initBackend('cpu');
-    }
+    expect([...b.protos].some((v, i) => Math.abs(v - Math.sin(i)) > 1e-4)).toBe(true);
+    const student = new SegNet(tiny, { seed: 3 });
+    const ema = new SegNet(tiny, { seed: 3 });
+    const b0 = stage1Inputs(200);
+    const off = stage1Step({ student, ema, prototypes: createPrototypes(C, 8), optimizer: new Sgd() }, b0, { ...stage1Opts(0), protoConsistW: 0 });
+    expect(off.structureKl).toBe(0);
+    expect(off.total).toBeCloseTo(off.sourceCe + off.sce + 0.1 * off.regular, 4);
+    tf.dispose([b0.source, b0.sourceLabels, b0.targetWeak, b0.targetStrong, b0.targetFull, b0.softPseudo]);
+    student.dispose();
+    ema.dispose();
   });
 
   it('stage1 in two halves: shard gradients averaged and applied on two replicas keep them identical', () => {
