@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mkdtempSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
@@ -90,6 +90,11 @@ describe('labels service', () => {
     expect(imported.seq).toBe(0);
     await expect(call(ctx, 'labels.get', { datasetId: 'tgt', imageId: 'nope.png' })).rejects.toThrow(/no image 'nope.png'/);
     await call(ctx, 'labels.save', {});
+    // Quitting closes the store: pending snapshots are written, later steps are refused until reopened.
+    await call(ctx, 'labels.applyEdit', { ...ref, seq: 0, op: { ...brush, classId: 13 } });
+    await ctx.dispose();
+    const state = JSON.parse(readFileSync(path.join(ctx.requireWorkspace().root, 'labels', 'tgt', 'city%2Fa.png', 'state.json'), 'utf8')) as { seq: number };
+    expect(state.seq).toBe(1);
   });
 
   it('starts from a given layer (checked against the image size and class set) and imports colour PNGs', async () => {

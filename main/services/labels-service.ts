@@ -26,9 +26,12 @@ function storeOf(ctx: ServiceContext): LabelStore {
   if (!store || store.workspaceRoot !== ws.root) {
     // A different workspace was opened: the old one's pending snapshots still get written.
     void store?.closeAll();
-    store = new LabelStore(ws.root, {
+    const created = new LabelStore(ws.root, {
       onSaved: (s) => ctx.emit('labels.saved', s),
     });
+    // Quitting writes pending snapshots (the edit log already holds every step; this saves the replay).
+    ctx.onDispose(() => created.closeAll());
+    store = created;
     stores.set(ctx, store);
   }
   return store;
