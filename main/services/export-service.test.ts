@@ -1,6 +1,6 @@
 // The export/import service end to end on a small workspace: a demo-network run, a target folder of
 // images, a PyTorch checkpoint; progress events and error codes as clients see them.
-import { mkdtempSync, mkdirSync, existsSync, rmSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, existsSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
@@ -11,9 +11,12 @@ import { runConfigSchema } from '../../shared/runs-config';
 import { initBackend } from '../engine/backend';
 import { SegNet, demoConfig } from '../engine/nets';
 import { torchFixtures } from '../interop/torch-fixtures';
+import { decodeLabel8 } from '../io/png';
+import { LabelStore } from '../labels/store';
 import { createRun } from '../runs/records';
 import { writeModel } from '../runs/stages/net';
 import { ServiceContext } from './context';
+import { openDataset } from '../datasets';
 import { exportHandlers } from './export-service';
 
 type Name = keyof typeof exportHandlers;
@@ -90,6 +93,20 @@ describe('export service', () => {
       code: 'bad-input',
     });
   }, 60_000);
+
+  it('export.labels writes hand corrections as read back from the label store', async () => {
+    const ref = ctx.requireWorkspace().file.datasets[0];
+    const id = (await (await openDataset(ref)).list()).find((e) => e.imagePath.endsWith('b.png'))!.id;
+    const store = new LabelStore(root);
+    const labels = new Uint8Array(48 * 32).map((_, i) => (i % 5 === 0 ? 250 : i % 19));
+    await store.reset('tgt', id, { width: 48, height: 32, data: labels }, { source: 'import', label: 't' });
+    await store.flushAll();
+    await store.closeAll();
+    const r = await call(ctx, 'export.labels', { datasetId: 'tgt', source: { kind: 'corrections' }, layouts: ['proda'], exportId: 'c1' });
+    expect(r.images).toBe(1);
+    const back = decodeLabel8(new Uint8Array(readFileSync(path.join(r.dir, 'proda', 'b.png'))), 'b.png');
+    expect(back.data).toEqual(labels);
+  });
 
   it('export.list shows finished exports and imports, newest first', async () => {
     const { entries } = await call(ctx, 'export.list', {});

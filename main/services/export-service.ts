@@ -19,7 +19,7 @@ import { encodeTensors } from '../runs/tensor-file';
 import { MODEL_ARTIFACT, prototypesToTensors, segNetConfig, weightsToTensors } from '../runs/stages/net';
 import type { Dataset } from '../datasets/types';
 import type { ServiceContext } from './context';
-import { openDataset } from './dataset-opener';
+import { openDataset } from '../datasets';
 import type { HandlersFor } from './handler';
 
 const stamp = (): string => new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
