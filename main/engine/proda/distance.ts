@@ -19,7 +19,9 @@ export function prototypeDistances(feat: tf.Tensor4D, prototypes: tf.Tensor2D): 
     (save) =>
       tf.tidy(() => {
         const rows = tf.unstack(prototypes);
-        const dist = tf.concat(rows.map((p) => tf.sqrt(tf.sum(tf.square(tf.sub(feat, p)), -1, true))), -1) as tf.Tensor4D;
+        // one tidy per class: only the [N,H,W,1] result outlives it, never C feature-sized temporaries at once
+        const cols = rows.map((p) => tf.tidy(() => tf.sqrt(tf.sum(tf.square(tf.sub(feat, p)), -1, true))));
+        const dist = tf.concat(cols, -1) as tf.Tensor4D;
         save([feat, dist, prototypes]);
         return dist;
       }),
@@ -30,7 +32,11 @@ export function prototypeDistances(feat: tf.Tensor4D, prototypes: tf.Tensor2D): 
         const ws = tf.split(w, C, -1);
         const rows = tf.unstack(protos);
         let acc: tf.Tensor = tf.zerosLike(f);
-        for (let k = 0; k < C; k++) acc = tf.add(acc, tf.mul(ws[k], tf.sub(f, rows[k])));
+        for (let k = 0; k < C; k++) {
+          const prev = acc;
+          acc = tf.tidy(() => tf.add(prev, tf.mul(ws[k], tf.sub(f, rows[k]))));
+          prev.dispose();
+        }
         return acc;
       },
     ],
