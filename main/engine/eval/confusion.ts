@@ -108,8 +108,8 @@ export function worstFirst(scores: ReadonlyMap<string, number>): { id: string; m
 }
 
 /**
- * Argmax prediction at label resolution: logits [1,h,w,C] (1/8) bilinearly upsampled with align_corners to H×W, then argmax,
- * as the reference validates. Returns a typed array (read outside tidy).
+ * Argmax prediction at label resolution: logits [N,h,w,C] (1/8) bilinearly upsampled with align_corners to H×W, then argmax,
+ * as the reference validates. Returns N·H·W train ids, row-major per image (read outside tidy).
  */
 export function predictLabels(logits: tf.Tensor4D, height: number, width: number): Int32Array {
   const pred = tf.tidy(() => tf.argMax(tf.image.resizeBilinear(logits, [height, width], true), -1).toInt());
