@@ -329,10 +329,13 @@ export async function exportModel(req: ExportRequest): Promise<ExportResult> {
     }
 
     // Parity: the exported runtimes against the engine, on the same images.
-    const refs = req.parityImages.map((img, i) => {
+    const refs: ReturnType<typeof engineReference>[] = [];
+    for (const [i, img] of req.parityImages.entries()) {
       progress('parity', i, req.parityImages.length, `engine reference ${img.id}`);
-      return engineReference(net, img);
-    });
+      refs.push(engineReference(net, img));
+      // Exports run in main: let other requests and events through between forward passes.
+      await new Promise((resolve) => setImmediate(resolve));
+    }
     const onnxP = onnxModels ? await onnxParity(onnxModels, refs, req.parityImages) : null;
     progress('parity', req.parityImages.length, req.parityImages.length, 'runtimes compared');
     const tfjsP = tfjsModelJson ? await tfjsParity(tfjsModelJson, refs, req.parityImages) : null;
