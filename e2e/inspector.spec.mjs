@@ -42,15 +42,17 @@ async function waitRun(page, token, id, states, timeoutMs) {
 }
 
 /** Compares a screenshot with its reference: share of pixels differing by more than 24 levels in any channel. */
-async function compareToReference(file, name, maxShare = 0.03) {
+async function compareToReference(file, name, size, maxShare = 0.03) {
   await mkdir(refs, { recursive: true });
   const ref = path.join(refs, `${name}.png`);
+  // Compared at the image's own resolution: the on-screen scale depends on the window layout.
+  const norm = (f) => sharp(f).resize(size.w, size.h, { fit: 'fill', kernel: 'nearest' }).removeAlpha();
   if (!existsSync(ref) || process.env.INSPECTOR_UPDATE_REFS === '1') {
-    await sharp(file).toFile(ref);
+    await norm(file).png().toFile(ref);
     return { written: true, share: 0 };
   }
-  const a = await sharp(file).removeAlpha().raw().toBuffer({ resolveWithObject: true });
-  const b = await sharp(ref).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+  const a = await norm(file).raw().toBuffer({ resolveWithObject: true });
+  const b = await norm(ref).raw().toBuffer({ resolveWithObject: true });
   if (a.info.width !== b.info.width || a.info.height !== b.info.height) throw new Error(`${name}: size ${a.info.width}×${a.info.height} vs reference ${b.info.width}×${b.info.height}`);
   let diff = 0;
   for (let i = 0; i < a.data.length; i += 3) {
@@ -59,6 +61,19 @@ async function compareToReference(file, name, maxShare = 0.03) {
   const share = diff / (a.data.length / 3);
   if (share > maxShare) throw new Error(`${name}: ${(share * 100).toFixed(2)} % of pixels differ from e2e/references/${name}.png (allowed ${maxShare * 100} %)`);
   return { written: false, share };
+}
+
+/** Screenshot of just the fitted image inside the viewer, so the comparison does not depend on the layout. */
+async function shootImageRegion(page, file) {
+  const g = await page.evaluate(() => {
+    const c = document.querySelector('[data-testid=viewer]').getBoundingClientRect();
+    const [w, h] = document.querySelector('[data-testid=inspector-status]').textContent.match(/(\d+)×(\d+)/).slice(1).map(Number);
+    return { left: c.left, top: c.top, width: c.width, height: c.height, w, h };
+  });
+  const scale = Math.min((g.width - 16) / g.w, (g.height - 16) / g.h);
+  const clip = { x: g.left + (g.width - g.w * scale) / 2, y: g.top + (g.height - g.h * scale) / 2, width: g.w * scale, height: g.h * scale };
+  await page.screenshot({ path: file, clip });
+  return { w: g.w, h: g.h };
 }
 
 const quick = (ds) => ({ root: ds.root, format: 'demo', split: ds.split, classSet: '19' });
@@ -123,21 +138,20 @@ export const tests = [
       await page.getByLabel('Flips (raw → denoised)', { exact: true }).check();
       await page.waitForFunction(() => document.querySelector('[data-testid=inspector-status]')?.textContent?.includes('colourised'));
       await page.waitForTimeout(300);
-      const canvas = page.getByTestId('viewer');
-      const f1 = path.join(artifacts, 'inspector--denoised-flips-canvas.png');
-      await canvas.screenshot({ path: f1 });
+      const f1 = path.join(artifacts, 'inspector--denoised-flips-image.png');
+      const size = await shootImageRegion(page, f1);
       await shot('denoised-and-flips');
-      log(`denoised+flips vs reference: ${JSON.stringify(await compareToReference(f1, 'denoised-flips'))}`);
+      log(`denoised+flips vs reference: ${JSON.stringify(await compareToReference(f1, 'denoised-flips', size))}`);
 
       // Distance to the "car" prototype.
       await page.getByTestId('focus-class').selectOption({ label: 'car' });
       await page.getByLabel('Distance to class prototype', { exact: true }).check();
       await page.getByTestId('heatmap-legend').filter({ hasText: 'car' }).waitFor();
       await page.waitForTimeout(300);
-      const f2 = path.join(artifacts, 'inspector--distance-car-canvas.png');
-      await canvas.screenshot({ path: f2 });
+      const f2 = path.join(artifacts, 'inspector--distance-car-image.png');
+      await shootImageRegion(page, f2);
       await shot('distance-to-car');
-      log(`distance vs reference: ${JSON.stringify(await compareToReference(f2, 'distance-car'))}`);
+      log(`distance vs reference: ${JSON.stringify(await compareToReference(f2, 'distance-car', size))}`);
 
       // Pixel inspector at a known pixel (clicking pins it) against maps.pixel.
       const [px, py] = [40, 30];

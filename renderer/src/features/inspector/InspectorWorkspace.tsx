@@ -113,7 +113,7 @@ export function InspectorWorkspace(props: {
   const classNames = classSets[ds?.classSet ?? workspace.classSet].names;
 
   return (
-    <div className="inspector-workspace" data-testid="inspector-workspace" style={{ display: 'flex', flexDirection: 'column', height: '100%', minHeight: 0 }}>
+    <div className="inspector-workspace" data-testid="inspector-workspace" style={{ display: 'flex', flexDirection: 'column', flex: 1, minWidth: 0, height: '100%', minHeight: 0 }}>
       <div className="inspector-tabs" style={{ display: 'flex', gap: 4, alignItems: 'center', padding: 4, flexWrap: 'wrap' }}>
         {tabs.map((t) => (
           <button key={t} data-testid={`tab-${t}`} className={t === tab ? 'active' : ''} onClick={() => setTab(t)}>
