@@ -81,6 +81,31 @@ export const tests = [
     },
   },
   {
+    name: 'events pushed over the socket update the UI (another client creates a workspace)',
+    async run({ page, server, tmp, shot }) {
+      await page.goto(server.url, { waitUntil: 'domcontentloaded' });
+      await page.getByTestId('grid-count').filter({ hasText: /\d+ images/ }).waitFor();
+      // Let the page's socket connect before the event fires.
+      await page.waitForTimeout(300);
+      const res = await fetch(`${server.origin}/api/workspace.create`, {
+        method: 'POST',
+        headers: { 'x-proda-token': server.token },
+        body: JSON.stringify({ path: `${tmp}/second-workspace`, name: 'Second', demoCount: 2 }),
+      });
+      expectEq(res.status, 200, 'workspace.create from a second client');
+      await page.getByTestId('workspace-name').filter({ hasText: 'Second' }).waitFor({ timeout: 20_000 });
+      await page.getByTestId('grid-count').filter({ hasText: '2 images' }).waitFor();
+      await shot('second-workspace');
+      // Put the original workspace back for the specs that follow.
+      const back = await fetch(`${server.origin}/api/workspace.open`, {
+        method: 'POST',
+        headers: { 'x-proda-token': server.token },
+        body: JSON.stringify({ path: server.workspace }),
+      });
+      expectEq(back.status, 200, 'reopen the e2e workspace');
+    },
+  },
+  {
     name: 'a malformed request gets a validation error naming the field',
     async run({ page, server }) {
       await page.goto(server.url, { waitUntil: 'domcontentloaded' });
