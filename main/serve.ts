@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { AppError } from '../shared/contract/errors';
 import { appVersion } from './services/app-version';
 import { ServiceContext } from './services/context';
 import { handlers } from './services/registry';
@@ -91,6 +92,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  console.error(`serve: ${err instanceof Error ? err.message : String(err)}\n\n${usage}`);
+  // Workspace and file problems carry their own clear message; only argument mistakes need the usage.
+  const message = err instanceof Error ? err.message : String(err);
+  console.error(err instanceof AppError ? `serve: ${message}` : `serve: ${message}\n\n${usage}`);
   process.exit(1);
 });
