@@ -1,0 +1,193 @@
+// The export/import jobs behind both the export service and the `proda export|import|export-labels`
+// commands: each takes plain options (workspace folder, run id, an opened dataset) and reports progress
+// through a callback, so neither caller duplicates the other.
+import path from 'node:path';
+import type { RunConfig } from '../../shared/runs-config';
+import type { Dataset } from '../datasets/types';
+import { openDataset } from '../datasets';
+import { currentBackend, initBackend } from '../engine/backend';
+import { SegNet } from '../engine/nets/net';
+import { writeFileAtomic, writeJsonAtomic } from '../io/atomic';
+import { toDatasetRef } from '../runs/dataset-refs';
+import { MODEL_ARTIFACT, prototypesToTensors, segNetConfig, weightsToTensors } from '../runs/stages/net';
+import { encodeTensors } from '../runs/tensor-file';
+import { type ExportFormat, type ExportResult, exportModel, type ParityImage } from './export-model';
+import { type ImportReport, mapCheckpoint, summarizeReport } from './import-weights';
+import { exportLabels, type LabelExportItem, type LabelLayout } from './labels-export';
+import { loadRunModel, predictImage } from './run-model';
+import { readTorchFile } from './torch-checkpoint';
+
+export type Progress = (step: string, done: number, total: number, message: string) => void;
+
+export const exportStamp = (): string => new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+
+export async function ensureBackend(): Promise<void> {
+  if (!(await currentBackend())) await initBackend();
+}
+
+/** The first `count` images of a dataset, downscaled so the longer side is at most `side`. */
+export async function parityImagesFrom(dataset: Dataset, count: number, side: number): Promise<ParityImage[]> {
+  const entries = (await dataset.list()).slice(0, count);
+  if (entries.length === 0) throw new Error(`dataset ${dataset.ref.id} has no images for the parity check`);
+  const images: ParityImage[] = [];
+  for (const e of entries) {
+    const full = await dataset.readImage(e.id);
+    const scale = Math.min(1, side / Math.max(full.width, full.height));
+    const img =
+      scale < 1 ? await dataset.readImage(e.id, { width: Math.max(1, Math.round(full.width * scale)), height: Math.max(1, Math.round(full.height * scale)) }) : full;
+    images.push({ id: e.id, width: img.width, height: img.height, data: img.data });
+  }
+  return images;
+}
+
+/** The run's own target dataset (or its source when it has no target), as the run config names it. */
+export async function runDataset(config: RunConfig, cacheDir?: string): Promise<Dataset | null> {
+  const c = config as { target?: Parameters<typeof toDatasetRef>[0]; source?: Parameters<typeof toDatasetRef>[0]; val?: Parameters<typeof toDatasetRef>[0] };
+  const d = c.target ?? c.val ?? c.source;
+  if (!d) return null;
+  return openDataset(toDatasetRef(d, c.target || c.val ? 'target' : 'source'), { cacheDir });
+}
+
+export async function exportRunModel(opts: {
+  workspace: string;
+  runId: string;
+  /** Parity images come from here; default: the run's target dataset. */
+  dataset?: Dataset | null;
+  formats: readonly ExportFormat[];
+  parityImages: number;
+  paritySide: number;
+  minAgreement?: number;
+  outDir: string;
+  onProgress?: Progress;
+}): Promise<ExportResult> {
+  const model = await loadRunModel(opts.workspace, opts.runId);
+  const dataset = opts.dataset ?? (await runDataset(model.config));
+  if (!dataset) throw new Error(`run ${opts.runId} names no dataset to check parity on; give one`);
+  const images = await parityImagesFrom(dataset, opts.parityImages, opts.paritySide);
+  await ensureBackend();
+  return exportModel({
+    outDir: opts.outDir,
+    network: model.network,
+    weights: model.weights,
+    prototypes: model.prototypes,
+    formats: opts.formats,
+    info: model.info,
+    parityImages: images,
+    minAgreement: opts.minAgreement,
+    onProgress: opts.onProgress,
+  });
+}
+
+export async function exportRunLabels(opts: {
+  workspace: string;
+  runId: string;
+  dataset: Dataset;
+  layouts: readonly LabelLayout[];
+  imageIds?: string[];
+  soft: boolean;
+  outDir: string;
+  onProgress?: Progress;
+}): Promise<{ images: number; files: string[] }> {
+  const model = await loadRunModel(opts.workspace, opts.runId);
+  const set = opts.dataset.ref.classSet;
+  if (String(model.network.numClasses) !== set) {
+    throw new Error(`run ${opts.runId} predicts ${model.network.numClasses} classes, dataset ${opts.dataset.ref.id} uses the ${set}-class set`);
+  }
+  const all = await opts.dataset.list();
+  const byId = new Map(all.map((e) => [e.id, e]));
+  const entries = opts.imageIds
+    ? opts.imageIds.map((id) => {
+        const e = byId.get(id);
+        if (!e) throw new Error(`no image '${id}' in dataset ${opts.dataset.ref.id}`);
+        return e;
+      })
+    : all;
+  await ensureBackend();
+  const net = new SegNet(model.network, { weights: model.weights });
+  const dataset = opts.dataset;
+  const soft = opts.soft;
+  async function* items(): AsyncGenerator<LabelExportItem> {
+    for (const entry of entries) {
+      const p = predictImage(net, await dataset.readImage(entry.id));
+      yield { entry, width: p.width, height: p.height, trainIds: p.trainIds, confidence: p.confidence, soft: soft ? p.soft : undefined };
+    }
+  }
+  try {
+    const r = await exportLabels(items(), {
+      outDir: opts.outDir,
+      classSet: set,
+      layouts: opts.layouts,
+      total: entries.length,
+      onProgress: (d, t) => opts.onProgress?.('labels', d, t, `${d}/${t} images`),
+    });
+    await writeJsonAtomic(path.join(opts.outDir, 'export.json'), {
+      exportId: path.basename(opts.outDir),
+      dataset: dataset.ref.id,
+      source: { kind: 'run', runId: opts.runId },
+      layouts: opts.layouts,
+      images: r.images,
+      classSet: set,
+      createdAt: new Date().toISOString(),
+    });
+    return r;
+  } finally {
+    net.dispose();
+  }
+}
+
+export interface CheckpointImport {
+  report: ImportReport;
+  summary: string;
+  /** Where the mapped model was written (runs' model artifact layout), or null when nothing was written. */
+  dir: string | null;
+}
+
+/**
+ * Reads a PyTorch checkpoint, maps it onto `network`, and (with `outDir`) writes the full network
+ * (matched weights, the rest as initialised) as `<outDir>/artifacts/model.safetensors` plus import.json.
+ */
+export async function importCheckpoint(opts: {
+  file: string;
+  network: RunConfig['network'];
+  strict: boolean;
+  outDir: string | null;
+  onProgress?: Progress;
+}): Promise<CheckpointImport> {
+  const progress = opts.onProgress ?? (() => {});
+  progress('read', 0, 2, `reading ${opts.file}`);
+  const obj = await readTorchFile(opts.file);
+  const network = segNetConfig(opts.network);
+  await ensureBackend();
+  const net = new SegNet(network, { seed: 1337 });
+  try {
+    const imported = mapCheckpoint(obj, net.graph, { source: opts.file, strict: opts.strict });
+    const summary = summarizeReport(imported.report);
+    progress('map', 1, 2, summary);
+    if (!opts.outDir) return { report: imported.report, summary, dir: null };
+    // Unmatched parameters keep the network's own initialisation, as load_state_dict(strict=False) would.
+    const weights = net.getWeights();
+    for (const [k, v] of imported.params) weights[k] = { shape: weights[k].shape, data: v };
+    const tensors = weightsToTensors('student.', weights);
+    if (imported.prototypes) {
+      const p = imported.prototypes;
+      prototypesToTensors({ numClasses: p.classes, dim: p.dim, vectors: p.data, counts: new Float32Array(p.classes) }, tensors);
+    }
+    if (imported.params.size > 0) {
+      await writeFileAtomic(
+        path.join(opts.outDir, MODEL_ARTIFACT),
+        encodeTensors(tensors, { format: 'proda-workbench model', layout: 'tfjs (conv HWIO)', importedFrom: opts.file }),
+      );
+    }
+    await writeJsonAtomic(path.join(opts.outDir, 'import.json'), {
+      importId: path.basename(opts.outDir),
+      file: opts.file,
+      network: opts.network,
+      report: imported.report,
+      createdAt: new Date().toISOString(),
+    });
+    progress('done', 2, 2, 'import complete');
+    return { report: imported.report, summary, dir: opts.outDir };
+  } finally {
+    net.dispose();
+  }
+}
