@@ -35,9 +35,8 @@ export const optimSchema = z
     iterations: z.number().int().min(1).default(62412).describe('Loop length (84 target epochs at bs 4 in the reference)'),
     polyHorizon: z.number().int().min(1).default(90000).describe('max_iter in lr·(1−it/max_iter)^power'),
     power: z.number().min(0).default(0.9),
+    /** Base LR. Groups follow the reference per stage: stage 1 one flat group; warm-up, distillation and self-training 1× backbone, 10× head. */
     lr: z.number().positive().default(1e-4),
-    /** 1 = a single group (stage 1); 10 = backbone at lr, head at 10·lr (warm-up, distillation). */
-    headLrMult: z.number().positive().default(1),
     momentum: z.number().min(0).max(1).default(0.9),
     weightDecay: z.number().min(0).default(2e-4),
   })
@@ -223,10 +222,10 @@ export function upstreamRuns(c: RunConfig): string[] {
 
 /** Reference optimiser settings per stage (proda-reference.md §4). */
 export const referenceOptim: Record<'warmup' | 'stage1' | 'distill' | 'selftrain', Partial<OptimConfig>> = {
-  warmup: { lr: 2.5e-4, headLrMult: 10 },
-  stage1: { lr: 1e-4, headLrMult: 1 },
-  distill: { lr: 6e-4, headLrMult: 10 },
-  selftrain: { lr: 1e-4, headLrMult: 1 },
+  warmup: { lr: 2.5e-4 },
+  stage1: { lr: 1e-4 },
+  distill: { lr: 6e-4 },
+  selftrain: { lr: 1e-4 },
 };
 
 /**

@@ -8,7 +8,7 @@ import { runPipeline } from './pipeline';
 import { readReport, runDir } from './records';
 import type { RunSupervisor } from './supervisor';
 
-export const DEMO_DATASET_DIR = path.join('datasets', 'demo');
+export const demoDatasetDir = (preset: 'demo' | 'demo-quick'): string => path.join('datasets', preset);
 
 /** Rows of the demo table, in the order a reader compares them. */
 export const demoRows = [
@@ -37,25 +37,29 @@ export interface DemoOptions {
   quick: boolean;
   /** Seed of the generated benchmark (the same data for every training seed). */
   dataSeed: number;
-  makeDemo: (opts: { out: string; seed: number }) => Promise<unknown>;
+  makeDemo: (opts: { out: string; seed: number; count: number; valCount: number }) => Promise<unknown>;
+  /** Runs side by side (default 2: the demo is sized for a 2-core machine). */
+  concurrency?: number;
   onStep?: (seed: number, key: string, id: string, how: string) => void;
   follow?: (id: string) => Promise<RunStatus>;
 }
 
-export async function ensureDemoDataset(workspace: string, dataSeed: number, makeDemo: DemoOptions['makeDemo']): Promise<string> {
-  const root = path.join(workspace, DEMO_DATASET_DIR);
-  if (!existsSync(path.join(root, 'demo.json'))) await makeDemo({ out: root, seed: dataSeed });
+export async function ensureDemoDataset(workspace: string, preset: 'demo' | 'demo-quick', dataSeed: number, makeDemo: DemoOptions['makeDemo']): Promise<string> {
+  const root = path.join(workspace, demoDatasetDir(preset));
+  const { count, valCount } = demoBudgets[preset];
+  if (!existsSync(path.join(root, 'demo.json'))) await makeDemo({ out: root, seed: dataSeed, count, valCount });
   return root;
 }
 
 export async function runDemo(sup: RunSupervisor, opts: DemoOptions): Promise<DemoSeedResult[]> {
-  const root = await ensureDemoDataset(opts.workspace, opts.dataSeed, opts.makeDemo);
   const preset = opts.quick ? 'demo-quick' : 'demo';
+  const root = await ensureDemoDataset(opts.workspace, preset, opts.dataSeed, opts.makeDemo);
   const out: DemoSeedResult[] = [];
   for (const seed of opts.seeds) {
     const runs = await runPipeline(sup, demoPipeline({ root }, preset, seed), `${preset}-s${seed}`, {
       onStep: (key, id, how) => opts.onStep?.(seed, key, id, how),
       follow: opts.follow,
+      concurrency: opts.concurrency ?? 2,
     });
     const scores = {} as Record<DemoRowKey, DemoScores>;
     for (const row of demoRows) {

@@ -1,10 +1,13 @@
 // Process-wide run settings: which launcher starts run processes (node fork by default; Electron main
 // swaps in its utilityProcess launcher at start-up) and the dataset gate every start goes through.
+import { checkDataset } from '../datasets';
+import { checkGate } from './dataset-refs';
 import { forkLauncher, type RunLauncher } from './launcher';
 import { RunSupervisor, type DatasetGate, type SupervisorOptions } from './supervisor';
 
 let launcher: RunLauncher | null = null;
-let gate: DatasetGate | undefined;
+// Every run start is checked against the datasets module's check; errors refuse the start.
+let gate: DatasetGate | undefined = checkGate((ref) => checkDataset(ref));
 
 export function setRunLauncher(l: RunLauncher): void {
   launcher = l;

@@ -14,15 +14,17 @@ export interface PaperData {
 export function paperPipeline(d: PaperData, seed = 1337): PipelineStep[] {
   const base = { seed, network: { arch: 'resnet101', classes: 19 } } as const;
   return [
-    { key: 'warmup', config: () => ({ ...base, stage: 'warmup', source: d.source, target: d.targetTrain, val: d.targetVal, optim: { lr: 2.5e-4, headLrMult: 10 } }) },
-    { key: 'pseudo-soft', config: (r) => ({ ...base, stage: 'pseudo', mode: 'soft', model: r.warmup, target: d.targetTrain, flip: false }) },
+    { key: 'warmup', needs: [], config: () => ({ ...base, stage: 'warmup', source: d.source, target: d.targetTrain, val: d.targetVal, optim: { lr: 2.5e-4 } }) },
+    { key: 'pseudo-soft', needs: ['warmup'], config: (r) => ({ ...base, stage: 'pseudo', mode: 'soft', model: r.warmup, target: d.targetTrain, flip: false }) },
     {
       key: 'stage1',
+      needs: ['warmup', 'pseudo-soft'],
       config: (r) => ({ ...base, stage: 'stage1', init: r.warmup, pseudo: r['pseudo-soft'], source: d.source, target: d.targetTrain, val: d.targetVal }),
     },
-    { key: 'pseudo-hard-1', config: (r) => ({ ...base, stage: 'pseudo', mode: 'hard', model: r.stage1, target: d.targetTrain }) },
+    { key: 'pseudo-hard-1', needs: ['stage1'], config: (r) => ({ ...base, stage: 'pseudo', mode: 'hard', model: r.stage1, target: d.targetTrain }) },
     {
       key: 'stage2',
+      needs: ['stage1', 'pseudo-hard-1'],
       config: (r) => ({
         ...base,
         stage: 'distill',
@@ -33,12 +35,13 @@ export function paperPipeline(d: PaperData, seed = 1337): PipelineStep[] {
         source: d.source,
         target: d.targetTrain,
         val: d.targetVal,
-        optim: { lr: 6e-4, headLrMult: 10 },
+        optim: { lr: 6e-4 },
       }),
     },
-    { key: 'pseudo-hard-2', config: (r) => ({ ...base, stage: 'pseudo', mode: 'hard', model: r.stage2, target: d.targetTrain }) },
+    { key: 'pseudo-hard-2', needs: ['stage2'], config: (r) => ({ ...base, stage: 'pseudo', mode: 'hard', model: r.stage2, target: d.targetTrain }) },
     {
       key: 'stage3',
+      needs: ['stage2', 'pseudo-hard-2'],
       config: (r) => ({
         ...base,
         stage: 'distill',
@@ -49,7 +52,7 @@ export function paperPipeline(d: PaperData, seed = 1337): PipelineStep[] {
         source: d.source,
         target: d.targetTrain,
         val: d.targetVal,
-        optim: { lr: 6e-4, headLrMult: 10 },
+        optim: { lr: 6e-4 },
       }),
     },
   ];
@@ -65,26 +68,40 @@ export interface DemoBudget {
   batchSize: number;
   /** Images used to re-estimate BN statistics when scoring. */
   bnImages: number;
+  /** Benchmark size: images per training split and in target-val. */
+  count: number;
+  valCount: number;
 }
 
 export const demoBudgets: Record<'demo' | 'demo-quick', DemoBudget> = {
-  demo: { warmup: 600, stage1: 300, distill: 300, selftrain: 300, oracle: 600, batchSize: 4, bnImages: 64 },
-  'demo-quick': { warmup: 40, stage1: 20, distill: 20, selftrain: 20, oracle: 40, batchSize: 2, bnImages: 8 },
+  // Sized from measured CPU seconds per step on wasm (report.json cpuSeconds): the longest chain
+  // (warm-up → soft PL → stage 1 → hard PL → distillation → eval) fits 15 min on one core while the
+  // baselines run on the other.
+  demo: { warmup: 250, stage1: 120, distill: 100, selftrain: 120, oracle: 250, batchSize: 4, bnImages: 64, count: 400, valCount: 200 },
+  'demo-quick': { warmup: 30, stage1: 16, distill: 16, selftrain: 16, oracle: 30, batchSize: 2, bnImages: 8, count: 48, valCount: 24 },
 };
 
 const REF_ITERS = 62412;
 
-/** EMA decay and prototype momentum with the same number of effective updates per run as the reference. */
+/**
+ * EMA decay and prototype momentum with the same number of effective updates per run as the reference
+ * (1−decay and momentum scaled by 62412 / iterations), clamped so the teacher stays an average over
+ * at least ~10 iterations and a prototype step never exceeds 5%.
+ */
 export function demoTimeConstants(stage1Iterations: number): { emaDecay: number; protoMomentum: number; note: string } {
-  const emaDecay = 1 - scaleTimeConstant(1 - 0.999, REF_ITERS, stage1Iterations);
-  const protoMomentum = scaleTimeConstant(1e-4, REF_ITERS, stage1Iterations);
+  const rawEma = 1 - scaleTimeConstant(1 - 0.999, REF_ITERS, stage1Iterations);
+  const rawProto = scaleTimeConstant(1e-4, REF_ITERS, stage1Iterations);
+  const emaDecay = Math.max(0.9, rawEma);
+  const protoMomentum = Math.min(0.05, rawProto);
+  const clamped = emaDecay !== rawEma || protoMomentum !== rawProto;
   return {
     emaDecay,
     protoMomentum,
     note:
-      `EMA decay ${emaDecay.toFixed(4)} and prototype momentum ${protoMomentum.toPrecision(3)} are the reference's 0.999 and 1e-4 ` +
-      `rescaled from ${REF_ITERS} to ${stage1Iterations} iterations (1−decay and momentum × ${(REF_ITERS / stage1Iterations).toFixed(1)}), ` +
-      'so teacher and prototypes move as far within the run as in the paper',
+      `EMA decay ${emaDecay.toFixed(4)} and prototype momentum ${protoMomentum.toPrecision(3)}: the reference's 0.999 and 1e-4 ` +
+      `rescaled from ${REF_ITERS} to ${stage1Iterations} iterations (1−decay and momentum × ${(REF_ITERS / stage1Iterations).toFixed(1)})` +
+      (clamped ? `, clamped to decay ≥ 0.9 and momentum ≤ 0.05 (unclamped: ${rawEma.toFixed(4)}, ${rawProto.toPrecision(3)})` : '') +
+      ', so teacher and prototypes move within the short run as they do within the paper\'s',
   };
 }
 
@@ -109,26 +126,28 @@ export function demoPipeline(d: DemoData, preset: 'demo' | 'demo-quick', seed: n
   const net = { arch: 'demo', classes: 19 };
   const aug = { cropWidth: 192, cropHeight: 96, resizeBase: 256, resizeRange: [0.75, 1.5] as [number, number], flip: true };
   const common = { seed, network: net, aug, validation: { every: 0 }, checkpoint: { every: 100, keep: 2 } };
-  const optim = (iterations: number, lr: number, headLrMult: number) => ({
+  const optim = (iterations: number, lr: number) => ({
     batchSize: b.batchSize,
     iterations,
     // The reference stops at 62412 of a 90000-iteration poly curve; keep that ratio.
     polyHorizon: Math.round((iterations * 90000) / REF_ITERS),
     lr,
-    headLrMult,
   });
   const evalOf = (key: string, model: string): PipelineStep => ({
     key: `eval-${key}`,
+    needs: [model],
     config: (r) => ({ stage: 'eval', seed, network: net, model: r[model], val, bn: 'both', bnData: tgt, bnImages: b.bnImages }) satisfies RunConfigInput,
   });
   return [
     {
       key: 'warmup',
-      config: () => ({ ...common, stage: 'warmup', source: src, adversarialWeight: 0, freezeBn: false, optim: optim(b.warmup, 2.5e-3, 10), notes: ['demo: warm-up is source-only (no discriminator)'] }),
+      needs: [],
+      config: () => ({ ...common, stage: 'warmup', source: src, adversarialWeight: 0, freezeBn: false, optim: optim(b.warmup, 2.5e-3), notes: ['demo: warm-up is source-only (no discriminator)'] }),
     },
-    { key: 'pseudo-soft', config: (r) => ({ stage: 'pseudo', seed, network: net, mode: 'soft', model: r.warmup, target: tgt, flip: false }) },
+    { key: 'pseudo-soft', needs: ['warmup'], config: (r) => ({ stage: 'pseudo', seed, network: net, mode: 'soft', model: r.warmup, target: tgt, flip: false }) },
     {
       key: 'stage1',
+      needs: ['warmup', 'pseudo-soft'],
       config: (r) => ({
         ...common,
         stage: 'stage1',
@@ -138,13 +157,14 @@ export function demoPipeline(d: DemoData, preset: 'demo' | 'demo-quick', seed: n
         target: tgt,
         emaDecay: tc.emaDecay,
         protoMomentum: tc.protoMomentum,
-        optim: optim(b.stage1, 1e-3, 1),
+        optim: optim(b.stage1, 1e-3),
         notes: [tc.note],
       }),
     },
-    { key: 'pseudo-hard', config: (r) => ({ stage: 'pseudo', seed, network: net, mode: 'hard', model: r.stage1, target: tgt, flip: true }) },
+    { key: 'pseudo-hard', needs: ['stage1'], config: (r) => ({ stage: 'pseudo', seed, network: net, mode: 'hard', model: r.stage1, target: tgt, flip: true }) },
     {
       key: 'distill',
+      needs: ['stage1', 'pseudo-hard'],
       config: (r) => ({
         ...common,
         stage: 'distill',
@@ -153,17 +173,19 @@ export function demoPipeline(d: DemoData, preset: 'demo' | 'demo-quick', seed: n
         studentInit: 'fresh',
         source: src,
         target: tgt,
-        optim: optim(b.distill, 2.5e-3, 10),
+        optim: optim(b.distill, 2.5e-3),
         notes: ['demo: the fresh student starts from random weights (no SimCLR checkpoint for the demo network)'],
       }),
     },
     {
       key: 'selftrain',
-      config: (r) => ({ ...common, stage: 'selftrain', init: r.warmup, source: src, target: tgt, threshold: 0.9, optim: optim(b.selftrain, 1e-3, 1) }),
+      needs: ['warmup'],
+      config: (r) => ({ ...common, stage: 'selftrain', init: r.warmup, source: src, target: tgt, threshold: 0.9, optim: optim(b.selftrain, 1e-3) }),
     },
     {
       key: 'oracle',
-      config: () => ({ ...common, stage: 'warmup', source: tgt, targetLabels: true, adversarialWeight: 0, freezeBn: false, optim: optim(b.oracle, 2.5e-3, 10) }),
+      needs: [],
+      config: () => ({ ...common, stage: 'warmup', source: tgt, targetLabels: true, adversarialWeight: 0, freezeBn: false, optim: optim(b.oracle, 2.5e-3) }),
     },
     evalOf('warmup', 'warmup'),
     evalOf('stage1', 'stage1'),

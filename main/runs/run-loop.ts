@@ -16,6 +16,8 @@ export interface RunLoopOptions {
   resume: boolean;
   registry: StageRegistry;
   channel: ParentChannel | null;
+  /** True once the supervisor (or SIGTERM) asked the run to stop. */
+  cancelRequested: () => boolean;
   /** Minimum milliseconds between progress events (the first and last are always sent). */
   progressIntervalMs?: number;
 }
@@ -50,18 +52,18 @@ function gitCommit(cwd: string): string | null {
 
 const effectiveBatch = (c: RunConfig): number | null => (isTrainingConfig(c) ? c.optim.batchSize : null);
 
-/** Iterations per second over a sliding window, so the ETA follows the current speed. */
+/** Iterations (or items) per second over a sliding window, so the ETA follows the current speed. */
 class Speed {
-  private times: number[] = [];
-  tick(now: number): void {
-    this.times.push(now);
-    if (this.times.length > 20) this.times.shift();
+  private points: [number, number][] = [];
+  tick(now: number, done: number): void {
+    this.points.push([now, done]);
+    if (this.points.length > 20) this.points.shift();
   }
   perSec(): number {
-    const n = this.times.length;
+    const n = this.points.length;
     if (n < 2) return 0;
-    const dt = (this.times[n - 1] - this.times[0]) / 1000;
-    return dt > 0 ? (n - 1) / dt : 0;
+    const dt = (this.points[n - 1][0] - this.points[0][0]) / 1000;
+    return dt > 0 ? (this.points[n - 1][1] - this.points[0][1]) / dt : 0;
   }
 }
 
@@ -75,13 +77,7 @@ export async function runLoop(opts: RunLoopOptions): Promise<'succeeded' | 'canc
   const workspace = path.dirname(path.dirname(runDir));
   const p = runPaths(runDir);
   const interval = opts.progressIntervalMs ?? 500;
-  let cancelRequested = false;
-  channel?.onMessage((m) => {
-    if (m.type === 'cancel') cancelRequested = true;
-  });
-  process.on('SIGTERM', () => {
-    cancelRequested = true;
-  });
+  const cancelled = opts.cancelRequested;
 
   const log = (line: string): void => {
     logQueue = logQueue.then(() => appendLog(runDir, line)).catch(() => {});
@@ -110,6 +106,7 @@ export async function runLoop(opts: RunLoopOptions): Promise<'succeeded' | 'canc
   let lastVal: { iteration: number; miou: number } | null = null;
   let lastEmit = 0;
   const started = Date.now();
+  const cpu0 = process.cpuUsage();
   const speed = new Speed();
   let iterations = 0;
   let program: StageProgram | null = null;
@@ -146,10 +143,10 @@ export async function runLoop(opts: RunLoopOptions): Promise<'succeeded' | 'canc
     log,
     reportItems: (done: number, total: number) => {
       iterations = total;
-      speed.tick(Date.now());
+      speed.tick(Date.now(), done);
       emit(done, null, done === total);
     },
-    cancelled: () => cancelRequested,
+    cancelled,
   };
 
   program = await factory(ctx);
@@ -190,7 +187,7 @@ export async function runLoop(opts: RunLoopOptions): Promise<'succeeded' | 'canc
 
     let last: StepResult | null = null;
     for (let it = start; it < iterations; it++) {
-      if (cancelRequested) {
+      if (cancelled()) {
         await checkpoint(it);
         log(`cancelled at iteration ${it}; checkpoint written`);
         emit(it, last, true);
@@ -198,17 +195,17 @@ export async function runLoop(opts: RunLoopOptions): Promise<'succeeded' | 'canc
       }
       last = await program.step(it);
       const done = it + 1;
-      speed.tick(Date.now());
+      speed.tick(Date.now(), done);
       await appendMetric(runDir, { iteration: done, time: new Date().toISOString(), lr: last.lr, losses: last.losses });
       emit(done, last, done === iterations);
       if (done < iterations && done % every.every === 0) await checkpoint(done);
       if (valEvery > 0 && done < iterations && done % valEvery === 0) await validate(done);
     }
     if (iterations > 0) await checkpoint(iterations);
-    if (cancelRequested && iterations === 0) return 'cancelled';
+    if (cancelled() && iterations === 0) return 'cancelled';
 
     const fin = await program.finish();
-    if (cancelRequested && iterations === 0) return 'cancelled';
+    if (cancelled() && iterations === 0) return 'cancelled';
     const final = fin.final;
     if (final) {
       lastVal = { iteration: iterations, miou: final.miou };
@@ -219,6 +216,7 @@ export async function runLoop(opts: RunLoopOptions): Promise<'succeeded' | 'canc
       stage: config.stage,
       iterations,
       seconds: (Date.now() - started) / 1000,
+      cpuSeconds: ((c) => (c.user + c.system) / 1e6)(process.cpuUsage(cpu0)),
       final,
       evals: fin.evals ?? (final ? [final] : []),
       artifacts: fin.artifacts,

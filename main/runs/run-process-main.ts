@@ -14,10 +14,18 @@ export async function startRunProcess(registry: StageRegistry, argv = process.ar
     process.stderr.write('run-process: --run-dir <dir> is required\n');
     process.exit(2);
   }
+  // Listen before announcing readiness, so a cancel sent right after start is never lost.
+  let cancelRequested = false;
+  channel?.onMessage((m) => {
+    if (m.type === 'cancel') cancelRequested = true;
+  });
+  process.on('SIGTERM', () => {
+    cancelRequested = true;
+  });
   channel?.send({ type: 'ready', pid: process.pid });
   let code = 0;
   try {
-    const state = await runLoop({ runDir, resume: values.resume ?? false, registry, channel });
+    const state = await runLoop({ runDir, resume: values.resume ?? false, registry, channel, cancelRequested: () => cancelRequested });
     await flushLog();
     channel?.send({ type: 'done', state });
   } catch (err) {

@@ -34,6 +34,9 @@ interface Live {
   stderr: string[];
   exited: Promise<RunStatus>;
   invalid: string | null;
+  /** The process has announced it listens; a cancel before that waits for it. */
+  ready: boolean;
+  cancelPending: boolean;
 }
 
 function datasetsOf(c: RunConfig): [string, RunDataset][] {
@@ -112,7 +115,8 @@ export class RunSupervisor {
       }
       throw new AppError('conflict', `run ${id} is not running (${s.state})`, { where: id });
     }
-    l.proc.send({ type: 'cancel' });
+    if (l.ready) l.proc.send({ type: 'cancel' });
+    else l.cancelPending = true;
     await updateStatus(runDir(this.opts.workspace, id), { state: 'cancelling' });
     this.emitState({ runId: id, state: 'cancelling' });
     return 'cancelling';
@@ -139,7 +143,7 @@ export class RunSupervisor {
     const prev = await readStatus(dir);
     const proc = this.opts.launcher.launch(['--run-dir', dir, ...(resume ? ['--resume'] : [])]);
     let resolveExit!: (s: RunStatus) => void;
-    const live: Live = { proc, done: null, stderr: [], exited: new Promise((r) => (resolveExit = r)), invalid: null };
+    const live: Live = { proc, done: null, stderr: [], exited: new Promise((r) => (resolveExit = r)), invalid: null, ready: false, cancelPending: false };
     this.live.set(id, live);
     await updateStatus(dir, {
       state: 'running',
@@ -168,6 +172,10 @@ export class RunSupervisor {
       }
       const m = parsed.data;
       switch (m.type) {
+        case 'ready':
+          live.ready = true;
+          if (live.cancelPending) proc.send({ type: 'cancel' });
+          break;
         case 'progress':
           lastIteration = m.progress.iteration;
           this.opts.onProgress?.(m.progress);
@@ -217,7 +225,7 @@ export class RunSupervisor {
   /** Stops every live run (on app exit): asks them to cancel, then kills what is left. */
   async shutdown(graceMs = 5000): Promise<void> {
     const ids = [...this.live.keys()];
-    for (const id of ids) this.live.get(id)?.proc.send({ type: 'cancel' });
+    for (const id of ids) void this.cancel(id).catch(() => {});
     const timer = setTimeout(() => ids.forEach((id) => this.kill(id)), graceMs);
     await Promise.all(ids.map((id) => this.wait(id)));
     clearTimeout(timer);

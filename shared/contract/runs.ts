@@ -72,6 +72,8 @@ export const runReportSchema = z.object({
   stage: z.enum(stageKinds),
   iterations: z.number().int(),
   seconds: z.number(),
+  /** CPU seconds of the run process (user + system): on an otherwise idle machine, close to the wall time of a single-threaded backend. */
+  cpuSeconds: z.number().optional(),
   final: evalResultSchema.nullable(),
   /** Every score the run computed (an eval run with bn 'both' has two); final is the first. */
   evals: z.array(evalResultSchema).default([]),

@@ -1,0 +1,59 @@
+// proda train / pseudo / eval: one stage each, run in a child process and followed to its end.
+import type { RunConfigInput } from '../../shared/runs-config';
+import { loadRunConfigFile } from '../runs/config-file';
+import { readReport, runDir } from '../runs/records';
+import { parse, outputMode, printJson, UsageError, workspaceOf } from './args';
+import { exitFor, startAndFollow, terminalSupervisor } from './supervise';
+import { formatEval } from './tables';
+
+async function runAndReport(workspace: string, json: boolean | undefined, config: unknown, id?: string): Promise<number> {
+  const { sup, sink } = terminalSupervisor(workspace, outputMode(json));
+  const out = await startAndFollow(sup, sink, config, id);
+  const report = await readReport(runDir(workspace, out.id));
+  if (json) {
+    printJson({ ok: out.status.state === 'succeeded', id: out.id, state: out.status.state, message: out.status.message, warnings: out.warnings, report, logTail: out.status.logTail });
+  } else {
+    if (out.status.state === 'failed') process.stderr.write(`run ${out.id} failed: ${out.status.message ?? ''}\n${(out.status.logTail ?? []).map((l) => `  ${l}`).join('\n')}\n`);
+    else if (out.status.state === 'cancelled') process.stdout.write(`run ${out.id} cancelled; resume with: proda runs resume ${out.id}\n`);
+    else {
+      process.stdout.write(`run ${out.id} succeeded\n`);
+      for (const e of report?.evals ?? []) process.stdout.write(formatEval(e));
+    }
+  }
+  return exitFor(out.status);
+}
+
+export async function trainCommand(argv: string[]): Promise<number> {
+  const { values } = parse(argv, { config: { type: 'string' }, id: { type: 'string' } });
+  if (!values.config) throw new UsageError('train needs --config FILE');
+  const config = await loadRunConfigFile(values.config);
+  return runAndReport(workspaceOf(values.workspace), values.json, config, values.id);
+}
+
+const dataOptions = { data: { type: 'string' }, format: { type: 'string' }, split: { type: 'string' }, model: { type: 'string' }, id: { type: 'string' }, seed: { type: 'string' } } as const;
+
+function dataset(values: { data?: string; format?: string; split?: string }) {
+  if (!values.data || !values.format) throw new UsageError('--data ROOT and --format F are required');
+  return { root: values.data, format: values.format, ...(values.split ? { split: values.split } : {}) };
+}
+
+export async function pseudoCommand(argv: string[]): Promise<number> {
+  const { values } = parse(argv, { ...dataOptions, mode: { type: 'string', default: 'soft' } });
+  if (!values.model) throw new UsageError('pseudo needs --model RUN');
+  const config: RunConfigInput = { stage: 'pseudo', model: values.model, target: dataset(values) as never, mode: values.mode as 'soft' | 'hard' };
+  return runAndReport(workspaceOf(values.workspace), values.json, config, values.id);
+}
+
+export async function evalCommand(argv: string[]): Promise<number> {
+  const { values } = parse(argv, { ...dataOptions, bn: { type: 'string', default: 'running' }, 'bn-data': { type: 'string' }, 'bn-split': { type: 'string' } });
+  if (!values.model) throw new UsageError('eval needs --model RUN');
+  const val = dataset(values);
+  const config = {
+    stage: 'eval',
+    model: values.model,
+    val,
+    bn: values.bn,
+    ...(values['bn-data'] || values['bn-split'] ? { bnData: { ...val, root: values['bn-data'] ?? val.root, split: values['bn-split'] ?? val.split } } : {}),
+  };
+  return runAndReport(workspaceOf(values.workspace), values.json, config, values.id);
+}

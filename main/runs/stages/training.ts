@@ -1,0 +1,544 @@
+// Training stages as run programs: they feed the engine's step functions (main/engine/train) with
+// seeded batches, keep everything a resume needs in checkpoints, and write the final model. Every
+// random draw of iteration `it` comes from (seed, it, stream), so a resumed run repeats the
+// uninterrupted one exactly.
+import path from 'node:path';
+import { promises as fsp } from 'node:fs';
+import * as tf from '@tensorflow/tfjs';
+import type { ConfigOf, TrainingConfig } from '../../../shared/runs-config';
+import type { EvalResult } from '../../../shared/contract/runs';
+import { Rng } from '../../engine/aug/rng';
+import { applyWeakImage, applyWeakLabel, sampleWeakParams, type WeakOptions, type WeakParams } from '../../engine/aug/weak';
+import { strongAugment, type StrongOp } from '../../engine/aug/strong';
+import { full2weak } from '../../engine/aug/align';
+import { Discriminator, type SegNet } from '../../engine/nets';
+import { resizeBilinearAligned } from '../../engine/ops';
+import { Adam } from '../../engine/optim/adam';
+import { Sgd } from '../../engine/optim/sgd';
+import { lrScaleFor, polyLr } from '../../engine/optim/schedule';
+import { crossEntropy } from '../../engine/proda/losses';
+import type { Prototypes } from '../../engine/proda/prototypes';
+import { warmupStep } from '../../engine/train/warmup';
+import { stage1Step } from '../../engine/train/stage1';
+import { distillStep, thresholdPseudoLabels } from '../../engine/train/distill';
+import { selfTrainStep } from '../../engine/train/selftrain';
+import { batchNormAffineNames, disposeGrads, dropoutSeed, lossAndGrads, takeNumber } from '../../engine/train/grads';
+import { readNpyFile } from '../../io/npy';
+import { decodeLabel8 } from '../../io/png';
+import { batchIndices } from '../data-order';
+import type { Checkpoint } from '../checkpoints';
+import type { StageContext, StageProgram, StepResult } from '../program';
+import type { TensorMap } from '../tensor-file';
+import { ImageSource, inputTensor, labelTensor, type DatasetOpener } from './data';
+import { evaluate } from './evaluate';
+import { buildNet, prototypesToTensors, readModel, readPrototypes, tensorsToPrototypes, tensorsToWeights, weightsToTensors, writeModel } from './net';
+import { PSEUDO_INDEX, type PseudoIndex } from './oneshot';
+import { readConfig } from '../records';
+
+const STREAM = { source: 1, target: 2, strong: 3 } as const;
+
+const weakOptions = (c: TrainingConfig): WeakOptions => ({
+  resize: c.aug.resizeBase,
+  scaleRange: c.aug.resizeRange,
+  cropWidth: c.aug.cropWidth,
+  cropHeight: c.aug.cropHeight,
+  flipProb: c.aug.flip ? 0.5 : 0,
+});
+
+interface WeakBatch {
+  indices: number[];
+  images: { width: number; height: number; data: Uint8Array }[];
+  labels: { width: number; height: number; data: Uint8Array }[];
+  params: WeakParams[];
+}
+
+async function weakBatch(src: ImageSource, c: TrainingConfig, it: number, stream: number, withLabels: boolean): Promise<WeakBatch> {
+  const indices = batchIndices(c.seed, it, c.optim.batchSize, src.size, stream);
+  const rng = new Rng(c.seed, it, stream);
+  const out: WeakBatch = { indices, images: [], labels: [], params: [] };
+  for (const i of indices) {
+    const img = await src.image(i);
+    const p = sampleWeakParams(rng, img.width, img.height, weakOptions(c));
+    out.params.push(p);
+    out.images.push(applyWeakImage(img, p));
+    if (withLabels) out.labels.push(applyWeakLabel(await src.requireLabel(i), p));
+  }
+  return out;
+}
+
+/** Nearest ×1/4 as F.interpolate(scale_factor=0.25) does it: the pixel at (4i, 4j). */
+function quarterNearest(l: { width: number; height: number; data: Uint8Array }): { width: number; height: number; data: Uint8Array } {
+  const w = Math.trunc(l.width / 4);
+  const h = Math.trunc(l.height / 4);
+  const data = new Uint8Array(w * h);
+  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) data[y * w + x] = l.data[4 * y * l.width + 4 * x];
+  return { width: w, height: h, data };
+}
+
+/** Everything the training programs share: datasets, validation, the final model. */
+abstract class TrainingProgram implements StageProgram {
+  readonly iterations: number;
+  protected last: StepResult | null = null;
+  constructor(
+    protected readonly ctx: StageContext,
+    protected readonly cfg: TrainingConfig,
+    protected readonly val: ImageSource | null,
+    protected readonly bnSource: ImageSource | null,
+  ) {
+    this.iterations = cfg.optim.iterations;
+    if (val)
+      this.validate = () =>
+        evaluate(this.student, val, { bn: cfg.validation.bn, bnSource: bnSource ?? undefined, limit: cfg.validation.limit, cancelled: ctx.cancelled });
+  }
+  abstract get student(): SegNet;
+  abstract snapshot(): Promise<{ tensors: TensorMap; state: Record<string, unknown> }>;
+  abstract restore(ckpt: Checkpoint): Promise<void>;
+  abstract step(it: number): Promise<StepResult>;
+  protected prototypes(): Prototypes | undefined {
+    return undefined;
+  }
+  protected abstract nets(): SegNet[];
+
+  validate?: () => Promise<EvalResult>;
+
+  async finish() {
+    const artifacts = [await writeModel(this.ctx.runDir, this.student, this.prototypes())];
+    const final = this.validate ? await this.validate() : null;
+    return { final, artifacts };
+  }
+
+  numTensors = (): number => tf.memory().numTensors;
+
+  dispose(): void {
+    for (const n of this.nets()) n.dispose();
+  }
+}
+
+async function valSources(open: DatasetOpener, c: TrainingConfig): Promise<[ImageSource | null, ImageSource | null]> {
+  const val = c.val ? await ImageSource.open(open, c.val, 'target', { evalLabels: true, cacheMb: 64 }) : null;
+  const bn = c.validation.bn === 'reestimate' && c.target ? await ImageSource.open(open, c.target, 'target') : null;
+  return [val, bn];
+}
+
+const sgdFor = (c: TrainingConfig) => new Sgd({ momentum: c.optim.momentum, weightDecay: c.optim.weightDecay });
+
+function optimToTensors(prefix: string, state: Record<string, { shape: number[]; data: Float32Array }>, out: TensorMap): void {
+  for (const [k, v] of Object.entries(state)) out[`${prefix}${k}`] = { shape: v.shape, data: v.data };
+}
+function tensorsToOptim(prefix: string, t: TensorMap): Record<string, { shape: number[]; data: Float32Array }> {
+  const out: Record<string, { shape: number[]; data: Float32Array }> = {};
+  for (const [k, v] of Object.entries(t)) if (k.startsWith(prefix)) out[k.slice(prefix.length)] = { shape: v.shape, data: v.data as Float32Array };
+  return out;
+}
+
+/** Warm-up: source CE plus the output-space LS-GAN; with adversarialWeight 0 plain source-only training (also the oracle). */
+class WarmupProgram extends TrainingProgram {
+  private readonly c: ConfigOf<'warmup'>;
+  private readonly disc: Discriminator | null;
+  private readonly optD: Adam | null;
+  private readonly sgd: Sgd;
+  constructor(
+    ctx: StageContext,
+    private readonly net: SegNet,
+    private readonly source: ImageSource,
+    private readonly target: ImageSource | null,
+    val: ImageSource | null,
+    bn: ImageSource | null,
+  ) {
+    super(ctx, ctx.config as TrainingConfig, val, bn);
+    this.c = ctx.config as ConfigOf<'warmup'>;
+    this.sgd = sgdFor(this.c);
+    const adversarial = this.c.adversarialWeight > 0;
+    if (adversarial && !target) throw new Error('adversarial warm-up needs a target dataset (config.target)');
+    this.disc = adversarial ? new Discriminator(this.c.network.classes, { seed: this.c.seed + 1 }) : null;
+    this.optD = adversarial ? new Adam({ beta1: 0.9, beta2: 0.99 }) : null;
+  }
+  get student() {
+    return this.net;
+  }
+  protected nets() {
+    return [this.net, ...(this.disc ? [this.disc as unknown as SegNet] : [])];
+  }
+  async snapshot() {
+    const t = weightsToTensors('student.', this.net.getWeights());
+    optimToTensors('optim.', this.sgd.exportState(), t);
+    if (this.disc && this.optD) {
+      weightsToTensors('disc.', this.disc.getWeights(), t);
+      optimToTensors('optimD.', this.optD.exportState(), t);
+    }
+    return { tensors: t, state: {} };
+  }
+  async restore(ckpt: Checkpoint) {
+    this.net.setWeights(tensorsToWeights('student.', ckpt.tensors));
+    this.sgd.importState(tensorsToOptim('optim.', ckpt.tensors));
+    if (this.disc && this.optD) {
+      this.disc.setWeights(tensorsToWeights('disc.', ckpt.tensors));
+      this.optD.importState(tensorsToOptim('optimD.', ckpt.tensors));
+    }
+  }
+  async step(it: number): Promise<StepResult> {
+    const c = this.c;
+    const s = await weakBatch(this.source, c, it, STREAM.source, true);
+    const source = inputTensor(s.images);
+    const sourceLabels = labelTensor(s.labels);
+    try {
+      if (this.disc && this.optD && this.target) {
+        const t = await weakBatch(this.target, c, it, STREAM.target, false);
+        const target = inputTensor(t.images);
+        try {
+          const r = warmupStep(
+            { net: this.net, discriminator: this.disc, optimizer: this.sgd, optimizerD: this.optD },
+            { source, sourceLabels, target },
+            {
+              iteration: it,
+              maxIterations: c.optim.polyHorizon,
+              polyPower: c.optim.power,
+              lr: c.optim.lr,
+              lrD: c.discriminatorLr,
+              adv: c.adversarialWeight,
+              freezeBn: c.freezeBn,
+              seed: c.seed,
+              dropout: true,
+            },
+          );
+          return { losses: { source_ce: r.sourceCe, adv_g: r.advG, disc: r.discriminator }, lr: r.lr };
+        } finally {
+          target.dispose();
+        }
+      }
+      // Source-only: the warm-up's generator loss without the adversarial term (no discriminator to run).
+      const lr = polyLr(c.optim.lr, it, c.optim.polyHorizon, c.optim.power);
+      const frozen = c.freezeBn ? batchNormAffineNames(this.net) : undefined;
+      const g = lossAndGrads(
+        this.net,
+        () => {
+          const [, H, W] = sourceLabels.shape;
+          const out = this.net.apply(source, { training: true, bnTraining: !c.freezeBn, dropout: true, dropoutSeed: dropoutSeed(c.seed, it, 0) });
+          return crossEntropy(resizeBilinearAligned(out.logits, [H, W]), sourceLabels);
+        },
+        frozen,
+      );
+      this.sgd.step(this.net.params, g.grads, (name) => lr * lrScaleFor('warmup', name));
+      disposeGrads(g.grads);
+      return { losses: { source_ce: takeNumber(g.value) }, lr };
+    } finally {
+      tf.dispose([source, sourceLabels]);
+    }
+  }
+}
+
+/** Soft pseudo-labels of an upstream pseudo run, read per image as [1, h, w, C]. */
+class SoftLabels {
+  private constructor(
+    private readonly dir: string,
+    private readonly index: PseudoIndex,
+  ) {}
+  static async open(dir: string): Promise<SoftLabels> {
+    const index = JSON.parse(await fsp.readFile(path.join(dir, PSEUDO_INDEX), 'utf8')) as PseudoIndex;
+    if (index.mode !== 'soft') throw new Error(`${dir}: pseudo-label run is '${index.mode}', stage 1 needs soft labels`);
+    return new SoftLabels(dir, index);
+  }
+  async get(id: string): Promise<tf.Tensor4D> {
+    const f = this.index.files[id]?.soft;
+    if (!f) throw new Error(`${this.dir}: no soft pseudo-label for image ${id}`);
+    const a = await readNpyFile(path.join(this.dir, f));
+    const [C, h, w] = a.shape;
+    return tf.tidy(() => tf.tensor3d(a.data as Float32Array, [C, h, w]).transpose([1, 2, 0]).expandDims(0) as tf.Tensor4D);
+  }
+}
+
+class Stage1Program extends TrainingProgram {
+  private readonly c: ConfigOf<'stage1'>;
+  private readonly sgd: Sgd;
+  constructor(
+    ctx: StageContext,
+    private readonly net: SegNet,
+    private readonly ema: SegNet,
+    private protos: Prototypes,
+    private readonly soft: SoftLabels,
+    private readonly source: ImageSource,
+    private readonly target: ImageSource,
+    val: ImageSource | null,
+    bn: ImageSource | null,
+  ) {
+    super(ctx, ctx.config as TrainingConfig, val, bn);
+    this.c = ctx.config as ConfigOf<'stage1'>;
+    this.sgd = sgdFor(this.c);
+  }
+  get student() {
+    return this.net;
+  }
+  protected nets() {
+    return [this.net, this.ema];
+  }
+  protected override prototypes() {
+    return this.protos;
+  }
+  async snapshot() {
+    const t = weightsToTensors('student.', this.net.getWeights());
+    weightsToTensors('ema.', this.ema.getWeights(), t);
+    prototypesToTensors(this.protos, t);
+    optimToTensors('optim.', this.sgd.exportState(), t);
+    return { tensors: t, state: {} };
+  }
+  async restore(ckpt: Checkpoint) {
+    this.net.setWeights(tensorsToWeights('student.', ckpt.tensors));
+    this.ema.setWeights(tensorsToWeights('ema.', ckpt.tensors));
+    const p = tensorsToPrototypes(ckpt.tensors);
+    if (!p) throw new Error('stage-1 checkpoint without prototypes');
+    this.protos = p;
+    this.sgd.importState(tensorsToOptim('optim.', ckpt.tensors));
+  }
+  async step(it: number): Promise<StepResult> {
+    const c = this.c;
+    const s = await weakBatch(this.source, c, it, STREAM.source, true);
+    const t = await weakBatch(this.target, c, it, STREAM.target, false);
+    const rng = new Rng(c.seed, it, STREAM.strong);
+    const strong: { image: typeof t.images[number]; ops: StrongOp[] }[] = t.images.map((img) =>
+      c.strongAug ? strongAugment(img, rng) : { image: img, ops: [] },
+    );
+    const fulls = await Promise.all(t.indices.map((i) => this.target.image(i)));
+    const softs = await Promise.all(t.indices.map((i) => this.soft.get(this.target.ids[i])));
+    const tensors: tf.Tensor[] = [...softs];
+    try {
+      const source = inputTensor(s.images);
+      const sourceLabels = labelTensor(s.labels);
+      const targetWeak = inputTensor(t.images);
+      const targetStrong = inputTensor(strong.map((x) => x.image));
+      const targetFull = inputTensor(fulls);
+      tensors.push(source, sourceLabels, targetWeak, targetStrong, targetFull);
+      const [, fh, fw] = targetFull.shape;
+      // p_{t,0}: the saved soft labels at 1/4 of the full image, then into each weak view.
+      const softPseudo = tf.tidy(() =>
+        full2weak(
+          resizeBilinearAligned(tf.concat(softs, 0) as tf.Tensor4D, [Math.trunc(fh / 4), Math.trunc(fw / 4)]),
+          t.params,
+        ),
+      );
+      tensors.push(softPseudo);
+      const r = stage1Step(
+        { student: this.net, ema: this.ema, prototypes: this.protos, optimizer: this.sgd },
+        { source, sourceLabels, targetWeak, targetStrong, targetFull, softPseudo, weakParams: t.params, strongOps: strong.map((x) => x.ops) },
+        {
+          iteration: it,
+          maxIterations: c.optim.polyHorizon,
+          lr: c.optim.lr,
+          polyPower: c.optim.power,
+          rceAlpha: c.rceAlpha,
+          rceBeta: c.rceBeta,
+          regularW: c.regularWeight,
+          protoConsistW: c.protoConsistWeight,
+          protoTemperature: c.protoTemperature,
+          protoMomentum: c.protoMomentum,
+          emaDecay: c.emaDecay,
+          trainThred: c.trainThreshold,
+          minPixels: 10,
+          align: { order: 'recorded', translateXScale: 'width', scale: 4 },
+          seed: c.seed,
+          dropout: true,
+        },
+      );
+      return {
+        losses: { source_ce: r.sourceCe, sce: r.sce, ce: r.ce, rce: r.rce, reg: r.regular, kl: r.structureKl, rectified_changed: r.rectifiedChanged },
+        lr: r.lr,
+      };
+    } finally {
+      tf.dispose(tensors);
+    }
+  }
+}
+
+/** Hard pseudo-labels of an upstream pseudo run, thresholded on confidence as stages 2/3 load them. */
+class HardLabels {
+  private constructor(
+    private readonly dir: string,
+    private readonly index: PseudoIndex,
+  ) {}
+  static async open(dir: string): Promise<HardLabels> {
+    const index = JSON.parse(await fsp.readFile(path.join(dir, PSEUDO_INDEX), 'utf8')) as PseudoIndex;
+    if (index.mode !== 'hard') throw new Error(`${dir}: pseudo-label run is '${index.mode}', distillation needs hard labels`);
+    return new HardLabels(dir, index);
+  }
+  async get(id: string, threshold: number): Promise<{ width: number; height: number; data: Uint8Array }> {
+    const f = this.index.files[id];
+    if (!f?.label || !f.conf) throw new Error(`${this.dir}: no hard pseudo-label for image ${id}`);
+    const file = path.join(this.dir, f.label);
+    const label = decodeLabel8(new Uint8Array(await fsp.readFile(file)), file);
+    const conf = await readNpyFile(path.join(this.dir, f.conf));
+    return { width: label.width, height: label.height, data: thresholdPseudoLabels(label.data, conf.data as Float32Array, threshold) };
+  }
+}
+
+class DistillProgram extends TrainingProgram {
+  private readonly c: ConfigOf<'distill'>;
+  private readonly sgd: Sgd;
+  constructor(
+    ctx: StageContext,
+    private readonly net: SegNet,
+    private readonly teacher: SegNet,
+    private readonly labels: HardLabels,
+    private readonly source: ImageSource,
+    private readonly target: ImageSource,
+    val: ImageSource | null,
+    bn: ImageSource | null,
+  ) {
+    super(ctx, ctx.config as TrainingConfig, val, bn);
+    this.c = ctx.config as ConfigOf<'distill'>;
+    this.sgd = sgdFor(this.c);
+  }
+  get student() {
+    return this.net;
+  }
+  protected nets() {
+    return [this.net, this.teacher];
+  }
+  async snapshot() {
+    const t = weightsToTensors('student.', this.net.getWeights());
+    optimToTensors('optim.', this.sgd.exportState(), t);
+    return { tensors: t, state: {} };
+  }
+  async restore(ckpt: Checkpoint) {
+    this.net.setWeights(tensorsToWeights('student.', ckpt.tensors));
+    this.sgd.importState(tensorsToOptim('optim.', ckpt.tensors));
+  }
+  async step(it: number): Promise<StepResult> {
+    const c = this.c;
+    const s = await weakBatch(this.source, c, it, STREAM.source, true);
+    const t = await weakBatch(this.target, c, it, STREAM.target, false);
+    const rng = new Rng(c.seed, it, STREAM.strong);
+    const strong = t.images.map((img) => strongAugment(img, rng));
+    const pl = await Promise.all(
+      t.indices.map(async (i, n) => quarterNearest(applyWeakLabel(await this.labels.get(this.target.ids[i], c.threshold), t.params[n]))),
+    );
+    const source = inputTensor(s.images);
+    const sourceLabels = labelTensor(s.labels);
+    const targetStrong = inputTensor(strong.map((x) => x.image));
+    const pseudoLabels = labelTensor(pl);
+    try {
+      const r = distillStep(
+        { student: this.net, teacher: this.teacher, optimizer: this.sgd },
+        { source, sourceLabels, targetStrong, pseudoLabels, strongOps: strong.map((x) => x.ops) },
+        {
+          iteration: it,
+          maxIterations: c.optim.polyHorizon,
+          polyPower: c.optim.power,
+          lr: c.optim.lr,
+          weight: c.kdWeight,
+          kdStudent: c.kdFaithfulBug ? 'softmax-reference-bug' : 'log_softmax',
+          align: { order: 'recorded', translateXScale: 'width', scale: 4 },
+          seed: c.seed,
+          dropout: true,
+        },
+      );
+      return { losses: { source_ce: r.sourceCe, target_ce: r.targetCe, kd: r.kd, labelled: r.labelledFraction }, lr: r.lr };
+    } finally {
+      tf.dispose([source, sourceLabels, targetStrong, pseudoLabels]);
+    }
+  }
+}
+
+class SelfTrainProgram extends TrainingProgram {
+  private readonly c: ConfigOf<'selftrain'>;
+  private readonly sgd: Sgd;
+  constructor(
+    ctx: StageContext,
+    private readonly net: SegNet,
+    private readonly labeller: SegNet,
+    private readonly source: ImageSource,
+    private readonly target: ImageSource,
+    val: ImageSource | null,
+    bn: ImageSource | null,
+  ) {
+    super(ctx, ctx.config as TrainingConfig, val, bn);
+    this.c = ctx.config as ConfigOf<'selftrain'>;
+    this.sgd = sgdFor(this.c);
+  }
+  get student() {
+    return this.net;
+  }
+  protected nets() {
+    return [this.net, this.labeller];
+  }
+  async snapshot() {
+    const t = weightsToTensors('student.', this.net.getWeights());
+    optimToTensors('optim.', this.sgd.exportState(), t);
+    return { tensors: t, state: {} };
+  }
+  async restore(ckpt: Checkpoint) {
+    this.net.setWeights(tensorsToWeights('student.', ckpt.tensors));
+    this.sgd.importState(tensorsToOptim('optim.', ckpt.tensors));
+  }
+  async step(it: number): Promise<StepResult> {
+    const c = this.c;
+    const s = await weakBatch(this.source, c, it, STREAM.source, true);
+    const t = await weakBatch(this.target, c, it, STREAM.target, false);
+    const source = inputTensor(s.images);
+    const sourceLabels = labelTensor(s.labels);
+    const target = inputTensor(t.images);
+    try {
+      const r = selfTrainStep(
+        { student: this.net, labeller: this.labeller, optimizer: this.sgd },
+        { source, sourceLabels, target },
+        { iteration: it, maxIterations: c.optim.polyHorizon, polyPower: c.optim.power, lr: c.optim.lr, threshold: c.threshold, groups: 'stage1', seed: c.seed, dropout: true },
+      );
+      return { losses: { source_ce: r.sourceCe, target_ce: r.targetCe, labelled: r.labelledFraction }, lr: r.lr };
+    } finally {
+      tf.dispose([source, sourceLabels, target]);
+    }
+  }
+}
+
+async function initialWeights(ctx: StageContext, runId: string) {
+  const dir = ctx.resolveRun(runId);
+  const up = await readConfig(dir);
+  if (JSON.stringify(up.network) !== JSON.stringify(ctx.config.network))
+    throw new Error(`run ${runId} has network ${JSON.stringify(up.network)}, this run ${JSON.stringify(ctx.config.network)}`);
+  return readModel(dir);
+}
+
+export function trainingPrograms(open: DatasetOpener) {
+  return {
+    warmup: async (ctx: StageContext): Promise<StageProgram> => {
+      const c = ctx.config as ConfigOf<'warmup'>;
+      const net = buildNet(c.network, c.seed, c.init ? (await initialWeights(ctx, c.init)).weights : undefined);
+      const source = await ImageSource.open(open, c.source, c.targetLabels ? 'target' : 'source', { evalLabels: c.targetLabels });
+      const target = c.target && c.adversarialWeight > 0 ? await ImageSource.open(open, c.target, 'target') : null;
+      const [val, bn] = await valSources(open, c);
+      return new WarmupProgram(ctx, net, source, target, val, bn);
+    },
+    stage1: async (ctx: StageContext): Promise<StageProgram> => {
+      const c = ctx.config as ConfigOf<'stage1'>;
+      const init = await initialWeights(ctx, c.init);
+      const net = buildNet(c.network, c.seed, init.weights);
+      const ema = buildNet(c.network, c.seed, init.weights);
+      const protos = await readPrototypes(ctx.resolveRun(c.pseudo));
+      const soft = await SoftLabels.open(ctx.resolveRun(c.pseudo));
+      const source = await ImageSource.open(open, c.source, 'source');
+      const target = await ImageSource.open(open, c.target, 'target');
+      const [val, bn] = await valSources(open, c);
+      return new Stage1Program(ctx, net, ema, protos, soft, source, target, val, bn);
+    },
+    distill: async (ctx: StageContext): Promise<StageProgram> => {
+      const c = ctx.config as ConfigOf<'distill'>;
+      const tdir = ctx.resolveRun(c.teacher);
+      const tcfg = await readConfig(tdir);
+      const teacher = buildNet(tcfg.network, tcfg.seed, (await readModel(tdir)).weights);
+      const net = buildNet(c.network, c.seed, c.studentInit === 'fresh' ? undefined : (await initialWeights(ctx, c.studentInit)).weights);
+      const labels = await HardLabels.open(ctx.resolveRun(c.labels));
+      const source = await ImageSource.open(open, c.source, 'source');
+      const target = await ImageSource.open(open, c.target, 'target');
+      const [val, bn] = await valSources(open, c);
+      return new DistillProgram(ctx, net, teacher, labels, source, target, val, bn);
+    },
+    selftrain: async (ctx: StageContext): Promise<StageProgram> => {
+      const c = ctx.config as ConfigOf<'selftrain'>;
+      const init = await initialWeights(ctx, c.init);
+      const net = buildNet(c.network, c.seed, init.weights);
+      const labeller = buildNet(c.network, c.seed, init.weights);
+      const source = await ImageSource.open(open, c.source, 'source');
+      const target = await ImageSource.open(open, c.target, 'target');
+      const [val, bn] = await valSources(open, c);
+      return new SelfTrainProgram(ctx, net, labeller, source, target, val, bn);
+    },
+  };
+}
