@@ -1,3 +1,4 @@
+/* global document -- the waitForFunction callbacks run in the page */
 // Browser mode against the real `npm run serve` server: auth, the UI loading with the token, and the
 // open-workspace → grid → image flow.
 export const title = 'browser';
@@ -65,6 +66,28 @@ export const tests = [
       await page.getByTestId('image-view-size').filter({ hasText: /\d+×\d+/ }).waitFor();
       expectTrue((await view.locator('canvas').count()) >= 1, 'Konva canvas in the image view');
       await shot('image');
+      // The demo source has ground truth: the label overlay draws into its own Konva layer.
+      const labelLayer = view.locator('canvas').nth(1);
+      const painted = () =>
+        labelLayer.evaluate((c) => {
+          const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+          let n = 0;
+          for (let i = 3; i < d.length; i += 4) if (d[i] > 0) n++;
+          return n;
+        });
+      expectEq(await painted(), 0, 'label layer empty before the toggle');
+      await page.getByTestId('image-view-labels').check();
+      await page.waitForFunction(
+        () => {
+          const c = document.querySelectorAll('[data-testid=image-view] canvas')[1];
+          const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+          for (let i = 3; i < d.length; i += 4) if (d[i] > 0) return true;
+          return false;
+        },
+        null,
+        { timeout: 15_000 },
+      );
+      await shot('labels');
     },
   },
   {

@@ -69,7 +69,7 @@ export function App() {
         )}
         {active && ctx
           ? active.render(ctx)
-          : image && dataset && <ImageView datasetId={dataset.id} entry={image} onClose={() => setImage(null)} />}
+          : image && dataset && <ImageView datasetId={dataset.id} classSet={dataset.classSet} entry={image} onClose={() => setImage(null)} />}
       </main>
       <StatusBar message={message} />
     </div>
