@@ -156,7 +156,8 @@ export async function importCheckpoint(opts: {
   const progress = opts.onProgress ?? (() => {});
   progress('read', 0, 2, `reading ${opts.file}`);
   const obj = await readTorchFile(opts.file);
-  const network = segNetConfig(opts.network);
+  // segNetConfig's demo preset has no bn_pretrain switch; an import honours the flag for every arch.
+  const network = { ...segNetConfig(opts.network), bnPretrain: opts.network.bnPretrain };
   await ensureBackend();
   const net = new SegNet(network, { seed: 1337 });
   try {
