@@ -108,5 +108,28 @@ async function run(steps: number): Promise<{ intervals: number[]; draws: number[
   return { intervals, draws };
 }
 
-Object.assign(window, { benchRun: run, benchReady: () => Konva.stages[0]?.getLayers()[1]?.getChildren().length === 3 });
+/**
+ * The CPU cost of one frame with nothing deferred: apply the step, draw every layer now, and read a
+ * pixel back from each layer canvas, which forces the canvas to finish rasterising.
+ */
+async function raster(steps: number): Promise<number[]> {
+  fit(store);
+  const stage = Konva.stages[0];
+  const out: number[] = [];
+  for (let i = 0; i < steps; i++) {
+    const phase = i % 100;
+    const t0 = performance.now();
+    if (phase < 20) zoomBy(store, 1.15, { x: 500, y: 300 });
+    else if (phase < 50) pan(store, -25, -12);
+    else if (phase < 70) zoomBy(store, 1 / 1.15, { x: 700, y: 400 });
+    else pan(store, 25, 12);
+    stage.draw();
+    for (const layer of stage.getLayers()) layer.getNativeCanvasElement().getContext('2d')!.getImageData(0, 0, 1, 1);
+    out.push(performance.now() - t0);
+    await new Promise((r) => requestAnimationFrame(r));
+  }
+  return out;
+}
+
+Object.assign(window, { benchRaster: raster, benchRun: run, benchReady: () => Konva.stages[0]?.getLayers()[1]?.getChildren().length === 3 });
 createRoot(document.getElementById('root')!).render(<BenchApp />);
