@@ -127,7 +127,7 @@ describe.skipIf(skip !== null)('importing PyTorch checkpoints', () => {
   }, 60_000);
 
   it('reads the prototype file calc_prototype.py writes', async () => {
-    const imp = mapCheckpoint(await readTorchFile(path.join(dir, 'prototypes_on_cityscapes_from_deeplabv2')), buildSegNetGraph(demoConfig(19)), { source: 'p' });
+    const imp = mapCheckpoint(await readTorchFile(path.join(dir, 'prototypes_on_cityscapes_from_deeplabv2')), buildSegNetGraph({ backbone: 'resnet101', numClasses: 19 }), { source: 'p' });
     expect(imp.report.kind).toBe('prototypes');
     expect(imp.prototypes?.data).toEqual(readF32(path.join(dir, 'prototypes.bin')));
   });

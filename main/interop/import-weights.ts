@@ -88,6 +88,8 @@ export function mapCheckpoint(obj: unknown, graph: NetGraph, opts: { source: str
   if (isTorchTensor(obj)) {
     // A bare tensor file: the prototypes written by calc_prototype.py.
     const p = prototypesOf(obj, source);
+    const dim = featDim(graph);
+    if (p && dim !== undefined && p.dim !== dim) throw new Error(`${source}: prototypes are ${p.dim}-d but ${graph.name}'s feat is ${dim}-d`);
     return {
       params: new Map(),
       prototypes: p,
@@ -149,11 +151,14 @@ export function mapCheckpoint(obj: unknown, graph: NetGraph, opts: { source: str
     throw new Error(`${source}: no parameter of ${graph.name} found in the checkpoint (${summarizeReport(report)})`);
   }
   if (prototypes) {
-    const dim = graph.params.find((p) => p.name === 'layer5.head.1.weight')?.torchShape[1];
+    const dim = featDim(graph);
     if (dim !== undefined && prototypes.dim !== dim) throw new Error(`${source}: objective_vectors are ${prototypes.dim}-d but the network's feat is ${dim}-d`);
   }
   return { params, prototypes, report };
 }
+
+/** Width of `feat` (the classifier's input), which prototypes must match. */
+const featDim = (graph: NetGraph): number | undefined => graph.params.find((p) => p.name === 'layer5.head.1.weight')?.torchShape[1];
 
 function emptyReport(source: string, kind: CheckpointKind, extra: Partial<ImportReport>): ImportReport {
   return {

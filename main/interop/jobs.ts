@@ -6,10 +6,11 @@ import type { RunConfig } from '../../shared/runs-config';
 import type { Dataset } from '../datasets/types';
 import { openDataset } from '../datasets';
 import { currentBackend, initBackend } from '../engine/backend';
+import { buildSegNetGraph } from '../engine/nets/deeplab';
 import { SegNet } from '../engine/nets/net';
 import { writeFileAtomic, writeJsonAtomic } from '../io/atomic';
 import { toDatasetRef } from '../runs/dataset-refs';
-import { MODEL_ARTIFACT, prototypesToTensors, segNetConfig, weightsToTensors } from '../runs/stages/net';
+import { MODEL_ARTIFACT, PROTOTYPES_ARTIFACT, prototypesToTensors, segNetConfig, weightsToTensors } from '../runs/stages/net';
 import { encodeTensors } from '../runs/tensor-file';
 import { type ExportFormat, type ExportResult, exportModel, type ParityImage } from './export-model';
 import { type ImportReport, mapCheckpoint, summarizeReport } from './import-weights';
@@ -144,7 +145,9 @@ export interface CheckpointImport {
 
 /**
  * Reads a PyTorch checkpoint, maps it onto `network`, and (with `outDir`) writes the full network
- * (matched weights, the rest as initialised) as `<outDir>/artifacts/model.safetensors` plus import.json.
+ * (matched weights, the rest as initialised) as `<outDir>/artifacts/model.safetensors`, prototypes
+ * (objective_vectors or a calc_prototype.py file) as `<outDir>/artifacts/prototypes.safetensors`, and import.json:
+ * the same artifact layout a finished run has.
  */
 export async function importCheckpoint(opts: {
   file: string;
@@ -158,37 +161,46 @@ export async function importCheckpoint(opts: {
   const obj = await readTorchFile(opts.file);
   // segNetConfig's demo preset has no bn_pretrain switch; an import honours the flag for every arch.
   const network = { ...segNetConfig(opts.network), bnPretrain: opts.network.bnPretrain };
-  await ensureBackend();
-  const net = new SegNet(network, { seed: 1337 });
-  try {
-    const imported = mapCheckpoint(obj, net.graph, { source: opts.file, strict: opts.strict });
-    const summary = summarizeReport(imported.report);
-    progress('map', 1, 2, summary);
-    if (!opts.outDir) return { report: imported.report, summary, dir: null };
-    // Unmatched parameters keep the network's own initialisation, as load_state_dict(strict=False) would.
-    const weights = net.getWeights();
-    for (const [k, v] of imported.params) weights[k] = { shape: weights[k].shape, data: v };
-    const tensors = weightsToTensors('student.', weights);
-    if (imported.prototypes) {
-      const p = imported.prototypes;
-      prototypesToTensors({ numClasses: p.classes, dim: p.dim, vectors: p.data, counts: new Float32Array(p.classes) }, tensors);
-    }
-    if (imported.params.size > 0) {
+  // Map against the graph alone: building the network (random init of every parameter) is only
+  // needed when weights are written.
+  const graph = buildSegNetGraph(network);
+  const imported = mapCheckpoint(obj, graph, { source: opts.file, strict: opts.strict });
+  const summary = summarizeReport(imported.report);
+  progress('map', 1, 2, summary);
+  if (!opts.outDir) return { report: imported.report, summary, dir: null };
+  if (imported.prototypes) {
+    // objective_vectors carry no pixel counts; zero counts mark them as imported, not accumulated here.
+    const p = imported.prototypes;
+    const protos = { numClasses: p.classes, dim: p.dim, vectors: p.data, counts: new Float32Array(p.classes) };
+    await writeFileAtomic(path.join(opts.outDir, PROTOTYPES_ARTIFACT), encodeTensors(prototypesToTensors(protos), { importedFrom: opts.file }));
+  }
+  if (imported.params.size > 0) {
+    await ensureBackend();
+    const net = new SegNet(network, { seed: 1337 });
+    try {
+      // Unmatched parameters keep the network's own initialisation, as load_state_dict(strict=False) would.
+      const weights = net.getWeights();
+      for (const [k, v] of imported.params) weights[k] = { shape: weights[k].shape, data: v };
+      const tensors = weightsToTensors('student.', weights);
+      if (imported.prototypes) {
+        const p = imported.prototypes;
+        prototypesToTensors({ numClasses: p.classes, dim: p.dim, vectors: p.data, counts: new Float32Array(p.classes) }, tensors);
+      }
       await writeFileAtomic(
         path.join(opts.outDir, MODEL_ARTIFACT),
         encodeTensors(tensors, { format: 'proda-workbench model', layout: 'tfjs (conv HWIO)', importedFrom: opts.file }),
       );
+    } finally {
+      net.dispose();
     }
-    await writeJsonAtomic(path.join(opts.outDir, 'import.json'), {
-      importId: path.basename(opts.outDir),
-      file: opts.file,
-      network: opts.network,
-      report: imported.report,
-      createdAt: new Date().toISOString(),
-    });
-    progress('done', 2, 2, 'import complete');
-    return { report: imported.report, summary, dir: opts.outDir };
-  } finally {
-    net.dispose();
   }
+  await writeJsonAtomic(path.join(opts.outDir, 'import.json'), {
+    importId: path.basename(opts.outDir),
+    file: opts.file,
+    network: opts.network,
+    report: imported.report,
+    createdAt: new Date().toISOString(),
+  });
+  progress('done', 2, 2, 'import complete');
+  return { report: imported.report, summary, dir: opts.outDir };
 }

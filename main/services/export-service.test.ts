@@ -89,6 +89,15 @@ describe('export service', () => {
     expect(r.report.unexpected).toEqual(expect.arrayContaining(['bn_pretrain.weight']));
     expect(r.summary).toMatch(/matched/);
     expect(existsSync(path.join(r.dir, 'artifacts', 'model.safetensors'))).toBe(true);
+    expect(existsSync(path.join(r.dir, 'artifacts', 'prototypes.safetensors'))).toBe(true);
+    // calc_prototype.py's file is 19×256: it fits the official head, not the demo net's 64-d feat
+    await expect(call(ctx, 'import.checkpoint', { path: path.join(fxDir!, 'prototypes_on_cityscapes_from_deeplabv2'), network: { arch: 'demo', classes: 19 } })).rejects.toMatchObject({
+      message: expect.stringMatching(/prototypes are 256-d but .* feat is 64-d/),
+    });
+    const protos = await call(ctx, 'import.checkpoint', { path: path.join(fxDir!, 'prototypes_on_cityscapes_from_deeplabv2'), network: { arch: 'resnet101', classes: 19 }, importId: 'p1' });
+    expect(protos.report.kind).toBe('prototypes');
+    expect(existsSync(path.join(protos.dir, 'artifacts', 'prototypes.safetensors'))).toBe(true);
+    expect(existsSync(path.join(protos.dir, 'artifacts', 'model.safetensors'))).toBe(false);
     await expect(call(ctx, 'import.checkpoint', { path: path.join(fxDir!, 'small_bnclr_dp.pkl'), network: { arch: 'demo', classes: 19 }, strict: true })).rejects.toMatchObject({
       code: 'bad-input',
     });
