@@ -17,6 +17,7 @@ export const runDatasetSchema = z
   })
   .strict();
 export type RunDataset = z.infer<typeof runDatasetSchema>;
+export type RunDatasetInput = z.input<typeof runDatasetSchema>;
 
 /** A previous run, by id, whose artifacts this run reads. */
 export const runRefSchema = z.string().regex(/^[A-Za-z0-9._-]+$/, 'a run id (letters, digits, . _ -)');

@@ -9,6 +9,7 @@ const ds = (split: string) => ({ root: '/d', format: 'demo' as const, split });
 describe('run configs', () => {
   it('fill the reference defaults per stage', () => {
     const s1 = runConfigSchema.parse({ stage: 'stage1', init: 'w', pseudo: 'p', source: ds('source'), target: ds('target-train') });
+    if (s1.stage !== 'stage1') throw new Error('wrong stage');
     expect(s1).toMatchObject({ seed: 1337, emaDecay: 0.999, protoMomentum: 1e-4, protoConsistWeight: 10, regularWeight: 0.1, rceAlpha: 0.1, rceBeta: 1 });
     expect(s1.optim).toMatchObject({ batchSize: 4, iterations: 62412, polyHorizon: 90000, power: 0.9, momentum: 0.9, weightDecay: 2e-4 });
     const d = runConfigSchema.parse({ stage: 'distill', teacher: 's1', labels: 'h', source: ds('source'), target: ds('target-train') });

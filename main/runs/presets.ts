@@ -1,13 +1,13 @@
 // Stage graphs with their configs. `paperPipeline` is the official README's sequence with the
 // reference constants (schema defaults); `demoPipeline` is the same graph scaled to the built-in
 // benchmark and a 2-core budget, plus the baselines a reviewer asks for.
-import { scaleTimeConstant, type RunConfigInput, type RunDataset } from '../../shared/runs-config';
+import { scaleTimeConstant, type RunConfigInput, type RunDataset, type RunDatasetInput } from '../../shared/runs-config';
 import type { PipelineStep } from './pipeline';
 
 export interface PaperData {
-  source: RunDataset;
-  targetTrain: RunDataset;
-  targetVal: RunDataset;
+  source: RunDatasetInput;
+  targetTrain: RunDatasetInput;
+  targetVal: RunDatasetInput;
 }
 
 /** S0 warm-up → soft PL + prototypes → S1 → hard PL → S2 (fresh student) → hard PL → S3 (warm start). */
