@@ -179,6 +179,27 @@ export const tests = [
       expectTrue(Math.abs(prob - maps.vectors.probs[13]) < 1e-6, `p(car) ${prob} vs service ${maps.vectors.probs[13]}`);
       await shot('pixel-inspector');
 
+      // Comparison of two layers: swipe, then side by side.
+      await page.getByLabel('compare mode').selectOption('swipe');
+      await page.getByLabel('swipe position').waitFor();
+      await shot('compare-swipe');
+      await page.getByLabel('compare mode').selectOption('side');
+      await page.getByTestId('viewer-a').waitFor();
+      await page.getByTestId('viewer-b').waitFor();
+      await shot('compare-side-by-side');
+      await page.getByLabel('compare mode').selectOption('none');
+
+      // Keyboard: toggle the first layer by number, open the shortcuts sheet.
+      await page.getByTestId('inspector-status').click();
+      const firstLayer = page.locator('[data-testid=layer-panel] input[type=checkbox]').first();
+      const wasOn = await firstLayer.isChecked();
+      await page.keyboard.press('1');
+      expectTrue((await firstLayer.isChecked()) !== wasOn, 'key 1 toggles the first layer');
+      await page.keyboard.press('?');
+      await page.getByTestId('shortcuts-sheet').waitFor();
+      await shot('shortcuts-sheet');
+      await page.getByTestId('shortcuts-sheet').click({ position: { x: 5, y: 5 } });
+
       // Triage: worst image first, in the service's order.
       await page.getByTestId('tab-triage').click();
       await page.locator('[data-testid=triage-table] tbody tr').first().waitFor({ timeout: 240_000 });
@@ -187,6 +208,17 @@ export const tests = [
       const first = await page.locator('[data-testid=triage-table] tbody tr').first().getAttribute('data-image');
       expectTrue(first === worst.imageId, `worst image ${first} vs service ${worst.imageId}`);
       await shot('triage-worst-first');
+
+      // "Next worst" from the keyboard follows the same order.
+      const order = [...stats.images].filter((s) => s.miou !== null).sort((a, b) => a.miou - b.miou || a.imageId.localeCompare(b.imageId));
+      await page.getByTestId('tab-inspect').click();
+      const shown = await page.getByTestId('inspector').getAttribute('data-image');
+      const idx = order.findIndex((s) => s.imageId === shown);
+      await page.getByTestId('inspector-status').click();
+      await page.keyboard.press('w');
+      const expected = order[(idx + 1) % order.length].imageId;
+      await page.locator(`[data-testid=inspector][data-image="${expected}"]`).waitFor();
+      log(`next worst after ${shown}: ${expected}`);
 
       // Confusion matrix: open the largest off-diagonal cell, then its top image.
       await page.getByTestId('tab-confusion').click();
