@@ -170,11 +170,14 @@ export function demoPipeline(d: DemoData, preset: 'demo' | 'demo-quick', seed: n
         stage: 'distill',
         teacher: r.stage1,
         labels: r['pseudo-hard'],
-        studentInit: 'fresh',
+        studentInit: r.stage1,
         source: src,
         target: tgt,
-        optim: optim(b.distill, 2.5e-3),
-        notes: ['demo: the fresh student starts from random weights (no SimCLR checkpoint for the demo network)'],
+        optim: optim(b.distill, 1e-3),
+        notes: [
+          "demo: one distillation round with a warm start from stage 1 (as the reference's stage 3); the reference's stage 2 starts a fresh " +
+            'student from SimCLR weights, and no self-supervised checkpoint exists for the demo network',
+        ],
       }),
     },
     {
