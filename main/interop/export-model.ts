@@ -8,11 +8,12 @@ import * as tf from '@tensorflow/tfjs';
 import * as ort from 'onnxruntime-node';
 import { type ClassSetId, classSets } from '../../shared/classes';
 import type { SegNetConfig } from '../engine/nets/deeplab';
-import { toTorchLayout } from '../engine/nets/graph';
+import { buildSegNetGraph } from '../engine/nets/deeplab';
+import { fromTorchLayout, toTorchLayout } from '../engine/nets/graph';
 import { SegNet, type NamedWeights } from '../engine/nets/net';
 import { writeFileAtomic, writeJsonAtomic } from '../io/atomic';
 import { buildOnnxModel, ONNX_OPSET, type OnnxVariant } from './onnx-export';
-import { type StTensor, encodeSafetensors } from './safetensors';
+import { type StTensor, encodeSafetensors, readSafetensorsFile } from './safetensors';
 import { tfjsFileHandler, writeTfjsGraphModel } from './tfjs-export';
 import { encodeTorchFile, officialCheckpoint, type WritableTensor } from './torch-writer';
 
@@ -57,6 +58,8 @@ export interface ParityReport {
   passed: boolean;
   onnx: { maxAbsLogitDiff: number; argmaxAgreement: number; probsSumError: number; perImage: ParityEntry[] } | null;
   tfjs: { maxAbsLogitDiff: number; argmaxAgreement: number; perImage: ParityEntry[] } | null;
+  /** The safetensors file read back into a fresh engine network (catches layout and naming errors). */
+  safetensors: { maxAbsLogitDiff: number; argmaxAgreement: number; perImage: ParityEntry[] } | null;
   backend: string;
   seconds: number;
 }
@@ -114,6 +117,18 @@ export function sidecarFor(info: ExportInfo, network: SegNetConfig, artifact: Re
     miou: info.miou,
     createdAt: new Date().toISOString(),
   };
+}
+
+/**
+ * SegNet's constructor leaves each parameter's initial tensor registered beside its variable; inside
+ * tidy those are released and only the variables (which tidy never disposes) stay.
+ */
+export function buildNet(config: SegNetConfig, opts: ConstructorParameters<typeof SegNet>[1]): SegNet {
+  let net: SegNet | undefined;
+  tf.tidy(() => {
+    net = new SegNet(config, opts);
+  });
+  return net as SegNet;
 }
 
 const nhwcInput = (img: ParityImage): Float32Array => {
@@ -227,6 +242,40 @@ async function tfjsParity(
   }
 }
 
+async function safetensorsParity(
+  file: string,
+  network: SegNetConfig,
+  refs: { logits: Float32Array; shape: number[]; labels: Int32Array }[],
+  images: readonly ParityImage[],
+): Promise<NonNullable<ParityReport['safetensors']>> {
+  const { tensors } = await readSafetensorsFile(file);
+  const graph = buildSegNetGraph(network);
+  const weights: NamedWeights = {};
+  for (const spec of graph.params) {
+    const t = tensors.get(spec.name);
+    if (!t || t.dtype !== 'float32' || t.shape.join() !== spec.torchShape.join()) throw new Error(`${file}: ${spec.name} missing or of the wrong shape`);
+    weights[spec.name] = { shape: spec.shape, data: fromTorchLayout(spec, t.data as Float32Array) };
+  }
+  const net = buildNet(network, { weights });
+  try {
+    const perImage: ParityEntry[] = [];
+    let same = 0;
+    let pixels = 0;
+    for (let i = 0; i < images.length; i++) {
+      const r = engineReference(net, images[i]);
+      let diff = 0;
+      for (let k = 0; k < r.logits.length; k++) diff = Math.max(diff, Math.abs(r.logits[k] - refs[i].logits[k]));
+      const s = agreement(r.labels, refs[i].labels);
+      same += s;
+      pixels += r.labels.length;
+      perImage.push({ id: images[i].id, height: images[i].height, width: images[i].width, maxAbsLogitDiff: diff, argmaxAgreement: s / r.labels.length });
+    }
+    return { maxAbsLogitDiff: Math.max(0, ...perImage.map((e) => e.maxAbsLogitDiff)), argmaxAgreement: pixels ? same / pixels : 1, perImage };
+  } finally {
+    net.dispose();
+  }
+}
+
 export class ParityError extends Error {
   constructor(
     message: string,
@@ -250,7 +299,7 @@ export async function exportModel(req: ExportRequest): Promise<ExportResult> {
   const rel = (f: string) => path.relative(staging, f);
 
   progress('prepare', 0, 1, 'building the network');
-  const net = new SegNet(req.network, { weights: req.weights });
+  const net = buildNet(req.network, { weights: req.weights });
   try {
     const graph = net.graph;
     const params = new Map(Object.entries(req.weights).map(([k, v]) => [k, v.data]));
@@ -278,6 +327,7 @@ export async function exportModel(req: ExportRequest): Promise<ExportResult> {
       }
     }
     let tfjsModelJson: string | null = null;
+    let safetensorsFile: string | null = null;
     if (req.formats.includes('tfjs')) {
       progress('tfjs', 0, 1, 'TF.js graph model');
       const dir = path.join(staging, 'tfjs');
@@ -292,6 +342,7 @@ export async function exportModel(req: ExportRequest): Promise<ExportResult> {
       for (const spec of graph.params) tensors.set(spec.name, { dtype: 'float32', shape: spec.torchShape, data: toTorchLayout(spec, params.get(spec.name)!) });
       if (req.prototypes) tensors.set('objective_vectors', { dtype: 'float32', shape: [req.prototypes.classes, req.prototypes.dim], data: req.prototypes.data });
       const file = path.join(staging, 'weights.safetensors');
+      safetensorsFile = file;
       await writeFileAtomic(file, encodeSafetensors(tensors, { format: 'pt', layout: 'pytorch (OIHW conv, [out,in] linear)', runId: req.info.runId ?? '' }));
       await writeJsonAtomic(`${file}.json`, side({ format: 'safetensors', file: 'weights.safetensors', layout: 'PyTorch state-dict keys and layouts', extraKeys: req.prototypes ? ['objective_vectors'] : [] }));
       files.push(file, `${file}.json`);
@@ -339,7 +390,8 @@ export async function exportModel(req: ExportRequest): Promise<ExportResult> {
     const onnxP = onnxModels ? await onnxParity(onnxModels, refs, req.parityImages) : null;
     progress('parity', req.parityImages.length, req.parityImages.length, 'runtimes compared');
     const tfjsP = tfjsModelJson ? await tfjsParity(tfjsModelJson, refs, req.parityImages) : null;
-    const checked = [onnxP, tfjsP].filter((p): p is NonNullable<typeof p> => p !== null);
+    const stP = safetensorsFile ? await safetensorsParity(safetensorsFile, req.network, refs, req.parityImages) : null;
+    const checked = [onnxP, tfjsP, stP].filter((p): p is NonNullable<typeof p> => p !== null);
     const parity: ParityReport = {
       images: req.parityImages.length,
       maxAbsLogitDiff: Math.max(0, ...checked.map((p) => p.maxAbsLogitDiff)),
@@ -348,6 +400,7 @@ export async function exportModel(req: ExportRequest): Promise<ExportResult> {
       passed: checked.every((p) => p.argmaxAgreement >= minAgreement) && (onnxP ? onnxP.probsSumError < 1e-4 : true),
       onnx: onnxP,
       tfjs: tfjsP,
+      safetensors: stP,
       backend: tf.getBackend(),
       seconds: (Date.now() - t0) / 1000,
     };

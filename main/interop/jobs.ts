@@ -7,12 +7,11 @@ import type { Dataset } from '../datasets/types';
 import { openDataset } from '../datasets';
 import { currentBackend, initBackend } from '../engine/backend';
 import { buildSegNetGraph } from '../engine/nets/deeplab';
-import { SegNet } from '../engine/nets/net';
 import { writeFileAtomic, writeJsonAtomic } from '../io/atomic';
 import { toDatasetRef } from '../runs/dataset-refs';
 import { MODEL_ARTIFACT, PROTOTYPES_ARTIFACT, prototypesToTensors, segNetConfig, weightsToTensors } from '../runs/stages/net';
 import { encodeTensors } from '../runs/tensor-file';
-import { type ExportFormat, type ExportResult, exportModel, type ParityImage } from './export-model';
+import { buildNet, type ExportFormat, type ExportResult, exportModel, type ParityImage } from './export-model';
 import { type ImportReport, mapCheckpoint, summarizeReport } from './import-weights';
 import { exportLabels, type LabelExportItem, type LabelLayout } from './labels-export';
 import { loadRunModel, predictImage } from './run-model';
@@ -104,7 +103,7 @@ export async function exportRunLabels(opts: {
       })
     : all;
   await ensureBackend();
-  const net = new SegNet(model.network, { weights: model.weights });
+  const net = buildNet(model.network, { weights: model.weights });
   const dataset = opts.dataset;
   const soft = opts.soft;
   async function* items(): AsyncGenerator<LabelExportItem> {
@@ -176,7 +175,7 @@ export async function importCheckpoint(opts: {
   }
   if (imported.params.size > 0) {
     await ensureBackend();
-    const net = new SegNet(network, { seed: 1337 });
+    const net = buildNet(network, { seed: 1337 });
     try {
       // Unmatched parameters keep the network's own initialisation, as load_state_dict(strict=False) would.
       const weights = net.getWeights();

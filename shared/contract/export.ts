@@ -24,6 +24,8 @@ export const parityReportSchema = z.object({
     .object({ maxAbsLogitDiff: z.number(), argmaxAgreement: z.number(), probsSumError: z.number(), perImage: z.array(parityEntrySchema) })
     .nullable(),
   tfjs: z.object({ maxAbsLogitDiff: z.number(), argmaxAgreement: z.number(), perImage: z.array(parityEntrySchema) }).nullable(),
+  /** The safetensors export read back into a fresh engine network. */
+  safetensors: z.object({ maxAbsLogitDiff: z.number(), argmaxAgreement: z.number(), perImage: z.array(parityEntrySchema) }).nullable(),
   backend: z.string(),
   seconds: z.number(),
 });
