@@ -19,7 +19,7 @@ export interface OverlayBitmap {
 export class OverlayClient {
   private worker: Worker | null;
   private nextId = 1;
-  private pending = new Map<number, { resolve: (b: OverlayBitmap) => void; reject: (e: Error) => void }>();
+  private pending = new Map<number, { key: string; spec: OverlaySpec; resolve: (b: OverlayBitmap) => void; reject: (e: Error) => void }>();
   private local = new Map<string, { layers: MapLayer[]; palette: readonly Rgb[] }>();
 
   constructor(makeWorker: (() => Worker) | null = defaultWorker) {
@@ -29,7 +29,20 @@ export class OverlayClient {
     } catch {
       this.worker = null;
     }
-    if (this.worker) this.worker.onmessage = (e: MessageEvent<FromWorker>) => this.onReply(e.data);
+    if (this.worker) {
+      this.worker.onmessage = (e: MessageEvent<FromWorker>) => this.onReply(e.data);
+      // A worker that cannot load (blocked script, missing file) must not leave renders hanging:
+      // drop it and finish the outstanding ones on this thread.
+      this.worker.onerror = () => this.fallBack();
+    }
+  }
+
+  private fallBack(): void {
+    this.worker?.terminate();
+    this.worker = null;
+    const waiting = [...this.pending.values()];
+    this.pending.clear();
+    for (const p of waiting) this.render(p.key, p.spec).then(p.resolve, p.reject);
   }
 
   setMaps(key: string, layers: MapLayer[], palette: readonly Rgb[]): void {
@@ -54,7 +67,7 @@ export class OverlayClient {
     }
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
+      this.pending.set(id, { key, spec, resolve, reject });
       this.post({ type: 'render', id, key, spec });
     });
   }
