@@ -85,6 +85,8 @@ export async function exportRunLabels(opts: {
   layouts: readonly LabelLayout[];
   imageIds?: string[];
   soft: boolean;
+  /** Average with the mirrored prediction, as generate_pseudo_label.py --flip (ProDA's hard labels). */
+  flip: boolean;
   outDir: string;
   onProgress?: Progress;
 }): Promise<{ images: number; files: string[] }> {
@@ -105,10 +107,10 @@ export async function exportRunLabels(opts: {
   await ensureBackend();
   const net = buildNet(model.network, { weights: model.weights });
   const dataset = opts.dataset;
-  const soft = opts.soft;
+  const { soft, flip } = opts;
   async function* items(): AsyncGenerator<LabelExportItem> {
     for (const entry of entries) {
-      const p = predictImage(net, await dataset.readImage(entry.id));
+      const p = predictImage(net, await dataset.readImage(entry.id), { flip });
       yield { entry, width: p.width, height: p.height, trainIds: p.trainIds, confidence: p.confidence, soft: soft ? p.soft : undefined };
     }
   }
@@ -123,7 +125,7 @@ export async function exportRunLabels(opts: {
     await writeJsonAtomic(path.join(opts.outDir, 'export.json'), {
       exportId: path.basename(opts.outDir),
       dataset: dataset.ref.id,
-      source: { kind: 'run', runId: opts.runId },
+      source: { kind: 'run', runId: opts.runId, flip },
       layouts: opts.layouts,
       images: r.images,
       classSet: set,

@@ -75,22 +75,29 @@ export async function loadRunModel(workspace: string, runId: string): Promise<Ru
 export interface Prediction {
   width: number;
   height: number;
-  /** Full-resolution train ids (argmax of bilinearly upsampled logits, align_corners). */
+  /** Full-resolution train ids: argmax of the upsampled probabilities. */
   trainIds: Uint8Array;
-  /** Full-resolution max softmax probability. */
+  /** Full-resolution max probability (ProDA's `_conf.npy`). */
   confidence: Float32Array;
-  /** Softmax at model resolution, channel-first C×h×w (ProDA's soft pseudo-label layout). */
+  /** Softmax at model resolution, channel-first C×h×w (ProDA's soft pseudo-label layout; never flip-averaged). */
   soft: { channels: number; height: number; width: number; data: Float32Array };
 }
 
-/** Eval-mode prediction of one RGB image (interleaved bytes) at its own size. */
-export function predictImage(net: SegNet, img: { width: number; height: number; data: Uint8Array }): Prediction {
+/**
+ * Eval-mode prediction of one RGB image (interleaved bytes) at its own size, as generate_pseudo_label.py
+ * does it: softmax at model resolution, probabilities upsampled bilinearly (align_corners) to the image,
+ * and with `flip` averaged with the mirrored prediction of the mirrored image.
+ */
+export function predictImage(net: SegNet, img: { width: number; height: number; data: Uint8Array }, opts: { flip?: boolean } = {}): Prediction {
   const [labels, conf, soft] = tf.tidy(() => {
     const x = tf.div(tf.tensor4d(img.data, [1, img.height, img.width, 3], 'float32'), 255) as tf.Tensor4D;
-    const { logits } = net.apply(x, { training: false });
-    const up = tf.image.resizeBilinear(logits, [img.height, img.width], true);
-    const p = tf.softmax(up, 3);
-    return [tf.argMax(up, 3), tf.max(p, 3), tf.transpose(tf.softmax(logits, 3), [0, 3, 1, 2])];
+    const probs = tf.softmax(net.apply(x, { training: false }).logits, 3) as tf.Tensor4D;
+    let full: tf.Tensor4D = tf.image.resizeBilinear(probs, [img.height, img.width], true);
+    if (opts.flip) {
+      const flipped = tf.softmax(net.apply(tf.reverse(x, 2), { training: false }).logits, 3) as tf.Tensor4D;
+      full = tf.mul(tf.add(full, tf.reverse(tf.image.resizeBilinear(flipped, [img.height, img.width], true), 2)), 0.5) as tf.Tensor4D;
+    }
+    return [tf.argMax(full, 3), tf.max(full, 3), tf.transpose(probs, [0, 3, 1, 2])];
   });
   const [, c, h, w] = soft.shape;
   const out: Prediction = {

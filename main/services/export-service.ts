@@ -65,7 +65,7 @@ export const exportHandlers: HandlersFor<'export.' | 'import.'> = {
     const outDir = path.join(ws.root, 'exports', exportId);
     if (req.source.kind === 'run') {
       try {
-        const r = await exportRunLabels({ workspace: ws.root, runId: req.source.runId, dataset, layouts: req.layouts, imageIds: req.imageIds, soft: req.soft, outDir, onProgress });
+        const r = await exportRunLabels({ workspace: ws.root, runId: req.source.runId, dataset, layouts: req.layouts, imageIds: req.imageIds, soft: req.soft, flip: req.flip, outDir, onProgress });
         return { exportId, dir: outDir, images: r.images, files: r.files.length };
       } catch (err) {
         throw wrap(err, exportId);

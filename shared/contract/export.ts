@@ -94,6 +94,8 @@ export const exportRequests = {
         imageIds: z.array(z.string()).optional(),
         /** Also write ProDA soft labels (C×h×w float32 .npy) for run predictions. */
         soft: z.boolean().default(false),
+        /** Run predictions averaged with the mirrored image's, as ProDA's hard pseudo-labels (--flip). */
+        flip: z.boolean().default(true),
         exportId: jobId.optional(),
       })
       .strict(),
