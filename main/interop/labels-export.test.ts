@@ -9,6 +9,7 @@ import { openDataset } from '../datasets';
 import { encodePng } from '../io/png';
 import { writeFileAtomic } from '../io/atomic';
 import { exportLabels } from './labels-export';
+import { pythonHas, runPython } from './torch-fixtures';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'labels-export-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -74,6 +75,38 @@ describe.each(['19', '16', '13'] as ClassSetId[])('label export, %s classes', (s
     await expect(
       exportLabels([{ entry: { id: 'x', imagePath }, width: w, height: h, trainIds: bad }], { outDir: out, classSet: set, layouts: ['proda'] }),
     ).rejects.toThrow(/aachen_000000_000019_leftImg8bit\.png: train id/);
+  });
+});
+
+describe.skipIf(!pythonHas('PIL') || !pythonHas('numpy'))('the ProDA layout as the official loader reads it (PIL + numpy)', () => {
+  it('reads labels as uint8 train ids, conf as float16 H×W, soft as float32 C×h×w', async () => {
+    const w = 21;
+    const h = 13;
+    const trainIds = randomLabels(w, h, 19, 3);
+    const confidence = Float32Array.from({ length: w * h }, (_, i) => (i % 97) / 96);
+    const soft = { channels: 19, height: 2, width: 3, data: Float32Array.from({ length: 19 * 6 }, (_, i) => i / 113) };
+    const out = path.join(tmp, 'pil');
+    const imagePath = '/x/leftImg8bit/train/ulm/ulm_000001_000019_leftImg8bit.png';
+    await exportLabels([{ entry: { id: 'a', imagePath }, width: w, height: h, trainIds, confidence, soft }], { outDir: out, classSet: '19', layouts: ['proda'] });
+    const base = path.join(out, 'proda', 'ulm_000001_000019_leftImg8bit');
+    const py = [
+      'import sys, json, numpy as np',
+      'from PIL import Image',
+      'b = sys.argv[1]',
+      'lab = np.asarray(Image.open(b + ".png")); col = np.asarray(Image.open(b + "_color.png").convert("RGB"))',
+      'conf = np.load(b + "_conf.npy"); soft = np.load(b + ".npy")',
+      'print(json.dumps({"lab": lab.ravel().tolist(), "labDtype": str(lab.dtype), "col0": col[0, 0].tolist(), "conf": [str(conf.dtype), list(conf.shape), float(conf.ravel()[50])], "soft": [str(soft.dtype), list(soft.shape), float(soft[4, 1, 2])]}))',
+    ].join('\n');
+    const r = runPython(['-c', py, base]);
+    expect(r.stderr).toBe('');
+    const j = JSON.parse(r.stdout);
+    expect(j.lab).toEqual(Array.from(trainIds));
+    expect(j.labDtype).toBe('uint8');
+    expect(j.col0).toEqual(Array.from(colorize(trainIds.subarray(0, 1), '19')));
+    expect(j.conf.slice(0, 2)).toEqual(['float16', [h, w]]);
+    expect(j.conf[2]).toBeCloseTo(confidence[50], 3);
+    expect(j.soft.slice(0, 2)).toEqual(['float32', [19, 2, 3]]);
+    expect(j.soft[2]).toBeCloseTo(soft.data[4 * 6 + 1 * 3 + 2], 6);
   });
 });
 
