@@ -102,7 +102,8 @@ export class MapsEngine {
     return e;
   }
 
-  async image(imageId: string, want?: readonly MapLayerId[]): Promise<ImageMaps> {
+  /** `step` reports progress (3 steps when computing) and may throw to cancel between steps. */
+  async image(imageId: string, want?: readonly MapLayerId[], step: (done: number, total: number, what: string) => void = () => {}): Promise<ImageMaps> {
     const entry = this.entry(imageId);
     const classNames = [...classSets[this.data.dataset.ref.classSet].names];
     const cached = await this.store.readMaps(this.datasetId, imageId);
@@ -134,17 +135,20 @@ export class MapsEngine {
         if (hardF?.label) art.hard = await readHard(hardF.label);
         if (hardF?.conf) art.conf = await readConf(hardF.conf);
       }
+      step(1, 3, 'reading labels and image');
       const gt = await this.data.dataset.readLabel(imageId);
       const photo = model?.net ? await this.data.dataset.readImage(imageId) : null;
       const size = photo ?? gt ?? art.hard ?? (await this.data.dataset.readImage(imageId));
       width = size.width;
       height = size.height;
+      step(2, 3, model?.net ? 'running the network' : 'composing maps');
       const out = model?.net && photo ? await forward(model.net, photo) : null;
       if (!out && !art.soft && !art.hard && !art.conf && !gt) {
         throw new AppError('not-found', `${this.src.describe} has no maps for image '${imageId}' (looked for ${basenamesOf(imageId, entry.name).join(' / ')}.npy, .png, _conf.npy)`, {
           where: 'image.imageId',
         });
       }
+      step(3, 3, 'distances, ω and rectified labels');
       const composed = composeMaps({
         imageWidth: width,
         imageHeight: height,

@@ -87,7 +87,15 @@ async function batched<T>(
 export const mapsHandlers: HandlersFor<'maps.'> = {
   'maps.get': async (req, ctx) => {
     const engine = await engineFor(ctx, req.source, req.image.datasetId);
-    return engine.image(req.image.imageId, req.layers);
+    const job = jobs.start(req.jobId);
+    try {
+      return await engine.image(req.image.imageId, req.layers, (done, total, what) => {
+        job.check();
+        if (job.id) ctx.emit('maps.progress', { jobId: job.id, done, total, message: what });
+      });
+    } finally {
+      job.done();
+    }
   },
   'maps.pixel': async (req, ctx) => (await engineFor(ctx, req.source, req.image.datasetId)).pixel(req.image.imageId, req.x, req.y),
   'maps.stats': async (req, ctx) => {

@@ -160,7 +160,7 @@ export function InspectorView(props: InspectorViewProps) {
             ))}
         </div>
         <div className="inspector-status" data-testid="inspector-status">
-          {data.loading ? 'loading…' : data.error ? <span className="error">{data.error}</span> : maps ? `${W}×${H} · ${maps.cached ? 'cached' : 'computed'} maps` : source ? '' : 'no map source chosen'}
+          {data.loading ? (data.progress ?? 'loading…') : data.error ? <span className="error">{data.error}</span> : maps ? `${W}×${H} · ${maps.cached ? 'cached' : 'computed'} maps` : source ? '' : 'no map source chosen'}
           {bitmaps.error && <span className="error"> · {bitmaps.error}</span>}
           {bitmaps.lastMs > 0 && <span className="muted"> · colourised in {bitmaps.lastMs.toFixed(0)} ms</span>}
           {maps?.stats.miou != null && <span> · mIoU {(maps.stats.miou * 100).toFixed(1)}</span>}
