@@ -56,7 +56,8 @@ export function Viewer(props: ViewerProps) {
       photoLayer.current?.imageSmoothingEnabled(smoothImage(view.scale));
       // Draw only what is on screen: at high zoom that is a small part of a 2048×1024 bitmap.
       const vis = visibleImageRect(view, width, height, W, H);
-      stage.find('Image').forEach((node) => {
+      // Only the viewer's own images: layers mounted as children (the annotation editor) manage theirs.
+      stage.find((n: Konva.Node) => n.getClassName() === 'Image' && (n.name() === 'photo' || n.name().startsWith('overlay-'))).forEach((node) => {
         const img = node as Konva.Image;
         const bm = img.image() as ImageBitmap | undefined;
         if (!bm) return;
@@ -149,7 +150,7 @@ export function Viewer(props: ViewerProps) {
     >
       <Stage ref={stageRef} width={width} height={height} listening={false}>
         <Layer ref={photoLayer} listening={false}>
-          {photo && <KImage image={photo} width={W} height={H} listening={false} />}
+          {photo && <KImage image={photo} width={W} height={H} listening={false} name="photo" />}
         </Layer>
         <Layer listening={false} imageSmoothingEnabled={false}>
           {swipe ? (
