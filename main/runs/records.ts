@@ -181,7 +181,8 @@ export async function summarize(dir: string, supervised?: ReadonlySet<string>): 
     state: status.state,
     createdAt: stat.birthtime.getTime() > 0 ? stat.birthtime.toISOString() : stat.mtime.toISOString(),
     iteration: status.iteration,
-    iterations: isTrainingConfig(config) ? config.optim.iterations : 1,
+    // One-shot stages (pseudo-labels, eval) count images instead of iterations.
+    iterations: isTrainingConfig(config) ? config.optim.iterations : status.iteration,
     upstream: upstreamRuns(config),
     miou: report?.final?.miou ?? lastVal(await readMetrics(dir)),
   };
