@@ -30,7 +30,10 @@ export class GraphNet {
     for (const p of graph.params) {
       const w = opts.weights?.[p.name];
       const data = w ? checked(p, w) : initValues(p.name, paramSize(p), p.init, seed);
-      this.params.set(p.name, tf.variable(tf.tensor(data, p.shape, 'float32'), p.trainable, `${graph.name}/${p.name}#${uid()}`));
+      // tf.variable keeps its own copy: the initial tensor must not outlive this line.
+      const initial = tf.tensor(data, p.shape, 'float32');
+      this.params.set(p.name, tf.variable(initial, p.trainable, `${graph.name}/${p.name}#${uid()}`));
+      initial.dispose();
     }
   }
 

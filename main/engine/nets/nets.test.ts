@@ -83,7 +83,10 @@ describe('layout conversion', () => {
 describe('demo SegNet and discriminator on wasm', () => {
   it('runs at 1/8, dropout is seeded, weights round-trip, and training steps leak nothing', async () => {
     await onBackend('wasm', () => {
+      const tensorsBefore = tf.memory().numTensors;
       const net = new SegNet(demoConfig(9), { seed: 3 });
+      // One tensor per parameter/buffer: construction leaves nothing else behind.
+      expect(tf.memory().numTensors - tensorsBefore).toBe(net.params.size);
       // PyTorch rounding (ceil_mode maxpool): 128×256 → 17×33, not 16×32.
       expect(net.outputSize(128, 256)).toEqual([17, 33]);
       const x = tf.tensor4d(randomArray(2 * 64 * 96 * 3, 1).map((v) => (v + 1) / 2), [2, 64, 96, 3]);
