@@ -114,6 +114,11 @@ describe.skipIf(skip !== null)('importing PyTorch checkpoints', () => {
     expect(() => mapCheckpoint(obj, graph16, { source: 'x.pkl', strict: true })).toThrow(/x\.pkl: checkpoint does not fit .*1 shape-mismatched/);
   });
 
+  it('names the likely network when a checkpoint does not fit at all', async () => {
+    const obj = await readTorchFile(path.join(dir, 'torchvision_r101.pth'));
+    expect(() => mapCheckpoint(obj, buildSegNetGraph(demoConfig(19)), { source: 'tv.pth' })).toThrow(/tv\.pth: no parameter of .* the file looks like a resnet101 network/);
+  });
+
   it('loads a torchvision ResNet-101 state dict as backbone only (fc ignored, head missing)', async () => {
     const graph = buildSegNetGraph({ backbone: 'resnet101', numClasses: 19 });
     const imp = mapCheckpoint(await readTorchFile(path.join(dir, 'torchvision_r101.pth')), graph, { source: 'tv' });

@@ -148,13 +148,26 @@ export function mapCheckpoint(obj: unknown, graph: NetGraph, opts: { source: str
     throw new Error(`${source}: checkpoint does not fit ${graph.name}: ${summarizeReport(report)}`);
   }
   if (matched.length === 0) {
-    throw new Error(`${source}: no parameter of ${graph.name} found in the checkpoint (${summarizeReport(report)})`);
+    const guess = guessBackbone([...map.keys()], tensors, map);
+    const hint = guess && !graph.name.endsWith(guess) ? `; the file looks like a ${guess} network` : '';
+    throw new Error(`${source}: no parameter of ${graph.name} found in the checkpoint (${summarizeReport(report)})${hint}`);
   }
   if (prototypes) {
     const dim = featDim(graph);
     if (dim !== undefined && prototypes.dim !== dim) throw new Error(`${source}: objective_vectors are ${prototypes.dim}-d but the network's feat is ${dim}-d`);
   }
   return { params, prototypes, report };
+}
+
+/** ResNet depth from the block keys (layer3 has 23 / 6 / 6 / 2 blocks in R101 / R50 / R34 / R18; bottlenecks have conv3). */
+function guessBackbone(keys: string[], tensors: Map<string, TorchTensor>, map: Map<string, string>): string | null {
+  const blocks = new Set(keys.filter((k) => k.startsWith('layer3.')).map((k) => k.split('.')[1])).size;
+  if (blocks === 0) return null;
+  const bottleneck = keys.some((k) => /^layer1\.0\.conv3\.weight$/.test(k));
+  const width = tensors.get(map.get('conv1.weight') ?? '')?.shape[0];
+  if (width !== undefined && width < 64) return 'resnet-narrow';
+  if (bottleneck) return blocks >= 23 ? 'resnet101' : blocks >= 6 ? 'resnet50' : null;
+  return blocks >= 6 ? 'resnet34' : blocks >= 2 ? 'resnet18' : 'resnet-narrow';
 }
 
 /** Width of `feat` (the classifier's input), which prototypes must match. */
