@@ -81,6 +81,8 @@ export function InspectorView(props: InspectorViewProps) {
 
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
+      // Keys another component already handled (the grid's arrow navigation) are not ours.
+      if (e.defaultPrevented) return;
       const t = e.target as HTMLElement | null;
       if (t && (t.tagName === 'INPUT' || t.tagName === 'SELECT' || t.tagName === 'TEXTAREA' || t.isContentEditable)) return;
       const a = actionForKey(e);
