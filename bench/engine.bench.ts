@@ -110,9 +110,13 @@ async function child(job: ChildJob): Promise<ChildResult> {
       net.apply(x, { training: false }).logits.dataSync();
     });
   });
+  // Reported early: if the step later dies (wasm heap), the forward time still reaches the table.
+  console.log(JSON.stringify({ backend: info.name, forwardMs }));
   const sgd = new Sgd();
   const stepMs = await timed(c.reps, () => {
-    const { value, grads } = lossAndGrads(net, () => segmentationLoss(net.apply(x, { training: true, dropoutSeed: 1 }).logits, y));
+    // ResNet-101 keeps > 4 GB of activations for backprop: recompute blocks instead (wasm32 heap limit).
+    const checkpoint = c.key === 'resnet101';
+    const { value, grads } = lossAndGrads(net, () => segmentationLoss(net.apply(x, { training: true, dropoutSeed: 1, checkpoint }).logits, y));
     sgd.step(net.params, grads, () => 1e-4);
     value.dataSync();
     tf.dispose([value, ...Object.values(grads)]);
@@ -128,9 +132,15 @@ function runChild(job: ChildJob, capS: number): ChildResult {
     maxBuffer: 16 << 20,
   });
   const line = (res.stdout ?? '').trim().split('\n').filter((l) => l.startsWith('{')).pop();
-  if (res.error && (res.error as NodeJS.ErrnoException).code === 'ETIMEDOUT') return { backend: job.backend, note: `> ${capS} s (time cap, killed)` };
-  if (!line) return { backend: job.backend, note: `failed: ${(res.stderr ?? '').trim().split('\n').slice(-2).join(' ')}`.slice(0, 200) };
-  return JSON.parse(line) as ChildResult;
+  const partial: ChildResult = line ? (JSON.parse(line) as ChildResult) : { backend: job.backend };
+  if (res.error && (res.error as NodeJS.ErrnoException).code === 'ETIMEDOUT') return { ...partial, note: `> ${capS} s (time cap, killed)` };
+  if (res.status !== 0) {
+    const err = (res.stderr ?? '').trim();
+    // An allocation failure inside the wasm module surfaces as an emscripten abort.
+    if (err.includes('Aborted()')) return { ...partial, note: 'training step ran out of memory: the wasm heap is capped at 4 GB' };
+    return { ...partial, note: `failed: ${err.split('\n').slice(-2).join(' ')}`.slice(0, 200) };
+  }
+  return partial;
 }
 
 function pytorch(c: NetCase, capS: number): { forwardMs?: number; stepMs?: number; note?: string } {
