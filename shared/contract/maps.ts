@@ -1,5 +1,5 @@
 // Per-image maps for the inspector: label layers, per-class vector layers and per-image statistics,
-// computed by main from a run's checkpoint and prototypes, or read from official ProDA artifacts.
+// computed by main from a run's final model and prototypes, or read from official ProDA artifacts.
 // Maps cross the contract as typed arrays plus shape; vector layers are channel-first (C×H×W, the
 // layout of ProDA's soft-label .npy files), at their own resolution (the network's 1/8 output for
 // probabilities, distances and ω). `layerCell` says how any layer's grid maps to image pixels.
@@ -50,9 +50,9 @@ export type VectorLayer = z.infer<typeof VectorLayer>;
 export type ScalarLayer = z.infer<typeof ScalarLayer>;
 export type MapLayer = z.infer<typeof MapLayer>;
 
-/** Where maps come from: a workspace run (its final or a named checkpoint), or a folder of official artifacts. */
+/** Where maps come from: a workspace run (its final model artifact), or a folder of official artifacts. */
 export const MapSource = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('run'), runId: z.string().min(1), checkpoint: z.string().optional() }),
+  z.object({ kind: z.literal('run'), runId: z.string().min(1) }).strict(),
   z.object({
     kind: z.literal('artifacts'),
     /** Folder holding `<basename>.npy` (soft), `<basename>.png` (hard) and/or `<basename>_conf.npy`. */
