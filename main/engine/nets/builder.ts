@@ -114,6 +114,11 @@ export class GraphBuilder {
   globalAvgPool(id: string, input: string): string {
     return this.add({ id, op: 'globalAvgPool', inputs: [input] });
   }
+  /** Bilinear, align_corners=True: to a fixed size, or to the spatial size of `like`. */
+  resize(id: string, input: string, to: [number, number] | { like: string }): string {
+    if (Array.isArray(to)) return this.add({ id, op: 'resize', inputs: [input], size: to, alignCorners: true });
+    return this.add({ id, op: 'resize', inputs: [input, to.like], alignCorners: true });
+  }
   dropout2d(id: string, input: string, p: number): string {
     return this.add({ id, op: 'dropout2d', inputs: [input], p });
   }
