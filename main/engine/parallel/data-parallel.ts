@@ -11,6 +11,11 @@ export interface DataParallelOptions {
   init: unknown;
   workers?: number;
   backend?: BackendPreference;
+  /**
+   * Worker entry. Default: worker.ts beside this file (vitest/tsx). Bundled builds pass the URL of
+   * their bundled copy of parallel/worker.ts (it must be its own esbuild entry point).
+   */
+  workerUrl?: URL;
 }
 
 interface Reply {
@@ -21,7 +26,6 @@ interface Reply {
   backend?: string;
 }
 
-const workerUrl = new URL('./worker.ts', import.meta.url);
 
 export class DataParallel {
   private steps = 0;
@@ -36,9 +40,16 @@ export class DataParallel {
     const n = o.workers ?? 2;
     if (!(n >= 1)) throw new Error(`DataParallel: workers must be ≥ 1, got ${n}`);
     const workerData = { backend: o.backend ?? 'wasm', taskUrl: o.taskUrl };
-    const workers = Array.from({ length: n }, () => spawn(workerData));
-    const replies = await Promise.all(workers.map((w) => call(w, { type: 'init', init: o.init })));
-    return new DataParallel(workers, replies.map((r) => r.backend ?? '?'));
+    const url = o.workerUrl ?? new URL('./worker.ts', import.meta.url);
+    const workers = Array.from({ length: n }, () => spawn(url, workerData));
+    try {
+      const replies = await Promise.all(workers.map((w) => call(w, { type: 'init', init: o.init })));
+      return new DataParallel(workers, replies.map((r) => r.backend ?? '?'));
+    } catch (err) {
+      // A replica that failed to start must not leave its siblings running (they keep the process alive).
+      await Promise.all(workers.map((w) => w.terminate()));
+      throw err;
+    }
   }
 
   get size(): number {
@@ -87,7 +98,7 @@ export class DataParallel {
  * Bundled builds run worker.js directly. From TypeScript sources (vitest, tsx) the worker first
  * registers tsx's loader in its own thread: loader hooks given by --import do not reach workers.
  */
-function spawn(workerData: unknown): Worker {
+function spawn(workerUrl: URL, workerData: unknown): Worker {
   if (!workerUrl.pathname.endsWith('.ts')) return new Worker(workerUrl, { workerData });
   const api = import.meta.resolve('tsx/esm/api');
   const boot = `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(workerUrl.href)}); });`;

@@ -78,3 +78,12 @@ describe('DataParallel on two wasm workers', () => {
     }
   });
 });
+
+describe('DataParallel start-up failure', () => {
+  it('rejects with the worker error and leaves no worker running', async () => {
+    const init = { config: { backbone: 'no-such-net', numClasses: 3 }, seed: 1, lr: 0.1 };
+    await expect(
+      DataParallel.create({ taskUrl: new URL('./seg-task.ts', import.meta.url).href, init, workers: 2, backend: 'wasm' }),
+    ).rejects.toThrow(/unknown backbone 'no-such-net'/);
+  });
+});
