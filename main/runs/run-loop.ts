@@ -56,6 +56,8 @@ const effectiveBatch = (c: RunConfig): number | null => (isTrainingConfig(c) ? c
 class Speed {
   private points: [number, number][] = [];
   tick(now: number, done: number): void {
+    // A one-shot stage may make several passes (eval with BN both ways): a new pass restarts the window.
+    if (this.points.length && done < this.points[this.points.length - 1][1]) this.points = [];
     this.points.push([now, done]);
     if (this.points.length > 20) this.points.shift();
   }
@@ -63,7 +65,7 @@ class Speed {
     const n = this.points.length;
     if (n < 2) return 0;
     const dt = (this.points[n - 1][0] - this.points[0][0]) / 1000;
-    return dt > 0 ? (this.points[n - 1][1] - this.points[0][1]) / dt : 0;
+    return dt > 0 ? Math.max(0, (this.points[n - 1][1] - this.points[0][1]) / dt) : 0;
   }
 }
 
@@ -125,7 +127,7 @@ export async function runLoop(opts: RunLoopOptions): Promise<'succeeded' | 'canc
       losses: step?.losses ?? {},
       lr: step?.lr ?? 0,
       itPerSec: ips,
-      etaSec: ips > 0 ? (iterations - iteration) / ips : null,
+      etaSec: ips > 0 ? Math.max(0, iterations - iteration) / ips : null,
       memory: { rssMb: mem.rss / 2 ** 20, heapMb: mem.heapUsed / 2 ** 20, numTensors: program?.numTensors?.() ?? null },
       val: lastVal,
       time: new Date(now).toISOString(),
