@@ -120,7 +120,9 @@ export const pseudoConfigSchema = z
       })
       .strict()
       .prefault({}),
+    /** BN statistics of the labelling model: as trained, or re-estimated on `bnImages` images of the target first. */
     bn: z.enum(['running', 'reestimate']).default('running'),
+    bnImages: z.number().int().min(1).default(64),
   })
   .strict();
 
@@ -170,6 +172,8 @@ export const selftrainConfigSchema = z
     target: runDatasetSchema,
     init: runRefSchema,
     threshold: z.number().min(0).max(1).default(0.9),
+    /** BN statistics of the frozen labeller, as for pseudo-label runs. */
+    labellerBn: z.enum(['running', 'reestimate']).default('running'),
   })
   .strict();
 

@@ -144,7 +144,7 @@ export function demoPipeline(d: DemoData, preset: 'demo' | 'demo-quick', seed: n
       needs: [],
       config: () => ({ ...common, stage: 'warmup', source: src, adversarialWeight: 0, freezeBn: false, optim: optim(b.warmup, 2.5e-3), notes: ['demo: warm-up is source-only (no discriminator)'] }),
     },
-    { key: 'pseudo-soft', needs: ['warmup'], config: (r) => ({ stage: 'pseudo', seed, network: net, mode: 'soft', model: r.warmup, target: tgt, flip: false }) },
+    { key: 'pseudo-soft', needs: ['warmup'], config: (r) => ({ stage: 'pseudo', seed, network: net, mode: 'soft', model: r.warmup, target: tgt, flip: false, bn: 'reestimate', bnImages: b.bnImages }) },
     {
       key: 'stage1',
       needs: ['warmup', 'pseudo-soft'],
@@ -161,7 +161,7 @@ export function demoPipeline(d: DemoData, preset: 'demo' | 'demo-quick', seed: n
         notes: [tc.note],
       }),
     },
-    { key: 'pseudo-hard', needs: ['stage1'], config: (r) => ({ stage: 'pseudo', seed, network: net, mode: 'hard', model: r.stage1, target: tgt, flip: true }) },
+    { key: 'pseudo-hard', needs: ['stage1'], config: (r) => ({ stage: 'pseudo', seed, network: net, mode: 'hard', model: r.stage1, target: tgt, flip: true, bn: 'reestimate', bnImages: b.bnImages }) },
     {
       key: 'distill',
       needs: ['stage1', 'pseudo-hard'],
@@ -183,7 +183,7 @@ export function demoPipeline(d: DemoData, preset: 'demo' | 'demo-quick', seed: n
     {
       key: 'selftrain',
       needs: ['warmup'],
-      config: (r) => ({ ...common, stage: 'selftrain', init: r.warmup, source: src, target: tgt, threshold: 0.9, optim: optim(b.selftrain, 1e-3) }),
+      config: (r) => ({ ...common, stage: 'selftrain', init: r.warmup, source: src, target: tgt, threshold: 0.9, labellerBn: 'reestimate', optim: optim(b.selftrain, 1e-3) }),
     },
     {
       key: 'oracle',

@@ -203,11 +203,17 @@ export async function runLoop(opts: RunLoopOptions): Promise<'succeeded' | 'canc
       if (done < iterations && done % every.every === 0) await checkpoint(done);
       if (valEvery > 0 && done < iterations && done % valEvery === 0) await validate(done);
     }
-    if (iterations > 0) await checkpoint(iterations);
-    if (cancelled() && iterations === 0) return 'cancelled';
+    // One-shot stages report items through reportItems (which resets `iterations`), so test the program.
+    const oneShot = program.iterations === 0;
+    if (!oneShot) await checkpoint(iterations);
+    if (cancelled() && oneShot) return 'cancelled';
 
     const fin = await program.finish();
-    if (cancelled() && iterations === 0) return 'cancelled';
+    // A one-shot stage stopped part-way has partial results: never report them as a success.
+    if (cancelled() && oneShot) {
+      log('cancelled before the end; partial results discarded');
+      return 'cancelled';
+    }
     const final = fin.final;
     if (final) {
       lastVal = { iteration: iterations, miou: final.miou };

@@ -12,7 +12,7 @@ import { accumulatePrototypeMean, classCentroids, createPrototypes, type ClassCe
 import { readConfig } from '../records';
 import type { StageContext, StageProgram } from '../program';
 import { ImageSource, inputTensor, type DatasetOpener } from './data';
-import { evaluate } from './evaluate';
+import { evaluate, reestimateBn } from './evaluate';
 import { buildNet, readModel, writePrototypes } from './net';
 
 /** A file name for an image id (ids may hold folders). */
@@ -43,6 +43,10 @@ export function pseudoProgram(open: DatasetOpener) {
     const config = ctx.config as ConfigOf<'pseudo'>;
     const { net } = await loadUpstreamNet(ctx, config.model);
     const target = await ImageSource.open(open, config.target, 'target', { cacheMb: 64 });
+    if (config.bn === 'reestimate') {
+      await reestimateBn(net, target, config.bnImages);
+      ctx.log(`labelling with BN statistics re-estimated on ${config.bnImages} target images`);
+    }
     return {
       iterations: 0,
       snapshot: async () => ({ tensors: {}, state: {} }),

@@ -30,7 +30,7 @@ import type { Checkpoint } from '../checkpoints';
 import type { StageContext, StageProgram, StepResult } from '../program';
 import type { TensorMap } from '../tensor-file';
 import { ImageSource, inputTensor, labelTensor, type DatasetOpener } from './data';
-import { evaluate } from './evaluate';
+import { evaluate, reestimateBn } from './evaluate';
 import { buildNet, prototypesToTensors, readModel, readPrototypes, tensorsToPrototypes, tensorsToWeights, weightsToTensors, writeModel } from './net';
 import { PSEUDO_INDEX, type PseudoIndex } from './oneshot';
 import { readConfig } from '../records';
@@ -537,6 +537,7 @@ export function trainingPrograms(open: DatasetOpener) {
       const labeller = buildNet(c.network, c.seed, init.weights);
       const source = await ImageSource.open(open, c.source, 'source');
       const target = await ImageSource.open(open, c.target, 'target');
+      if (c.labellerBn === 'reestimate') await reestimateBn(labeller, target, 64);
       const [val, bn] = await valSources(open, c);
       return new SelfTrainProgram(ctx, net, labeller, source, target, val, bn);
     },
