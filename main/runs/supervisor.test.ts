@@ -123,6 +123,14 @@ describe('run supervision (toy stage program in real processes)', () => {
     expect(Array.from(await finalWeights(ws, id))).toEqual(Array.from(reference));
   });
 
+  it('a one-shot stage cancelled part-way ends cancelled, without a report of partial results', async () => {
+    const { id } = await sup.start({ stage: 'eval', model: 'reference', val: { root: '/v', format: 'demo' } }, 'eval-cancel');
+    for (let i = 0; i < 200 && !progress.some((p) => p.runId === id && p.iteration >= 10); i++) await new Promise((r) => setTimeout(r, 20));
+    await sup.cancel(id);
+    expect((await sup.wait(id)).state).toBe('cancelled');
+    await expect(readFile(path.join(runDir(ws, id), 'report.json'))).rejects.toThrow();
+  });
+
   it('refuses to start a run on a dataset with check errors, quoting the check', async () => {
     const bad = { ...config(), source: { root: '/bad', format: 'demo' } };
     await expect(sup.start(bad, 'bad')).rejects.toThrow(/dataset check failed[\s\S]*unknown label id 77[\s\S]*corrupt PNG/);

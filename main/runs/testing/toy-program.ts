@@ -49,7 +49,29 @@ export function toyProgram(ctx: StageContext): StageProgram {
   };
 }
 
+/** A one-shot stage that scores 100 'images' and stops early when cancelled (returning partial results). */
+export function toyEval(ctx: StageContext): StageProgram {
+  return {
+    iterations: 0,
+    snapshot: async () => ({ tensors: {}, state: {} }),
+    restore: async () => {},
+    step: async () => {
+      throw new Error('one-shot');
+    },
+    async finish() {
+      let done = 0;
+      for (; done < 100 && !ctx.cancelled(); done++) {
+        await new Promise((res) => setTimeout(res, 10));
+        ctx.reportItems(done + 1, 100);
+      }
+      const final = { miou: done / 100, perClass: [done / 100], classNames: ['x'], bn: 'running' as const, images: done };
+      return { final, artifacts: [] };
+    },
+    dispose() {},
+  };
+}
+
 export const toyRegistry: StageRegistry = {
   setup: async () => ({ name: 'toy' }),
-  factories: { warmup: async (ctx) => toyProgram(ctx) },
+  factories: { warmup: async (ctx) => toyProgram(ctx), eval: async (ctx) => toyEval(ctx) },
 };
