@@ -80,8 +80,13 @@ export function filterGrad(x: tf.Tensor4D, dy: tf.Tensor4D, kh: number, kw: numb
   const needW = (wo - 1) * s + (kw - 1) * d + 1;
   const xp = padOrCrop(x, pt, needH - h - pt, pl, needW - wd - pl);
   const a = n === 1 ? tf.reshape(tf.transpose(xp, [3, 1, 2, 0]), [ci, needH, needW, 1]) : tf.transpose(xp, [3, 1, 2, 0]);
-  const f = n === 1 ? tf.reshape(dy, [ho, wo, 1, co]) : tf.transpose(dy, [1, 2, 0, 3]);
+  // The wasm backend caches one XNNPACK operator per filter buffer until that buffer is freed, and
+  // this operator's indirection buffer is large (Ci·kh·kw·Ho·Wo pointers: 0.5 GB for a ResNet-101 ASPP
+  // branch). dy itself lives until the whole backward pass ends, so the "filter" gets its own buffer,
+  // freed right after the conv, which releases the operator with it.
+  const f = n === 1 ? tf.reshape(tf.add(dy, 0), [ho, wo, 1, co]) : tf.transpose(dy, [1, 2, 0, 3]);
   const g = tf.conv2d(a as tf.Tensor4D, f as tf.Tensor4D, d, 'valid', 'NHWC', s);
+  f.dispose();
   return tf.transpose(g, [1, 2, 0, 3]);
 }
 
