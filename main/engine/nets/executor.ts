@@ -93,7 +93,9 @@ export function runGraph(graph: NetGraph, params: ParamStore, x: tf.Tensor4D, op
     }
     const node = graph.nodes[index];
     const ins = node.inputs.map((id) => values.get(id) as tf.Tensor);
-    const out = runNode(node, ins, index, ctx);
+    // Per-node tidy: temporaries inside a node (BN's scaled input, a conv before its bias) die here
+    // instead of at the caller's tidy, which keeps eval-mode peak memory near one layer's worth.
+    const out = tf.tidy(() => runNode(node, ins, index, ctx));
     // Identity cases (dropout off, resize to the same size) get their own handle so freeing the input is safe.
     values.set(node.id, ins.includes(out) ? tf.clone(out) : out);
     free(node.inputs, index);
@@ -107,8 +109,9 @@ function runRange(graph: NetGraph, seg: Segment, x: tf.Tensor, ctx: Ctx): tf.Ten
   for (let i = seg.start; i <= seg.end; i++) {
     const node = graph.nodes[i];
     const ins = node.inputs.map((id) => values.get(id) as tf.Tensor);
-    const out = runNode(node, ins, i, ctx);
+    const out = tf.tidy(() => runNode(node, ins, i, ctx));
     values.set(node.id, ins.includes(out) ? tf.clone(out) : out);
+    for (const id of new Set(node.inputs)) if (id !== seg.input && seg.lastUse.get(id) === i) values.get(id)?.dispose();
   }
   return values.get(seg.output) as tf.Tensor;
 }
@@ -125,6 +128,8 @@ interface Segment {
   output: string;
   /** Trainable parameter names read by the block (the op's differentiable inputs besides x). */
   params: string[];
+  /** Last node index reading each id inside the block. */
+  lastUse: Map<string, number>;
 }
 
 const segmentCache = new WeakMap<NetGraph, Map<number, Segment>>();
@@ -164,7 +169,9 @@ export function checkpointSegments(graph: NetGraph): Map<number, Segment> {
       const leaks = [...inside].some((id) => id !== last && ((consumers.get(id) ?? []).some((c) => c > j) || outputs.has(id)));
       if (external.size === 1 && !leaks) {
         const params = [...new Set(graph.nodes.slice(i, j + 1).flatMap(nodeParams))];
-        out.set(i, { start: i, end: j, input: [...external][0], output: last, params });
+        const lastUse = new Map<string, number>();
+        for (let k = i; k <= j; k++) for (const id of graph.nodes[k].inputs) lastUse.set(id, k);
+        out.set(i, { start: i, end: j, input: [...external][0], output: last, params, lastUse });
       }
     }
     i = j + 1;
