@@ -18,6 +18,15 @@ export function setDatasetGate(g: DatasetGate | undefined): void {
 export const runLauncher = (): RunLauncher => (launcher ??= forkLauncher());
 export const datasetGate = (): DatasetGate | undefined => gate;
 
+const supervisors = new Set<RunSupervisor>();
+
 export function createSupervisor(workspace: string, events: Pick<SupervisorOptions, 'onProgress' | 'onState'> = {}): RunSupervisor {
-  return new RunSupervisor({ workspace, launcher: runLauncher(), datasetGate: datasetGate(), ...events });
+  const sup = new RunSupervisor({ workspace, launcher: runLauncher(), datasetGate: datasetGate(), ...events });
+  supervisors.add(sup);
+  return sup;
+}
+
+/** On app or server exit: every live run is asked to stop (leaving a checkpoint), then killed after graceMs. */
+export async function shutdownRuns(graceMs = 5000): Promise<void> {
+  await Promise.all([...supervisors].map((s) => s.shutdown(graceMs)));
 }
