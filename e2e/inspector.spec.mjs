@@ -12,6 +12,8 @@ import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 
 export const title = 'inspector';
+// Three quick training runs happen inside this spec; on 2 loaded cores they take minutes, not seconds.
+export const timeout = 600_000;
 
 const refs = path.join(path.dirname(fileURLToPath(import.meta.url)), 'references');
 const expectTrue = (cond, what) => {
@@ -111,7 +113,14 @@ export const tests = [
       await page.locator('[data-testid=run-form] input[name="checkpoint.every"]').fill('5');
       await page.getByTestId('run-start').click();
       const detail = page.getByTestId('run-detail');
-      await detail.waitFor();
+      // runs.start checks both datasets before it answers: allow for a loaded machine, and fail with the
+      // form's own message if the start was refused.
+      await Promise.race([
+        detail.waitFor({ timeout: 180_000 }),
+        page.getByTestId('run-start-error').waitFor({ timeout: 180_000 }).then(async () => {
+          throw new Error(`run start refused: ${await page.getByTestId('run-start-error').textContent()}`);
+        }),
+      ]);
       const runId = await detail.getAttribute('data-run');
       // Progress events grow the chart.
       await page.waitForFunction(() => Number(document.querySelector('[data-testid=run-chart]')?.getAttribute('data-points') ?? 0) >= 2, null, { timeout: 240_000 });
