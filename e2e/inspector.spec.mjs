@@ -115,12 +115,12 @@ export const tests = [
       const detail = page.getByTestId('run-detail');
       // runs.start checks both datasets before it answers: allow for a loaded machine, and fail with the
       // form's own message if the start was refused.
-      await Promise.race([
-        detail.waitFor({ timeout: 180_000 }),
-        page.getByTestId('run-start-error').waitFor({ timeout: 180_000 }).then(async () => {
-          throw new Error(`run start refused: ${await page.getByTestId('run-start-error').textContent()}`);
-        }),
+      const refused = await Promise.race([
+        detail.waitFor({ timeout: 180_000 }).then(() => false, () => false),
+        page.getByTestId('run-start-error').waitFor({ timeout: 180_000 }).then(() => true, () => false),
       ]);
+      if (refused) throw new Error(`run start refused: ${await page.getByTestId('run-start-error').textContent()}`);
+      await detail.waitFor({ timeout: 1_000 });
       const runId = await detail.getAttribute('data-run');
       // Progress events grow the chart.
       await page.waitForFunction(() => Number(document.querySelector('[data-testid=run-chart]')?.getAttribute('data-points') ?? 0) >= 2, null, { timeout: 240_000 });
