@@ -22,7 +22,7 @@ Usage:
   proda runs resume ID [--json]
   proda runs cancel ID
   proda dataset ...        (proda dataset --help)
-
+INTEROP_HELP
 Common options:
   --workspace DIR   workspace folder (default: $PRODA_WORKSPACE or the current folder)
   --json            one JSON object on stdout, nothing else there; progress is silent
@@ -39,7 +39,8 @@ export async function main(argv: string[]): Promise<number> {
       case 'help':
       case '--help':
       case '-h':
-        process.stdout.write(HELP);
+        // The interop module owns its help text; it is loaded only when help is asked for.
+        process.stdout.write(HELP.replace('INTEROP_HELP', (await import('../interop/cli-commands')).INTEROP_HELP));
         return command === undefined ? EXIT.usage : EXIT.ok;
       case 'demo':
         return await (await import('./demo-command')).demoCommand(rest);
@@ -53,6 +54,12 @@ export async function main(argv: string[]): Promise<number> {
         return await (await import('./runs-command')).runsCommand(rest);
       case 'dataset':
         return await (await import('./dataset-command')).runDatasetCommand(rest);
+      case 'export':
+        return await (await import('../interop/cli-commands')).exportCommand(rest);
+      case 'export-labels':
+        return await (await import('../interop/cli-commands')).exportLabelsCommand(rest);
+      case 'import':
+        return await (await import('../interop/cli-commands')).importCommand(rest);
       default:
         throw new UsageError(`unknown command "${command}"`);
     }

@@ -10,6 +10,8 @@ import { ServiceContext } from '../services/context';
 import { handlers } from '../services/registry';
 import { defaultWorkspaceDir } from '../services/user-data';
 import { openOrCreateWorkspace } from '../services/workspace-service';
+import { setRunLauncher } from '../runs/host';
+import { utilityLauncher } from './utility-launcher';
 import { contentSecurityPolicy } from '../transports/csp';
 import { forwardEvents, registerIpcHandlers } from '../transports/ipc';
 import { fileInside, mimeOf } from '../transports/mime';
@@ -117,6 +119,8 @@ app
   .then(async () => {
     session.defaultSession.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
     serveRenderer();
+    // Runs train in Electron-managed utility processes; the run entry is bundled beside the server's.
+    setRunLauncher(utilityLauncher({ file: path.join(here, '..', 'node', 'run-process.js'), execArgv: [] }));
     const ctx = new ServiceContext({ transport: 'ipc', appVersion: appVersion() });
     services = ctx;
     registerIpcHandlers(ipcMain, { handlers, ctx, isTrustedUrl: isAppUrl });

@@ -29,6 +29,8 @@ function supervisorFor(ctx: ServiceContext): RunSupervisor {
     onState: (e) => ctx.emit('run.state', e),
   });
   supervisors.set(ctx, { root, sup });
+  // Server stop or app quit: live runs are asked to stop with a checkpoint, then killed.
+  ctx.onDispose(() => sup.shutdown(5000));
   return sup;
 }
 
