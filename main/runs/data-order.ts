@@ -1,6 +1,7 @@
 // Seeded data order. Every random choice of a run derives from (seed, iteration) rather than from a
 // generator carried across iterations, so a run resumed from a checkpoint at iteration k draws exactly
 // what the uninterrupted run drew from k on.
+import { rng } from '../engine/nets/init';
 
 /** A 32-bit hash of a list of integers (splitmix-style mixing). */
 export function hashInts(...xs: number[]): number {
@@ -14,17 +15,8 @@ export function hashInts(...xs: number[]): number {
   return h >>> 0;
 }
 
-/** mulberry32: small, fast, good enough for shuffles and augmentation draws. Returns floats in [0, 1). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// The same seeded stream the network initialisation uses (mulberry32), so there is one PRNG to trust.
+export { rng };
 
 /** The generator for one purpose at one iteration (purpose keeps streams such as source/target apart). */
 export const rngAt = (seed: number, iteration: number, purpose = 0): (() => number) => rng(hashInts(seed, iteration, purpose));
