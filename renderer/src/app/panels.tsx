@@ -6,6 +6,7 @@ import type { ContractClient } from '../../../shared/contract/index';
 import type { WorkspaceInfo } from '../../../shared/contract/workspace';
 import type { DatasetRef, ImageEntry } from '../../../shared/datasets';
 import { AnnotationEditor } from '../features/annotation/AnnotationEditor';
+import { ExportPanel } from '../features/export/ExportPanel';
 import { InspectorWorkspace } from '../features/inspector/InspectorWorkspace';
 
 export interface PanelContext {
@@ -57,4 +58,5 @@ export const panels: Panel[] = [
     render: (c) =>
       c.image && <AnnotationEditor client={c.client} datasetId={c.dataset.id} imageId={c.image.id} classSet={c.dataset.classSet} onClose={c.close} />,
   },
+  { id: 'export', label: 'export / import', activeLabel: 'close export', testId: 'export-toggle', available: () => true, render: (c) => <ExportPanel client={c.client} datasetId={c.dataset.id} /> },
 ];

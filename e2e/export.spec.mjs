@@ -1,0 +1,144 @@
+/* global document, DataTransfer, DragEvent */
+// Export and import in browser mode on the demo workspace: a tiny warm-up run is made through the API,
+// then the export panel exports it as ONNX + safetensors + official ProDA checkpoint with one parity
+// image, shows the parity report (agreement per format and image) and the written files; the exported
+// proda_checkpoint.pkl is imported back through the path field and its key-matching report must show
+// every key matched. A drop without a path says so instead of guessing one.
+import { existsSync } from 'node:fs';
+
+export const title = 'export';
+// One 10-iteration warm-up run plus the export's parity check; generous for 2 loaded cores.
+export const timeout = 240_000;
+
+const expectTrue = (cond, what) => {
+  if (!cond) throw new Error(what);
+};
+
+async function api(page, token, name, body) {
+  const r = await page.evaluate(
+    async ([n, b, tok]) => {
+      const res = await fetch(`/api/${n}`, { method: 'POST', headers: { 'x-proda-token': tok }, body: JSON.stringify(b) });
+      return res.json();
+    },
+    [name, body, token],
+  );
+  if (!r.ok) throw new Error(`${name}: ${JSON.stringify(r.error)}`);
+  return r.value;
+}
+
+async function waitRun(page, token, id, timeoutMs) {
+  const t0 = Date.now();
+  for (;;) {
+    const r = await api(page, token, 'runs.get', { id });
+    if (r.summary.state === 'succeeded') return r;
+    if (r.summary.state === 'failed') throw new Error(`run ${id} failed: ${(r.status.logTail ?? []).join('\n')}`);
+    if (Date.now() - t0 > timeoutMs) throw new Error(`run ${id} still ${r.summary.state} after ${timeoutMs} ms`);
+    await page.waitForTimeout(500);
+  }
+}
+
+const quick = (ds) => ({ root: ds.root, format: 'demo', split: ds.split, classSet: '19' });
+
+export const tests = [
+  {
+    name: 'export a run with its parity report, import the exported checkpoint with its key report',
+    async run({ page, server, shot, log }) {
+      const token = server.token;
+      await page.setViewportSize({ width: 1400, height: 900 });
+      await page.goto(server.url, { waitUntil: 'domcontentloaded' });
+      await page.getByTestId('workspace-name').filter({ hasNotText: 'No workspace open' }).waitFor();
+      const { datasets } = await api(page, token, 'datasets.list', {});
+      const src = datasets.find((d) => d.split === 'source');
+      const tgt = datasets.find((d) => d.split === 'target-train');
+      expectTrue(src && tgt, `demo source and target-train datasets (have ${datasets.map((d) => d.id).join(', ')})`);
+
+      const t0 = Date.now();
+      const warm = await api(page, token, 'runs.start', {
+        config: {
+          seed: 7,
+          stage: 'warmup',
+          network: { arch: 'demo', classes: 19 },
+          source: quick(src),
+          adversarialWeight: 0,
+          freezeBn: false,
+          aug: { cropWidth: 192, cropHeight: 96, resizeBase: 256, resizeRange: [0.75, 1.5], flip: true },
+          validation: { every: 0 },
+          checkpoint: { every: 5, keep: 2 },
+          optim: { batchSize: 2, iterations: 10, polyHorizon: 43, lr: 2.5e-3 },
+        },
+      });
+      await waitRun(page, token, warm.id, 180_000);
+      log(`warm-up run ${warm.id} in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+
+      await page.getByTestId('dataset-picker').selectOption(tgt.id);
+      await page.getByTestId('export-toggle').click();
+      await page.getByTestId('export-panel').waitFor();
+      await page.locator(`[data-testid=export-run] option[value="${warm.id}"]`).waitFor({ state: 'attached' });
+      await page.getByTestId('export-run').selectOption(warm.id);
+      await page.getByTestId('format-tfjs').uncheck();
+      for (const f of ['onnx', 'safetensors', 'pytorch']) await page.getByTestId(`format-${f}`).check();
+      await page.getByTestId('parity-images').fill('1');
+      await page.getByTestId('export-start').click();
+      // Progress shows while the job runs (it may be brief; the report is what must arrive).
+      await Promise.race([page.getByTestId('export-progress').waitFor({ timeout: 30_000 }), page.getByTestId('parity-report').waitFor({ timeout: 30_000 })]).catch(() => {});
+      await shot('export-running');
+      const report = page.getByTestId('parity-report');
+      const failed = await Promise.race([
+        report.waitFor({ timeout: 150_000 }).then(() => false),
+        page.getByTestId('export-error').waitFor({ timeout: 150_000 }).then(() => true),
+      ]);
+      if (failed) throw new Error(`export failed: ${await page.getByTestId('export-error').textContent()}`);
+      expectTrue((await report.getAttribute('data-passed')) === 'true', 'parity passed');
+      const agreement = Number(await report.getAttribute('data-agreement'));
+      expectTrue(agreement >= 0.999, `argmax agreement ${agreement} ≥ 0.999`);
+      const text = await report.textContent();
+      expectTrue(/argmax agreement \d+\.\d{3} %/.test(text), `agreement shown in the report: ${text.slice(0, 200)}`);
+      expectTrue((await report.locator('tr[data-format=onnx]').count()) === 1, 'one ONNX parity row (1 image)');
+      expectTrue((await report.locator('tr[data-format=safetensors]').count()) === 1, 'one safetensors parity row');
+      const files = await page.locator('[data-testid=export-files] li').evaluateAll((els) => els.map((e) => e.getAttribute('data-file')));
+      const pkl = files.find((f) => f.endsWith('proda_checkpoint.pkl'));
+      expectTrue(files.some((f) => f.endsWith('model.probs.onnx')) && files.some((f) => f.endsWith('.safetensors')) && pkl, `exported files: ${files.join(', ')}`);
+      expectTrue(existsSync(pkl), `${pkl} exists on disk`);
+      await page.locator(`[data-testid=export-list] tr[data-kind=model]`).first().waitFor();
+      await report.scrollIntoViewIfNeeded();
+      await shot('parity-report');
+      log(`export: agreement ${agreement}, max |Δlogit| ${await report.getAttribute('data-max-diff')}, ${files.length} files`);
+
+      // A dropped File alone carries no path: the UI says so rather than importing something else.
+      await page.evaluate(() => {
+        const dt = new DataTransfer();
+        dt.items.add(new File([new Uint8Array([1, 2, 3])], 'weights.pth'));
+        document.querySelector('[data-testid=import-drop]').dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+      });
+      await page.getByTestId('import-note').filter({ hasText: 'weights.pth' }).waitFor();
+      // A drop carrying a file:// URI (as from a file manager) fills the path field.
+      await page.evaluate((p) => {
+        const dt = new DataTransfer();
+        dt.setData('text/uri-list', `file://${encodeURI(p)}`);
+        document.querySelector('[data-testid=import-drop]').dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+      }, pkl);
+      expectTrue((await page.getByTestId('import-path').inputValue()) === pkl, 'dropped URI fills the path field');
+
+      await page.getByTestId('import-path').fill(pkl);
+      await page.getByTestId('import-arch').fill('demo');
+      await page.getByTestId('import-start').click();
+      const keys = page.getByTestId('import-report');
+      const importFailed = await Promise.race([
+        keys.waitFor({ timeout: 60_000 }).then(() => false),
+        page.getByTestId('import-error').waitFor({ timeout: 60_000 }).then(() => true),
+      ]);
+      if (importFailed) throw new Error(`import failed: ${await page.getByTestId('import-error').textContent()}`);
+      const count = async (g) => Number(await keys.locator(`details[data-group="${g}"]`).getAttribute('data-count'));
+      const [matched, missing, unexpected, mismatched] = [await count('matched'), await count('missing'), await count('unexpected'), await count('shape-mismatched')];
+      expectTrue(matched > 0 && missing === 0 && unexpected === 0 && mismatched === 0, `keys: ${matched} matched, ${missing} missing, ${unexpected} unexpected, ${mismatched} mismatched`);
+      const iteration = await keys.locator('[data-fact=iteration]').textContent();
+      // The exporter writes the official layout's 'iteration' and 'best_iou' fields; the report must show them.
+      expectTrue(/^\d+$/.test(iteration), `iteration shown from the checkpoint: ${iteration}`);
+      const bestIou = await keys.locator('[data-fact="best IoU"]').textContent();
+      expectTrue(bestIou !== '—', `best IoU shown from the checkpoint: ${bestIou}`);
+      await keys.scrollIntoViewIfNeeded();
+      await shot('import-key-report');
+      log(`import: ${matched} keys matched, iteration ${iteration}, best IoU ${bestIou}`);
+    },
+  },
+];
