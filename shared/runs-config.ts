@@ -146,6 +146,19 @@ export const stage1ConfigSchema = z
   })
   .strict();
 
+/**
+ * Hand corrections of target labels (main/labels) used as labelled target data: touched pixels train on the
+ * person's label with loss weight `weight`, untouched pixels keep the pseudo-label.
+ */
+export const correctionsOptionSchema = z
+  .object({
+    dataset: z.string().min(1).describe('Workspace dataset id the corrections were made on (the annotation store key)'),
+    weight: z.number().min(0).default(1).describe('Loss weight of a corrected pixel (a pseudo-labelled pixel weighs 1)'),
+    minTouched: z.number().int().min(1).default(1).describe('Use only images with at least this many touched pixels'),
+  })
+  .strict();
+export type CorrectionsOption = z.infer<typeof correctionsOptionSchema>;
+
 export const distillConfigSchema = z
   .object({
     stage: z.literal('distill'),
@@ -160,6 +173,7 @@ export const distillConfigSchema = z
     kdWeight: z.number().min(0).default(1),
     /** The released code's KL uses softmax where log_softmax was meant (issues #20, #43). */
     kdFaithfulBug: z.boolean().default(false),
+    corrections: correctionsOptionSchema.optional(),
   })
   .strict();
 

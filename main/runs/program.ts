@@ -1,7 +1,7 @@
 // What the run loop needs from a stage: a small interface between the supervised loop (checkpoints,
 // progress, cancellation) and the engine code that does the stage's math. Each stage kind provides a
 // factory; the run process picks it by config.stage.
-import type { EvalResult } from '../../shared/contract/runs';
+import type { EvalResult, RunReport } from '../../shared/contract/runs';
 import type { RunConfig, StageKind } from '../../shared/runs-config';
 import type { Checkpoint } from './checkpoints';
 import type { TensorMap } from './tensor-file';
@@ -32,6 +32,8 @@ export interface StageFinish {
   /** Paths relative to the run folder. */
   artifacts: string[];
   notes?: string[];
+  /** Hand corrections the stage trained on, for the report. */
+  corrections?: RunReport['corrections'];
 }
 
 export interface StageProgram {

@@ -185,6 +185,9 @@ export async function summarize(dir: string, supervised?: ReadonlySet<string>): 
     iterations: isTrainingConfig(config) ? config.optim.iterations : status.iteration,
     upstream: upstreamRuns(config),
     miou: report?.final?.miou ?? lastVal(await readMetrics(dir)),
+    ...(report?.corrections?.length
+      ? { corrected: { images: report.corrections.length, pixels: report.corrections.reduce((a, u) => a + u.touchedPixels, 0) } }
+      : {}),
   };
 }
 

@@ -230,6 +230,7 @@ export async function runLoop(opts: RunLoopOptions): Promise<'succeeded' | 'canc
       artifacts: fin.artifacts,
       finalLosses: last?.losses ?? {},
       notes: [...config.notes, ...(fin.notes ?? [])],
+      ...(fin.corrections ? { corrections: fin.corrections } : {}),
     });
     emit(iterations, last, true);
     log(final ? `finished: mIoU ${(final.miou * 100).toFixed(2)} (BN ${final.bn})` : 'finished');

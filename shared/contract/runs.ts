@@ -64,6 +64,8 @@ export const runSummarySchema = z.object({
   upstream: z.array(z.string()),
   /** Final or latest validation mIoU, if any. */
   miou: z.number().nullable(),
+  /** Hand-corrected target pixels the run trained on (from its report); absent when it used none. */
+  corrected: z.object({ images: z.number().int(), pixels: z.number().int() }).optional(),
 });
 export type RunSummary = z.infer<typeof runSummarySchema>;
 
@@ -80,6 +82,10 @@ export const runReportSchema = z.object({
   artifacts: z.array(z.string()),
   finalLosses: z.record(z.string(), z.number()),
   notes: z.array(z.string()).default([]),
+  /** Hand corrections the run trained on, in the state it read them (main/labels correctionUses). */
+  corrections: z
+    .array(z.object({ imageId: z.string(), touchedPixels: z.number().int(), seq: z.number().int(), generation: z.number().int(), sha256: z.string() }))
+    .optional(),
 });
 export type RunReport = z.infer<typeof runReportSchema>;
 

@@ -24,6 +24,19 @@ export function crossEntropy(logits: tf.Tensor4D, labels: tf.Tensor3D): tf.Scala
 }
 
 /**
+ * Cross-entropy with a loss weight per pixel, normalised like crossEntropy by the count of non-ignored pixels, so
+ * all-ones weights give the plain loss and a weight-w pixel counts w times. Used for hand-corrected target pixels.
+ */
+export function weightedCrossEntropy(logits: tf.Tensor4D, labels: tf.Tensor3D, weights: tf.Tensor3D): tf.Scalar {
+  const C = logits.shape[3];
+  const onehot = tf.oneHot(labels.toInt(), C);
+  const perPixel = tf.neg(tf.sum(tf.mul(tf.logSoftmax(logits, -1), onehot), -1));
+  const nll = tf.sum(tf.mul(perPixel, weights));
+  const count = tf.sum(validMask(labels, C));
+  return tf.add(tf.div(nll, tf.maximum(count, 1)), 0) as tf.Scalar;
+}
+
+/**
  * Reverse cross-entropy of the reference (`rce`): −Σ_k clamp(p_k,1e-7,1)·log(clamp(onehot_k,1e-4,1)), masked, divided
  * by (#valid + 1e-6). Since log(1e-4) = −9.2103, this is 9.2103·Σ_{k≠ŷ} clamp(p_k) ≈ 9.2103·(1 − p_ŷ).
  */

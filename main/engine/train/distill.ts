@@ -7,7 +7,7 @@ import { resizeBilinearAligned } from '../ops';
 import { lrScaleFor, polyLr } from '../optim/schedule';
 import type { Sgd } from '../optim/sgd';
 import type { KdStudent } from '../proda/losses';
-import { crossEntropy, distillationKl } from '../proda/losses';
+import { crossEntropy, distillationKl, weightedCrossEntropy } from '../proda/losses';
 import { IGNORE } from '../proda/rectify';
 import { addGrads, disposeGrads, dropoutSeed, lossAndGrads, takeNumber } from './grads';
 import type { NamedGrads } from './grads';
@@ -30,6 +30,8 @@ export interface DistillBatch {
   targetStrong: tf.Tensor4D;
   /** thresholded hard pseudo-labels in the weak view at 1/4 crop, int32 [N,h,w] (250 = ignore) */
   pseudoLabels: tf.Tensor3D;
+  /** optional per-pixel CE weights aligned with pseudoLabels, float [N,h,w] (hand-corrected pixels); absent = all 1 */
+  pseudoWeights?: tf.Tensor3D;
   strongOps: readonly (readonly StrongOp[])[];
 }
 
@@ -82,21 +84,25 @@ export function distillGradients(state: DistillState, batch: DistillBatch, o: Di
   const prep = tf.tidy(() => {
     const lab = strongMaps(batch.pseudoLabels.toFloat().expandDims(-1) as tf.Tensor4D, batch.strongOps, o.align);
     const labels = tf.round(lab.squeeze([3])).toInt() as tf.Tensor3D;
+    // Weights follow the labels through the same strong geometry (padding is ignore-labelled, so its weight is unused).
+    const weights = batch.pseudoWeights
+      ? (strongMaps(batch.pseudoWeights.expandDims(-1) as tf.Tensor4D, batch.strongOps, o.align).squeeze([3]) as tf.Tensor3D)
+      : undefined;
     const teacherLogits = resizeBilinearAligned(teacher.apply(batch.targetStrong, { training: false }).logits, [lh, lw]);
     const labelled = tf.mean(tf.notEqual(labels, IGNORE).toFloat());
-    return { labels, teacherLogits, labelled };
+    return { labels, weights, teacherLogits, labelled };
   });
   const parts: Record<string, tf.Scalar> = {};
   const tgt = lossAndGrads(student, () => {
     const logits = resizeBilinearAligned(student.apply(batch.targetStrong, run(1)).logits, [lh, lw]);
-    const ce = crossEntropy(logits, prep.labels);
+    const ce = prep.weights ? weightedCrossEntropy(logits, prep.labels, prep.weights) : crossEntropy(logits, prep.labels);
     const kd = distillationKl(logits, prep.teacherLogits, o.kdStudent);
     parts.ce = tf.keep(ce.clone());
     parts.kd = tf.keep(kd.clone());
     return tf.add(ce, tf.mul(kd, o.weight)) as tf.Scalar;
   });
   const grads = addGrads(src.grads, tgt.grads);
-  tf.dispose([prep.labels, prep.teacherLogits]);
+  tf.dispose([prep.labels, prep.teacherLogits, ...(prep.weights ? [prep.weights] : [])]);
   const sourceCe = takeNumber(src.value);
   const target = takeNumber(tgt.value);
   return {

@@ -34,6 +34,8 @@ import { evaluate, reestimateBn } from './evaluate';
 import { buildNet, prototypesToTensors, readModel, readPrototypes, tensorsToPrototypes, tensorsToWeights, weightsToTensors, writeModel } from './net';
 import { PSEUDO_INDEX, type PseudoIndex } from './oneshot';
 import { readConfig } from '../records';
+import { correctionUses, loadCorrections, mergeCorrection, type Correction } from '../../labels/corrections';
+import { IGNORE_LABEL } from '../../../shared/classes';
 
 const STREAM = { source: 1, target: 2, strong: 3 } as const;
 
@@ -369,6 +371,24 @@ class HardLabels {
   }
 }
 
+type LabelRaster = { width: number; height: number; data: Uint8Array };
+
+/**
+ * The target labels of one image with its hand correction merged in (main/labels/corrections): the person's label
+ * on touched pixels, the thresholded pseudo-label elsewhere. Merging happens at full image size, before any
+ * augmentation, so corrections follow the pseudo-label through the weak and strong geometry. `touched` marks the
+ * pixels whose loss weight differs from 1 (only built when the weight is not 1: with weight 1 the labels say all).
+ */
+export function correctedTarget(pseudo: LabelRaster, c: Correction | undefined, weight: number): { labels: LabelRaster; touched: LabelRaster | null } {
+  if (!c) return { labels: pseudo, touched: weight === 1 ? null : { ...pseudo, data: new Uint8Array(pseudo.data.length) } };
+  const m = mergeCorrection(pseudo, c, { weight });
+  const labels = { width: pseudo.width, height: pseudo.height, data: m.labels };
+  if (weight === 1) return { labels, touched: null };
+  const t = new Uint8Array(m.labels.length);
+  for (let i = 0; i < t.length; i++) t[i] = m.labels[i] !== IGNORE_LABEL && m.weights[i] !== 1 ? 1 : 0;
+  return { labels, touched: { width: pseudo.width, height: pseudo.height, data: t } };
+}
+
 class DistillProgram extends TrainingProgram {
   private readonly c: ConfigOf<'distill'>;
   private readonly sgd: Sgd;
@@ -381,10 +401,15 @@ class DistillProgram extends TrainingProgram {
     private readonly target: ImageSource,
     val: ImageSource | null,
     bn: ImageSource | null,
+    private readonly corrections: Map<string, Correction> | null = null,
   ) {
     super(ctx, ctx.config as TrainingConfig, val, bn);
     this.c = ctx.config as ConfigOf<'distill'>;
     this.sgd = sgdFor(this.c);
+  }
+  override async finish() {
+    const fin = await super.finish();
+    return this.corrections ? { ...fin, corrections: correctionUses(this.corrections) } : fin;
   }
   get student() {
     return this.net;
@@ -407,17 +432,25 @@ class DistillProgram extends TrainingProgram {
     const t = await weakBatch(this.target, c, it, STREAM.target, false);
     const rng = new Rng(c.seed, it, STREAM.strong);
     const strong = t.images.map((img) => strongAugment(img, rng));
-    const pl = await Promise.all(
-      t.indices.map(async (i, n) => quarterNearest(applyWeakLabel(await this.labels.get(this.target.ids[i], c.threshold), t.params[n]))),
+    const weight = c.corrections?.weight ?? 1;
+    const merged = await Promise.all(
+      t.indices.map(async (i) => {
+        const id = this.target.ids[i];
+        const pseudo = await this.labels.get(id, c.threshold);
+        return this.corrections ? correctedTarget(pseudo, this.corrections.get(id), weight) : { labels: pseudo, touched: null };
+      }),
     );
+    const pl = merged.map((m, n) => quarterNearest(applyWeakLabel(m.labels, t.params[n])));
+    const touched = merged.map((m, n) => (m.touched ? quarterNearest(applyWeakLabel(m.touched, t.params[n])) : null));
     const source = inputTensor(s.images);
     const sourceLabels = labelTensor(s.labels);
     const targetStrong = inputTensor(strong.map((x) => x.image));
     const pseudoLabels = labelTensor(pl);
+    const pseudoWeights = touched.every((x) => x !== null) ? weightTensor(touched as LabelRaster[], weight) : undefined;
     try {
       const r = distillStep(
         { student: this.net, teacher: this.teacher, optimizer: this.sgd },
-        { source, sourceLabels, targetStrong, pseudoLabels, strongOps: strong.map((x) => x.ops) },
+        { source, sourceLabels, targetStrong, pseudoLabels, pseudoWeights, strongOps: strong.map((x) => x.ops) },
         {
           iteration: it,
           maxIterations: c.optim.polyHorizon,
@@ -432,9 +465,19 @@ class DistillProgram extends TrainingProgram {
       );
       return { losses: { source_ce: r.sourceCe, target_ce: r.targetCe, kd: r.kd, labelled: r.labelledFraction }, lr: r.lr };
     } finally {
-      tf.dispose([source, sourceLabels, targetStrong, pseudoLabels]);
+      tf.dispose([source, sourceLabels, targetStrong, pseudoLabels, ...(pseudoWeights ? [pseudoWeights] : [])]);
     }
   }
+}
+
+/** Per-pixel CE weights [N,h,w]: `weight` where the touched map is 1, 1 elsewhere. */
+function weightTensor(touched: LabelRaster[], weight: number): tf.Tensor3D {
+  const { width: w, height: h } = touched[0];
+  const data = new Float32Array(touched.length * w * h);
+  touched.forEach((t, n) => {
+    for (let i = 0; i < w * h; i++) data[n * w * h + i] = t.data[i] ? weight : 1;
+  });
+  return tf.tensor3d(data, [touched.length, h, w]);
 }
 
 class SelfTrainProgram extends TrainingProgram {
@@ -528,7 +571,14 @@ export function trainingPrograms(open: DatasetOpener) {
       const source = await ImageSource.open(open, c.source, 'source');
       const target = await ImageSource.open(open, c.target, 'target');
       const [val, bn] = await valSources(open, c);
-      return new DistillProgram(ctx, net, teacher, labels, source, target, val, bn);
+      const corrections = c.corrections ? await loadCorrections(ctx.workspace, c.corrections.dataset, { minTouched: c.corrections.minTouched }) : null;
+      if (corrections) {
+        const known = new Set(target.ids);
+        const unknown = [...corrections.keys()].filter((id) => !known.has(id));
+        if (unknown.length) throw new Error(`corrections.dataset '${c.corrections!.dataset}': images ${unknown.slice(0, 3).join(', ')} are not in the target split`);
+        ctx.log(`corrections: ${corrections.size} images, ${correctionUses(corrections).reduce((a, u) => a + u.touchedPixels, 0)} touched pixels, weight ${c.corrections!.weight}`);
+      }
+      return new DistillProgram(ctx, net, teacher, labels, source, target, val, bn, corrections);
     },
     selftrain: async (ctx: StageContext): Promise<StageProgram> => {
       const c = ctx.config as ConfigOf<'selftrain'>;

@@ -94,6 +94,11 @@ export function RunsPanel(props: { client: ContractClient; datasets: readonly Da
               </>
             )}
           </div>
+          {summary.corrected && (
+            <div className="run-corrections" data-testid="run-corrections">
+              trained on hand corrections: {summary.corrected.pixels.toLocaleString()} pixels in {summary.corrected.images} image{summary.corrected.images === 1 ? '' : 's'}
+            </div>
+          )}
           {summary.state === 'running' && (
             <div className="run-progress-bar">
               <progress data-testid="run-progress" max={last?.iterations ?? summary.iterations} value={last?.iteration ?? summary.iteration} />
