@@ -1,9 +1,9 @@
 /* global document, DataTransfer, DragEvent */
 // Export and import in browser mode on the demo workspace: a tiny warm-up run is made through the API,
 // then the export panel exports it as ONNX + safetensors + official ProDA checkpoint with one parity
-// image, shows the parity report (agreement per format and image) and the written files; the exported
-// proda_checkpoint.pkl is imported back through the path field and its key-matching report must show
-// every key matched. A drop without a path says so instead of guessing one.
+// image, shows the parity report (agreement per format and image) and the written files, and exports
+// the run's label maps; the exported proda_checkpoint.pkl is imported back through the path field and
+// its key-matching report must show every key matched. A drop without a path says so instead of guessing one.
 import { existsSync } from 'node:fs';
 
 export const title = 'export';
@@ -41,7 +41,7 @@ const quick = (ds) => ({ root: ds.root, format: 'demo', split: ds.split, classSe
 
 export const tests = [
   {
-    name: 'export a run with its parity report, import the exported checkpoint with its key report',
+    name: 'export a run with its parity report and its labels, import the exported checkpoint with its key report',
     async run({ page, server, shot, log }) {
       const token = server.token;
       await page.setViewportSize({ width: 1400, height: 900 });
@@ -103,6 +103,20 @@ export const tests = [
       await report.scrollIntoViewIfNeeded();
       await shot('parity-report');
       log(`export: agreement ${agreement}, max |Δlogit| ${await report.getAttribute('data-max-diff')}, ${files.length} files`);
+
+      // Label maps of the same run on the shown target dataset, with their progress.
+      await page.getByTestId('labels-source').selectOption(warm.id);
+      await page.getByTestId('labels-start').click();
+      const labels = page.getByTestId('labels-result');
+      const labelsFailed = await Promise.race([
+        labels.waitFor({ timeout: 120_000 }).then(() => false),
+        page.getByTestId('labels-error').waitFor({ timeout: 120_000 }).then(() => true),
+      ]);
+      if (labelsFailed) throw new Error(`label export failed: ${await page.getByTestId('labels-error').textContent()}`);
+      const { total } = await api(page, token, 'images.list', { datasetId: tgt.id, offset: 0, limit: 1 });
+      const labelText = await labels.textContent();
+      expectTrue(labelText.startsWith(`${total} images`), `label export covers the ${total} images: ${labelText}`);
+      log(`labels: ${labelText}`);
 
       // A dropped File alone carries no path: the UI says so rather than importing something else.
       await page.evaluate(() => {

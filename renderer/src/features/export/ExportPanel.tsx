@@ -222,7 +222,11 @@ function LabelExport(props: { client: ContractClient; runs: RunSummary[]; datase
         </button>
       </div>
       {busy && <ProgressLine progress={progress} testId="labels-progress" />}
-      {error && <p className="error">{error}</p>}
+      {error && (
+        <p className="error" data-testid="labels-error">
+          {error}
+        </p>
+      )}
       {result && (
         <p data-testid="labels-result">
           {result.images} images, {result.files} files in <code>{result.dir}</code>
