@@ -26,6 +26,8 @@ export interface ExportInfo {
   source: string | null;
   target: string | null;
   miou: number | null;
+  /** Training iterations the exported weights went through (0 when unknown), for the official checkpoint's 'iter'. */
+  iteration: number;
   /** Image size the network was trained/evaluated at (height, width); any size runs. */
   inputSize: [number, number] | null;
   /** Network name as the run config spells it (resnet101, demo, ...). */
@@ -362,7 +364,7 @@ export async function exportModel(req: ExportRequest): Promise<ExportResult> {
       const p = req.prototypes;
       const ckpt = officialCheckpoint(state, {
         objectiveVectors: p ? { dtype: 'float32', shape: [p.classes, p.dim], data: p.data } : null,
-        iteration: 0,
+        iteration: req.info.iteration,
         bestIou: req.info.miou ?? 0,
       });
       const file = path.join(staging, 'proda_checkpoint.pkl');

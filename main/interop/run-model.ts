@@ -10,7 +10,7 @@ import type { RunConfig } from '../../shared/runs-config';
 import type { SegNetConfig } from '../engine/nets/deeplab';
 import type { NamedWeights, SegNet } from '../engine/nets/net';
 import { loadLatestCheckpoint } from '../runs/checkpoints';
-import { readConfig, readReport, runDir, runPaths } from '../runs/records';
+import { readConfig, readReport, readStatus, runDir, runPaths } from '../runs/records';
 import { MODEL_ARTIFACT, readModel, segNetConfig, tensorsToPrototypes, tensorsToWeights } from '../runs/stages/net';
 import type { ExportInfo } from './export-model';
 
@@ -66,6 +66,7 @@ export async function loadRunModel(workspace: string, runId: string): Promise<Ru
       source: datasetName(c.source),
       target: datasetName(c.target),
       miou: report?.final?.miou ?? null,
+      iteration: (await readStatus(dir)).iteration,
       inputSize: c.aug ? [c.aug.cropHeight, c.aug.cropWidth] : null,
       arch: config.network.arch,
     },
