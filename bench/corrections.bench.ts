@@ -20,10 +20,10 @@ import { toDatasetRef } from '../main/runs/dataset-refs';
 import { ensureDemoDataset } from '../main/runs/demo';
 import { forkLauncher, resolveRunEntry } from '../main/runs/launcher';
 import { runPipeline, type PipelineStep } from '../main/runs/pipeline';
-import { demoBudgets, demoPipeline } from '../main/runs/presets';
+import { demoPipeline } from '../main/runs/presets';
 import { readReport, runDir } from '../main/runs/records';
 import { RunSupervisor } from '../main/runs/supervisor';
-import type { RunConfigInput } from '../shared/runs-config';
+import { demoBudgets, type RunConfigInput } from '../shared/runs-config';
 import { IGNORE_LABEL } from '../shared/classes';
 
 const { values } = parseArgs({

@@ -257,6 +257,62 @@ export function scaleTimeConstant(refOneMinus: number, refIterations: number, it
   return Math.min(1, scaled);
 }
 
+export interface DemoBudget {
+  /** Iterations of each training stage. */
+  warmup: number;
+  stage1: number;
+  distill: number;
+  selftrain: number;
+  oracle: number;
+  batchSize: number;
+  /** Images used to re-estimate BN statistics when scoring. */
+  bnImages: number;
+  /** Benchmark size: images per training split and in target-val. */
+  count: number;
+  valCount: number;
+}
+
+export const demoBudgets: Record<'demo' | 'demo-quick', DemoBudget> = {
+  // Sized from measured CPU seconds per step on wasm (report.json cpuSeconds): the longest chain
+  // (warm-up → soft PL → stage 1 → hard PL → distillation → eval) fits 15 min on one core while the
+  // baselines run on the other.
+  demo: { warmup: 250, stage1: 120, distill: 100, selftrain: 120, oracle: 250, batchSize: 4, bnImages: 64, count: 400, valCount: 200 },
+  'demo-quick': { warmup: 30, stage1: 16, distill: 16, selftrain: 16, oracle: 30, batchSize: 2, bnImages: 8, count: 48, valCount: 24 },
+};
+
+const REF_ITERS = 62412;
+
+/**
+ * EMA decay and prototype momentum with the same number of effective updates per run as the reference
+ * (1−decay and momentum scaled by 62412 / iterations), clamped so the teacher stays an average over
+ * at least ~10 iterations and a prototype step never exceeds 5%.
+ */
+export function demoTimeConstants(stage1Iterations: number): { emaDecay: number; protoMomentum: number; note: string } {
+  const rawEma = 1 - scaleTimeConstant(1 - 0.999, REF_ITERS, stage1Iterations);
+  const rawProto = scaleTimeConstant(1e-4, REF_ITERS, stage1Iterations);
+  const emaDecay = Math.max(0.9, rawEma);
+  const protoMomentum = Math.min(0.05, rawProto);
+  const clamped = emaDecay !== rawEma || protoMomentum !== rawProto;
+  return {
+    emaDecay,
+    protoMomentum,
+    note:
+      `EMA decay ${emaDecay.toFixed(4)} and prototype momentum ${protoMomentum.toPrecision(3)}: the reference's 0.999 and 1e-4 ` +
+      `rescaled from ${REF_ITERS} to ${stage1Iterations} iterations (1−decay and momentum × ${(REF_ITERS / stage1Iterations).toFixed(1)})` +
+      (clamped ? `, clamped to decay ≥ 0.9 and momentum ≤ 0.05 (unclamped: ${rawEma.toFixed(4)}, ${rawProto.toPrecision(3)})` : '') +
+      ', so teacher and prototypes move within the short run as they do within the paper\'s',
+  };
+}
+
+/** The demo's crop and resize, sized for the 256×128 benchmark. */
+export const DEMO_AUG = { cropWidth: 192, cropHeight: 96, resizeBase: 256, resizeRange: [0.75, 1.5], flip: true } as const;
+
+/** The demo's base learning rates per stage (the oracle trains like the warm-up). */
+export const DEMO_LR = { warmup: 2.5e-3, stage1: 1e-3, distill: 1e-3, selftrain: 1e-3 } as const;
+
+/** The reference stops at 62412 iterations of a 90000-iteration poly curve; demo runs keep that ratio. */
+export const demoPolyHorizon = (iterations: number): number => Math.round((iterations * 90000) / REF_ITERS);
+
 export interface ConfigWarning {
   field: string;
   message: string;

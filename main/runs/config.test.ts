@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { configWarnings, runConfigSchema, upstreamRuns } from '../../shared/runs-config';
-import { demoPipeline, demoTimeConstants, paperPipeline } from './presets';
+import { demoTimeConstants } from '../../shared/runs-config';
+import { demoPipeline, paperPipeline } from './presets';
 import { batchIndices, permutation, rng } from './data-order';
 import { decodeTensors, encodeTensors } from './tensor-file';
 

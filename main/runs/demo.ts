@@ -3,7 +3,8 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { EvalResult, RunStatus } from '../../shared/contract/runs';
-import { demoPipeline, demoTimeConstants, demoBudgets } from './presets';
+import { demoBudgets, demoTimeConstants } from '../../shared/runs-config';
+import { demoPipeline } from './presets';
 import { runPipeline } from './pipeline';
 import { readReport, runDir } from './records';
 import type { RunSupervisor } from './supervisor';

@@ -1,7 +1,16 @@
 // Stage graphs with their configs. `paperPipeline` is the official README's sequence with the
 // reference constants (schema defaults); `demoPipeline` is the same graph scaled to the built-in
 // benchmark and a 2-core budget, plus the baselines a reviewer asks for.
-import { scaleTimeConstant, type RunConfigInput, type RunDataset, type RunDatasetInput } from '../../shared/runs-config';
+import {
+  DEMO_AUG,
+  DEMO_LR,
+  demoBudgets,
+  demoPolyHorizon,
+  demoTimeConstants,
+  type RunConfigInput,
+  type RunDataset,
+  type RunDatasetInput,
+} from '../../shared/runs-config';
 import type { PipelineStep } from './pipeline';
 
 export interface PaperData {
@@ -58,53 +67,6 @@ export function paperPipeline(d: PaperData, seed = 1337): PipelineStep[] {
   ];
 }
 
-export interface DemoBudget {
-  /** Iterations of each training stage. */
-  warmup: number;
-  stage1: number;
-  distill: number;
-  selftrain: number;
-  oracle: number;
-  batchSize: number;
-  /** Images used to re-estimate BN statistics when scoring. */
-  bnImages: number;
-  /** Benchmark size: images per training split and in target-val. */
-  count: number;
-  valCount: number;
-}
-
-export const demoBudgets: Record<'demo' | 'demo-quick', DemoBudget> = {
-  // Sized from measured CPU seconds per step on wasm (report.json cpuSeconds): the longest chain
-  // (warm-up → soft PL → stage 1 → hard PL → distillation → eval) fits 15 min on one core while the
-  // baselines run on the other.
-  demo: { warmup: 250, stage1: 120, distill: 100, selftrain: 120, oracle: 250, batchSize: 4, bnImages: 64, count: 400, valCount: 200 },
-  'demo-quick': { warmup: 30, stage1: 16, distill: 16, selftrain: 16, oracle: 30, batchSize: 2, bnImages: 8, count: 48, valCount: 24 },
-};
-
-const REF_ITERS = 62412;
-
-/**
- * EMA decay and prototype momentum with the same number of effective updates per run as the reference
- * (1−decay and momentum scaled by 62412 / iterations), clamped so the teacher stays an average over
- * at least ~10 iterations and a prototype step never exceeds 5%.
- */
-export function demoTimeConstants(stage1Iterations: number): { emaDecay: number; protoMomentum: number; note: string } {
-  const rawEma = 1 - scaleTimeConstant(1 - 0.999, REF_ITERS, stage1Iterations);
-  const rawProto = scaleTimeConstant(1e-4, REF_ITERS, stage1Iterations);
-  const emaDecay = Math.max(0.9, rawEma);
-  const protoMomentum = Math.min(0.05, rawProto);
-  const clamped = emaDecay !== rawEma || protoMomentum !== rawProto;
-  return {
-    emaDecay,
-    protoMomentum,
-    note:
-      `EMA decay ${emaDecay.toFixed(4)} and prototype momentum ${protoMomentum.toPrecision(3)}: the reference's 0.999 and 1e-4 ` +
-      `rescaled from ${REF_ITERS} to ${stage1Iterations} iterations (1−decay and momentum × ${(REF_ITERS / stage1Iterations).toFixed(1)})` +
-      (clamped ? `, clamped to decay ≥ 0.9 and momentum ≤ 0.05 (unclamped: ${rawEma.toFixed(4)}, ${rawProto.toPrecision(3)})` : '') +
-      ', so teacher and prototypes move within the short run as they do within the paper\'s',
-  };
-}
-
 export interface DemoData {
   /** The demo dataset folder (format 'demo'). */
   root: string;
@@ -124,13 +86,12 @@ export function demoPipeline(d: DemoData, preset: 'demo' | 'demo-quick', seed: n
   const val = demoSet(d.root, 'target-val');
   const tc = demoTimeConstants(b.stage1);
   const net = { arch: 'demo', classes: 19 };
-  const aug = { cropWidth: 192, cropHeight: 96, resizeBase: 256, resizeRange: [0.75, 1.5] as [number, number], flip: true };
+  const aug = { ...DEMO_AUG, resizeRange: [...DEMO_AUG.resizeRange] as [number, number] };
   const common = { seed, network: net, aug, validation: { every: 0 }, checkpoint: { every: 100, keep: 2 } };
   const optim = (iterations: number, lr: number) => ({
     batchSize: b.batchSize,
     iterations,
-    // The reference stops at 62412 of a 90000-iteration poly curve; keep that ratio.
-    polyHorizon: Math.round((iterations * 90000) / REF_ITERS),
+    polyHorizon: demoPolyHorizon(iterations),
     lr,
   });
   const evalOf = (key: string, model: string): PipelineStep => ({
@@ -142,7 +103,7 @@ export function demoPipeline(d: DemoData, preset: 'demo' | 'demo-quick', seed: n
     {
       key: 'warmup',
       needs: [],
-      config: () => ({ ...common, stage: 'warmup', source: src, adversarialWeight: 0, freezeBn: false, optim: optim(b.warmup, 2.5e-3), notes: ['demo: warm-up is source-only (no discriminator)'] }),
+      config: () => ({ ...common, stage: 'warmup', source: src, adversarialWeight: 0, freezeBn: false, optim: optim(b.warmup, DEMO_LR.warmup), notes: ['demo: warm-up is source-only (no discriminator)'] }),
     },
     { key: 'pseudo-soft', needs: ['warmup'], config: (r) => ({ stage: 'pseudo', seed, network: net, mode: 'soft', model: r.warmup, target: tgt, flip: false, bn: 'reestimate', bnImages: b.bnImages }) },
     {
@@ -157,7 +118,7 @@ export function demoPipeline(d: DemoData, preset: 'demo' | 'demo-quick', seed: n
         target: tgt,
         emaDecay: tc.emaDecay,
         protoMomentum: tc.protoMomentum,
-        optim: optim(b.stage1, 1e-3),
+        optim: optim(b.stage1, DEMO_LR.stage1),
         notes: [tc.note],
       }),
     },
@@ -173,7 +134,7 @@ export function demoPipeline(d: DemoData, preset: 'demo' | 'demo-quick', seed: n
         studentInit: r.stage1,
         source: src,
         target: tgt,
-        optim: optim(b.distill, 1e-3),
+        optim: optim(b.distill, DEMO_LR.distill),
         notes: [
           "demo: one distillation round with a warm start from stage 1 (as the reference's stage 3); the reference's stage 2 starts a fresh " +
             'student from SimCLR weights, and no self-supervised checkpoint exists for the demo network',
@@ -183,12 +144,12 @@ export function demoPipeline(d: DemoData, preset: 'demo' | 'demo-quick', seed: n
     {
       key: 'selftrain',
       needs: ['warmup'],
-      config: (r) => ({ ...common, stage: 'selftrain', init: r.warmup, source: src, target: tgt, threshold: 0.9, labellerBn: 'reestimate', optim: optim(b.selftrain, 1e-3) }),
+      config: (r) => ({ ...common, stage: 'selftrain', init: r.warmup, source: src, target: tgt, threshold: 0.9, labellerBn: 'reestimate', optim: optim(b.selftrain, DEMO_LR.selftrain) }),
     },
     {
       key: 'oracle',
       needs: [],
-      config: () => ({ ...common, stage: 'warmup', source: tgt, targetLabels: true, adversarialWeight: 0, freezeBn: false, optim: optim(b.oracle, 2.5e-3) }),
+      config: () => ({ ...common, stage: 'warmup', source: tgt, targetLabels: true, adversarialWeight: 0, freezeBn: false, optim: optim(b.oracle, DEMO_LR.warmup) }),
     },
     evalOf('warmup', 'warmup'),
     evalOf('stage1', 'stage1'),
