@@ -5,28 +5,9 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
+import { api, expectEq, expectTrue } from './helpers.mjs';
 
 export const title = 'annotation';
-
-const expectEq = (actual, expected, what) => {
-  if (actual !== expected) throw new Error(`${what}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`);
-};
-const expectTrue = (cond, what) => {
-  if (!cond) throw new Error(what);
-};
-
-async function api(page, token, name, body) {
-  return page.evaluate(
-    async ([n, b, tok]) => {
-      const r = await fetch(`/api/${n}`, { method: 'POST', headers: { 'x-proda-token': tok }, body: JSON.stringify(b) });
-      return r.json();
-    },
-    [name, body, token],
-  ).then((r) => {
-    if (!r.ok) throw new Error(`${name}: ${JSON.stringify(r.error)}`);
-    return r.value;
-  });
-}
 
 /** A target dataset (the demo's adaptation split when there is one) and its first image. */
 async function targetImage(page, token) {

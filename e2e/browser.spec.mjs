@@ -1,14 +1,8 @@
 /* global document -- the waitForFunction callbacks run in the page */
 // Browser mode against the real `npm run serve` server: auth, the UI loading with the token, and the
 // open-workspace → grid → image flow.
+import { expectEq, expectTrue } from './helpers.mjs';
 export const title = 'browser';
-
-const expectEq = (actual, expected, what) => {
-  if (actual !== expected) throw new Error(`${what}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`);
-};
-const expectTrue = (cond, what) => {
-  if (!cond) throw new Error(what);
-};
 
 export const tests = [
   {

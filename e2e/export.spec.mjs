@@ -5,39 +5,13 @@
 // the run's label maps; the exported proda_checkpoint.pkl is imported back through the path field and
 // its key-matching report must show every key matched. A drop without a path says so instead of guessing one.
 import { existsSync } from 'node:fs';
+import { api, demoRunDataset, expectTrue, waitRun } from './helpers.mjs';
 
 export const title = 'export';
 // One 10-iteration warm-up run plus the export's parity check; generous for 2 loaded cores.
 export const timeout = 240_000;
 
-const expectTrue = (cond, what) => {
-  if (!cond) throw new Error(what);
-};
-
-async function api(page, token, name, body) {
-  const r = await page.evaluate(
-    async ([n, b, tok]) => {
-      const res = await fetch(`/api/${n}`, { method: 'POST', headers: { 'x-proda-token': tok }, body: JSON.stringify(b) });
-      return res.json();
-    },
-    [name, body, token],
-  );
-  if (!r.ok) throw new Error(`${name}: ${JSON.stringify(r.error)}`);
-  return r.value;
-}
-
-async function waitRun(page, token, id, timeoutMs) {
-  const t0 = Date.now();
-  for (;;) {
-    const r = await api(page, token, 'runs.get', { id });
-    if (r.summary.state === 'succeeded') return r;
-    if (r.summary.state === 'failed') throw new Error(`run ${id} failed: ${(r.status.logTail ?? []).join('\n')}`);
-    if (Date.now() - t0 > timeoutMs) throw new Error(`run ${id} still ${r.summary.state} after ${timeoutMs} ms`);
-    await page.waitForTimeout(500);
-  }
-}
-
-const quick = (ds) => ({ root: ds.root, format: 'demo', split: ds.split, classSet: '19' });
+const quick = demoRunDataset;
 
 export const tests = [
   {
@@ -67,7 +41,7 @@ export const tests = [
           optim: { batchSize: 2, iterations: 10, polyHorizon: 43, lr: 2.5e-3 },
         },
       });
-      await waitRun(page, token, warm.id, 180_000);
+      await waitRun(page, token, warm.id, ['succeeded'], 180_000);
       log(`warm-up run ${warm.id} in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 
       await page.getByTestId('dataset-picker').selectOption(tgt.id);

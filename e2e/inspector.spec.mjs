@@ -10,39 +10,13 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
+import { api, demoRunDataset, expectTrue, waitRun } from './helpers.mjs';
 
 export const title = 'inspector';
 // Three quick training runs happen inside this spec; on 2 loaded cores they take minutes, not seconds.
 export const timeout = 600_000;
 
 const refs = path.join(path.dirname(fileURLToPath(import.meta.url)), 'references');
-const expectTrue = (cond, what) => {
-  if (!cond) throw new Error(what);
-};
-
-async function api(page, token, name, body) {
-  const r = await page.evaluate(
-    async ([n, b, tok]) => {
-      const res = await fetch(`/api/${n}`, { method: 'POST', headers: { 'x-proda-token': tok }, body: JSON.stringify(b) });
-      return res.json();
-    },
-    [name, body, token],
-  );
-  if (!r.ok) throw new Error(`${name}: ${JSON.stringify(r.error)}`);
-  return r.value;
-}
-
-async function waitRun(page, token, id, states, timeoutMs) {
-  const t0 = Date.now();
-  for (;;) {
-    const r = await api(page, token, 'runs.get', { id });
-    if (states.includes(r.summary.state)) return r;
-    if (r.summary.state === 'failed') throw new Error(`run ${id} failed: ${(r.status.logTail ?? []).join('\n')}`);
-    if (Date.now() - t0 > timeoutMs) throw new Error(`run ${id} still ${r.summary.state} after ${timeoutMs} ms`);
-    await page.waitForTimeout(500);
-  }
-}
-
 /** Compares a screenshot with its reference: share of pixels differing by more than 24 levels in any channel. */
 async function compareToReference(file, name, size, maxShare = 0.03) {
   await mkdir(refs, { recursive: true });
@@ -78,7 +52,7 @@ async function shootImageRegion(page, file) {
   return { w: g.w, h: g.h };
 }
 
-const quick = (ds) => ({ root: ds.root, format: 'demo', split: ds.split, classSet: '19' });
+const quick = demoRunDataset;
 const common = { seed: 7, network: { arch: 'demo', classes: 19 }, aug: { cropWidth: 192, cropHeight: 96, resizeBase: 256, resizeRange: [0.75, 1.5], flip: true }, validation: { every: 0 }, checkpoint: { every: 5, keep: 2 } };
 
 export const tests = [

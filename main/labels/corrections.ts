@@ -8,20 +8,10 @@ import { createHash } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { IGNORE_LABEL } from '../../shared/classes';
-import { imageFolderName, LABELS_DIR, readCorrection } from './store';
+import { imageFolderName, LABELS_DIR, readCorrection, type StoredCorrection } from './store';
 
-export interface Correction {
-  width: number;
-  height: number;
-  /** trainIds at image resolution, 250 = ignore. */
-  labels: Uint8Array;
-  /** 1 where a person decided the label. */
-  touched: Uint8Array;
-  touchedPixels: number;
-  seq: number;
-  generation: number;
-  updatedAt: string;
-}
+/** A stored correction as training reads it (trainIds with 250 = ignore; touched = 1 where a person decided). */
+export type Correction = Omit<StoredCorrection, 'imageId'>;
 
 /** What a run record lists: which corrections, in which state, it trained on. */
 export interface CorrectionUse {

@@ -81,6 +81,7 @@ function quarterNearest(l: { width: number; height: number; data: Uint8Array }):
 abstract class TrainingProgram implements StageProgram {
   readonly iterations: number;
   protected last: StepResult | null = null;
+  protected readonly sgd: Sgd;
   constructor(
     protected readonly ctx: StageContext,
     protected readonly cfg: TrainingConfig,
@@ -88,13 +89,27 @@ abstract class TrainingProgram implements StageProgram {
     protected readonly bnSource: ImageSource | null,
   ) {
     this.iterations = cfg.optim.iterations;
+    this.sgd = sgdFor(cfg);
     if (val)
       this.validate = () =>
         evaluate(this.student, val, { bn: cfg.validation.bn, bnSource: bnSource ?? undefined, limit: cfg.validation.limit, cancelled: ctx.cancelled });
   }
   abstract get student(): SegNet;
-  abstract snapshot(): Promise<{ tensors: TensorMap; state: Record<string, unknown> }>;
-  abstract restore(ckpt: Checkpoint): Promise<void>;
+
+  /** Student weights and optimiser state; stages with more state (EMA net, prototypes, discriminator) add it in the hooks. */
+  async snapshot(): Promise<{ tensors: TensorMap; state: Record<string, unknown> }> {
+    const t = weightsToTensors('student.', this.student.getWeights());
+    optimToTensors('optim.', this.sgd.exportState(), t);
+    this.snapshotMore(t);
+    return { tensors: t, state: {} };
+  }
+  async restore(ckpt: Checkpoint): Promise<void> {
+    this.student.setWeights(tensorsToWeights('student.', ckpt.tensors));
+    this.sgd.importState(tensorsToOptim('optim.', ckpt.tensors));
+    this.restoreMore(ckpt);
+  }
+  protected snapshotMore(_t: TensorMap): void {}
+  protected restoreMore(_ckpt: Checkpoint): void {}
   abstract step(it: number): Promise<StepResult>;
   protected prototypes(): Prototypes | undefined {
     return undefined;
@@ -138,7 +153,6 @@ class WarmupProgram extends TrainingProgram {
   private readonly c: ConfigOf<'warmup'>;
   private readonly disc: Discriminator | null;
   private readonly optD: Adam | null;
-  private readonly sgd: Sgd;
   constructor(
     ctx: StageContext,
     private readonly net: SegNet,
@@ -149,7 +163,6 @@ class WarmupProgram extends TrainingProgram {
   ) {
     super(ctx, ctx.config as TrainingConfig, val, bn);
     this.c = ctx.config as ConfigOf<'warmup'>;
-    this.sgd = sgdFor(this.c);
     const adversarial = this.c.adversarialWeight > 0;
     if (adversarial && !target) throw new Error('adversarial warm-up needs a target dataset (config.target)');
     this.disc = adversarial ? new Discriminator(this.c.network.classes, { seed: this.c.seed + 1 }) : null;
@@ -161,18 +174,13 @@ class WarmupProgram extends TrainingProgram {
   protected nets() {
     return [this.net, ...(this.disc ? [this.disc as unknown as SegNet] : [])];
   }
-  async snapshot() {
-    const t = weightsToTensors('student.', this.net.getWeights());
-    optimToTensors('optim.', this.sgd.exportState(), t);
+  protected override snapshotMore(t: TensorMap) {
     if (this.disc && this.optD) {
       weightsToTensors('disc.', this.disc.getWeights(), t);
       optimToTensors('optimD.', this.optD.exportState(), t);
     }
-    return { tensors: t, state: {} };
   }
-  async restore(ckpt: Checkpoint) {
-    this.net.setWeights(tensorsToWeights('student.', ckpt.tensors));
-    this.sgd.importState(tensorsToOptim('optim.', ckpt.tensors));
+  protected override restoreMore(ckpt: Checkpoint) {
     if (this.disc && this.optD) {
       this.disc.setWeights(tensorsToWeights('disc.', ckpt.tensors));
       this.optD.importState(tensorsToOptim('optimD.', ckpt.tensors));
@@ -251,7 +259,6 @@ class SoftLabels {
 
 class Stage1Program extends TrainingProgram {
   private readonly c: ConfigOf<'stage1'>;
-  private readonly sgd: Sgd;
   constructor(
     ctx: StageContext,
     private readonly net: SegNet,
@@ -265,7 +272,6 @@ class Stage1Program extends TrainingProgram {
   ) {
     super(ctx, ctx.config as TrainingConfig, val, bn);
     this.c = ctx.config as ConfigOf<'stage1'>;
-    this.sgd = sgdFor(this.c);
   }
   get student() {
     return this.net;
@@ -276,20 +282,15 @@ class Stage1Program extends TrainingProgram {
   protected override prototypes() {
     return this.protos;
   }
-  async snapshot() {
-    const t = weightsToTensors('student.', this.net.getWeights());
+  protected override snapshotMore(t: TensorMap) {
     weightsToTensors('ema.', this.ema.getWeights(), t);
     prototypesToTensors(this.protos, t);
-    optimToTensors('optim.', this.sgd.exportState(), t);
-    return { tensors: t, state: {} };
   }
-  async restore(ckpt: Checkpoint) {
-    this.net.setWeights(tensorsToWeights('student.', ckpt.tensors));
+  protected override restoreMore(ckpt: Checkpoint) {
     this.ema.setWeights(tensorsToWeights('ema.', ckpt.tensors));
     const p = tensorsToPrototypes(ckpt.tensors);
     if (!p) throw new Error('stage-1 checkpoint without prototypes');
     this.protos = p;
-    this.sgd.importState(tensorsToOptim('optim.', ckpt.tensors));
   }
   async step(it: number): Promise<StepResult> {
     const c = this.c;
@@ -391,7 +392,6 @@ export function correctedTarget(pseudo: LabelRaster, c: Correction | undefined, 
 
 class DistillProgram extends TrainingProgram {
   private readonly c: ConfigOf<'distill'>;
-  private readonly sgd: Sgd;
   constructor(
     ctx: StageContext,
     private readonly net: SegNet,
@@ -405,7 +405,6 @@ class DistillProgram extends TrainingProgram {
   ) {
     super(ctx, ctx.config as TrainingConfig, val, bn);
     this.c = ctx.config as ConfigOf<'distill'>;
-    this.sgd = sgdFor(this.c);
   }
   override async finish() {
     const fin = await super.finish();
@@ -416,15 +415,6 @@ class DistillProgram extends TrainingProgram {
   }
   protected nets() {
     return [this.net, this.teacher];
-  }
-  async snapshot() {
-    const t = weightsToTensors('student.', this.net.getWeights());
-    optimToTensors('optim.', this.sgd.exportState(), t);
-    return { tensors: t, state: {} };
-  }
-  async restore(ckpt: Checkpoint) {
-    this.net.setWeights(tensorsToWeights('student.', ckpt.tensors));
-    this.sgd.importState(tensorsToOptim('optim.', ckpt.tensors));
   }
   async step(it: number): Promise<StepResult> {
     const c = this.c;
@@ -482,7 +472,6 @@ function weightTensor(touched: LabelRaster[], weight: number): tf.Tensor3D {
 
 class SelfTrainProgram extends TrainingProgram {
   private readonly c: ConfigOf<'selftrain'>;
-  private readonly sgd: Sgd;
   constructor(
     ctx: StageContext,
     private readonly net: SegNet,
@@ -494,22 +483,12 @@ class SelfTrainProgram extends TrainingProgram {
   ) {
     super(ctx, ctx.config as TrainingConfig, val, bn);
     this.c = ctx.config as ConfigOf<'selftrain'>;
-    this.sgd = sgdFor(this.c);
   }
   get student() {
     return this.net;
   }
   protected nets() {
     return [this.net, this.labeller];
-  }
-  async snapshot() {
-    const t = weightsToTensors('student.', this.net.getWeights());
-    optimToTensors('optim.', this.sgd.exportState(), t);
-    return { tensors: t, state: {} };
-  }
-  async restore(ckpt: Checkpoint) {
-    this.net.setWeights(tensorsToWeights('student.', ckpt.tensors));
-    this.sgd.importState(tensorsToOptim('optim.', ckpt.tensors));
   }
   async step(it: number): Promise<StepResult> {
     const c = this.c;

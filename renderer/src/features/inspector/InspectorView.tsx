@@ -10,7 +10,7 @@ import type { OverlayId } from '../../lib/overlay-render';
 import { actionForKey } from '../viewer/shortcuts';
 import { Viewer } from '../viewer/Viewer';
 import type { ViewerOverlay } from '../viewer/Viewer';
-import { createViewStore, fit, pan, setImage, setViewport, zoomBy } from '../viewer/view-store';
+import { createViewStore, fitToWindow, pan, setImage, setViewport, zoomBy } from '../viewer/view-store';
 import type { ViewStore } from '../viewer/view-store';
 import { createStore, useStore } from '../viewer/store';
 import type { Store } from '../viewer/store';
@@ -102,7 +102,7 @@ export function InspectorView(props: InspectorViewProps) {
         case 'zoom':
           return zoomBy(viewStore, a.factor);
         case 'fit':
-          return fit(viewStore);
+          return fitToWindow(viewStore);
         case 'pan':
           return pan(viewStore, a.dx, a.dy);
         case 'swipe':

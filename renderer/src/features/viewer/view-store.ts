@@ -21,7 +21,7 @@ export type ViewStore = Store<ViewStoreState>;
 export const createViewStore = (): ViewStore =>
   createStore<ViewStoreState>({ view: { scale: 1, x: 0, y: 0 }, viewport: { w: 800, h: 600 }, image: null, cursor: null, userMoved: false });
 
-export function fit(store: ViewStore): void {
+export function fitToWindow(store: ViewStore): void {
   const s = store.get();
   if (!s.image) return;
   store.set({ ...s, view: fitView(s.image.w, s.image.h, s.viewport.w, s.viewport.h), userMoved: false });
@@ -31,14 +31,14 @@ export function setViewport(store: ViewStore, w: number, h: number): void {
   const s = store.get();
   if (s.viewport.w === w && s.viewport.h === h) return;
   store.set({ ...s, viewport: { w, h } });
-  if (!s.userMoved) fit(store);
+  if (!s.userMoved) fitToWindow(store);
 }
 
 export function setImage(store: ViewStore, w: number, h: number): void {
   const s = store.get();
   if (s.image && s.image.w === w && s.image.h === h) return;
   store.set({ ...s, image: { w, h }, userMoved: false });
-  fit(store);
+  fitToWindow(store);
 }
 
 export function zoomBy(store: ViewStore, factor: number, at?: { x: number; y: number }): void {

@@ -10,7 +10,7 @@ import { OverlayClient } from '../../lib/overlay-client';
 import type { OverlayId, OverlaySpec } from '../../lib/overlay-render';
 import { Viewer } from './Viewer';
 import type { ViewerOverlay } from './Viewer';
-import { createViewStore, fit, pan, setImage, setViewport, zoomBy } from './view-store';
+import { createViewStore, fitToWindow, pan, setImage, setViewport, zoomBy } from './view-store';
 import Konva from 'konva';
 
 const W = 2048;
@@ -83,7 +83,7 @@ function BenchApp() {
 }
 
 async function run(steps: number): Promise<{ intervals: number[]; draws: number[] }> {
-  fit(store);
+  fitToWindow(store);
   const stage = Konva.stages[0];
   const draws: number[] = [];
   let t = 0;
@@ -113,7 +113,7 @@ async function run(steps: number): Promise<{ intervals: number[]; draws: number[
  * pixel back from each layer canvas, which forces the canvas to finish rasterising.
  */
 async function raster(steps: number): Promise<number[]> {
-  fit(store);
+  fitToWindow(store);
   const stage = Konva.stages[0];
   const out: number[] = [];
   for (let i = 0; i < steps; i++) {

@@ -1,0 +1,38 @@
+// Helpers the browser specs share: contract calls through the page's own origin and token, and waiting
+// for a run to reach a state. Not a spec (the runner loads only *.spec.mjs).
+
+export const expectEq = (actual, expected, what) => {
+  if (actual !== expected) throw new Error(`${what}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`);
+};
+
+export const expectTrue = (cond, what) => {
+  if (!cond) throw new Error(what);
+};
+
+/** Calls a contract request over HTTP from inside the page; throws with the contract error otherwise. */
+export async function api(page, token, name, body) {
+  const r = await page.evaluate(
+    async ([n, b, tok]) => {
+      const res = await fetch(`/api/${n}`, { method: 'POST', headers: { 'x-proda-token': tok }, body: JSON.stringify(b) });
+      return res.json();
+    },
+    [name, body, token],
+  );
+  if (!r.ok) throw new Error(`${name}: ${JSON.stringify(r.error)}`);
+  return r.value;
+}
+
+/** Polls runs.get until the run is in one of `states`; a failed run throws with its log tail. */
+export async function waitRun(page, token, id, states, timeoutMs) {
+  const t0 = Date.now();
+  for (;;) {
+    const r = await api(page, token, 'runs.get', { id });
+    if (states.includes(r.summary.state)) return r;
+    if (r.summary.state === 'failed') throw new Error(`run ${id} failed: ${(r.status.logTail ?? []).join('\n')}`);
+    if (Date.now() - t0 > timeoutMs) throw new Error(`run ${id} still ${r.summary.state} after ${timeoutMs} ms`);
+    await page.waitForTimeout(500);
+  }
+}
+
+/** A demo dataset ref as a run config takes it. */
+export const demoRunDataset = (ds) => ({ root: ds.root, format: 'demo', split: ds.split, classSet: '19' });
