@@ -4,7 +4,7 @@
 // twice from the same stage-1 teacher and hard pseudo-labels, without and with `corrections`, and both
 // students are scored on target-val (BN running and re-estimated).
 //
-// Run: npm run bench -- corrections [--workspace DIR] [--reuse-from WS] [--images 10] [--weight 1] [--seed 1] [--iterations 100]
+// Run: npm run bench -- corrections [--workspace DIR] [--reuse-from WS] [--images 10] [--weight 1] [--per-batch 1] [--seed 1] [--iterations 100]
 //   --reuse-from WS copies datasets/demo and runs/demo-s<seed>-{warmup,pseudo-soft,stage1,pseudo-hard} of an
 //   earlier `proda demo` workspace instead of training them again (about 15 min on 2 cores).
 // Runs that already succeeded in the workspace are reused (delete them to measure again).
@@ -32,6 +32,7 @@ const { values } = parseArgs({
     'reuse-from': { type: 'string' },
     images: { type: 'string', default: '10' },
     weight: { type: 'string', default: '1' },
+    'per-batch': { type: 'string', default: '1' },
     seed: { type: 'string', default: '1' },
     iterations: { type: 'string', default: String(demoBudgets.demo.distill) },
   },
@@ -39,13 +40,14 @@ const { values } = parseArgs({
 const ws = path.resolve(values.workspace!);
 const nImages = Number(values.images);
 const weight = Number(values.weight);
+const perBatch = Number(values['per-batch']);
 const seed = Number(values.seed);
 const iterations = Number(values.iterations);
 const prefix = `demo-s${seed}`;
 const upstreamKeys = ['warmup', 'pseudo-soft', 'stage1', 'pseudo-hard'];
 const CORR_DATASET = 'demo-target-train';
-// The weight is part of the run id, so weights can be compared in one workspace without retraining the rest.
-const CORRECTED = `distill-corrected-w${weight}`;
+// Weight and batch slots are part of the run id, so settings can be compared in one workspace without retraining the rest.
+const CORRECTED = `distill-corrected-w${weight}-b${perBatch}`;
 
 if (values['reuse-from']) {
   const from = path.resolve(values['reuse-from']);
@@ -112,7 +114,7 @@ const distillWith = (corrections: boolean): PipelineStep => ({
     return {
       ...base,
       optim: { ...base.optim, iterations, polyHorizon: Math.round((iterations * 90000) / 62412) },
-      ...(corrections ? { corrections: { dataset: CORR_DATASET, weight } } : {}),
+      ...(corrections ? { corrections: { dataset: CORR_DATASET, weight, perBatch } } : {}),
     };
   },
 });
@@ -141,7 +143,7 @@ for (const key of ['distill-plain', CORRECTED]) {
   miou[key] = { running, reestimate };
   const used = train?.corrections ?? [];
   rows.push([
-    key === 'distill-plain' ? 'distillation' : `distillation + corrections (w ${weight})`,
+    key === 'distill-plain' ? 'distillation' : `distillation + corrections (w ${weight}, ${perBatch}/batch)`,
     `${used.length} / ${used.reduce((a, u) => a + u.touchedPixels, 0)}`,
     (running * 100).toFixed(2),
     (reestimate * 100).toFixed(2),

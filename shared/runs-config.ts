@@ -155,6 +155,12 @@ export const correctionsOptionSchema = z
     dataset: z.string().min(1).describe('Workspace dataset id the corrections were made on (the annotation store key)'),
     weight: z.number().min(0).default(1).describe('Loss weight of a corrected pixel (a pseudo-labelled pixel weighs 1)'),
     minTouched: z.number().int().min(1).default(1).describe('Use only images with at least this many touched pixels'),
+    perBatch: z
+      .number()
+      .int()
+      .min(0)
+      .default(1)
+      .describe('Target batch slots filled with corrected images each iteration (0 = uniform sampling, a corrected image is seen as rarely as any other)'),
   })
   .strict();
 export type CorrectionsOption = z.infer<typeof correctionsOptionSchema>;

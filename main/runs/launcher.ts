@@ -53,7 +53,9 @@ export function forkLauncher(entry: RunEntry = resolveRunEntry(), env: NodeJS.Pr
   return {
     launch(args) {
       const child = fork(entry.file, args, {
-        execArgv: entry.execArgv,
+        // PRODA_RUN_NODE_FLAGS: extra Node flags for run processes only (e.g. `--cpu-prof`), which
+        // NODE_OPTIONS refuses and which would otherwise also profile the supervisor.
+        execArgv: [...entry.execArgv, ...(env.PRODA_RUN_NODE_FLAGS?.split(/\s+/).filter(Boolean) ?? [])],
         stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
         serialization: 'json',
         env,

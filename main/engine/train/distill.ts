@@ -9,7 +9,7 @@ import type { Sgd } from '../optim/sgd';
 import type { KdStudent } from '../proda/losses';
 import { crossEntropy, distillationKl, weightedCrossEntropy } from '../proda/losses';
 import { IGNORE } from '../proda/rectify';
-import { addGrads, disposeGrads, dropoutSeed, lossAndGrads, takeNumber } from './grads';
+import { addGrads, localStep, lossAndGrads, sourceCeGrads, takeNumber, trainForward } from './grads';
 import type { NamedGrads } from './grads';
 
 /**
@@ -74,13 +74,9 @@ export interface DistillLosses {
 export function distillGradients(state: DistillState, batch: DistillBatch, o: DistillOptions): { grads: NamedGrads; losses: DistillLosses } {
   const { student, teacher } = state;
   const lr = polyLr(o.lr, o.iteration, o.maxIterations, o.polyPower);
-  const run = (slot: number) => ({ training: true, dropout: o.dropout, dropoutSeed: dropoutSeed(o.seed, o.iteration, slot) });
   const [, lh, lw] = batch.pseudoLabels.shape;
 
-  const src = lossAndGrads(student, () => {
-    const [, H, W] = batch.sourceLabels.shape;
-    return crossEntropy(resizeBilinearAligned(student.apply(batch.source, run(0)).logits, [H, W]), batch.sourceLabels);
-  });
+  const src = sourceCeGrads(student, batch.source, batch.sourceLabels, trainForward(o, 0));
   const prep = tf.tidy(() => {
     const lab = strongMaps(batch.pseudoLabels.toFloat().expandDims(-1) as tf.Tensor4D, batch.strongOps, o.align);
     const labels = tf.round(lab.squeeze([3])).toInt() as tf.Tensor3D;
@@ -94,7 +90,7 @@ export function distillGradients(state: DistillState, batch: DistillBatch, o: Di
   });
   const parts: Record<string, tf.Scalar> = {};
   const tgt = lossAndGrads(student, () => {
-    const logits = resizeBilinearAligned(student.apply(batch.targetStrong, run(1)).logits, [lh, lw]);
+    const logits = resizeBilinearAligned(student.apply(batch.targetStrong, trainForward(o, 1)).logits, [lh, lw]);
     const ce = prep.weights ? weightedCrossEntropy(logits, prep.labels, prep.weights) : crossEntropy(logits, prep.labels);
     const kd = distillationKl(logits, prep.teacherLogits, o.kdStudent);
     parts.ce = tf.keep(ce.clone());
@@ -126,11 +122,5 @@ export function distillApply(state: DistillState, grads: NamedGrads, o: DistillO
 
 /** One stage-2/3 iteration in one process. */
 export function distillStep(state: DistillState, batch: DistillBatch, o: DistillOptions): DistillLosses {
-  const g = distillGradients(state, batch, o);
-  try {
-    distillApply(state, g.grads, o);
-  } finally {
-    disposeGrads(g.grads);
-  }
-  return g.losses;
+  return localStep(distillGradients(state, batch, o), (grads) => distillApply(state, grads, o));
 }

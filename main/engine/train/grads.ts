@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
-import type { GraphNet } from '../nets';
-import '../ops'; // installs tfjs 4.22 gradient fixes (comparison ops, cpu ResizeBilinearGrad)
+import type { GraphNet, SegNet } from '../nets';
+import { resizeBilinearAligned } from '../ops'; // also installs tfjs 4.22 gradient fixes (comparison ops, cpu ResizeBilinearGrad)
+import { crossEntropy } from '../proda/losses';
 
 /** Gradients keyed by PyTorch parameter name. */
 export type NamedGrads = Record<string, tf.Tensor>;
@@ -64,4 +65,30 @@ export function batchNormAffineNames(net: GraphNet): Set<string> {
 /** Deterministic per-forward dropout seed from the run seed, the iteration and the forward's slot. */
 export function dropoutSeed(seed: number, iteration: number, slot: number): number {
   return (Math.imul(seed | 0, 0x9e3779b1) ^ Math.imul(iteration + 1, 0x85ebca6b) ^ Math.imul(slot + 1, 0xc2b2ae35)) >>> 1;
+}
+
+/** Train-mode forward options of one forward `slot` of an iteration (its own dropout mask). */
+export function trainForward(o: { seed: number; iteration: number; dropout: boolean }, slot: number) {
+  return { training: true, dropout: o.dropout, dropoutSeed: dropoutSeed(o.seed, o.iteration, slot) };
+}
+
+/**
+ * Source cross-entropy on logits upsampled to the label size, with its own backward as in the reference (which
+ * frees the source graph before the target losses).
+ */
+export function sourceCeGrads(student: SegNet, source: tf.Tensor4D, labels: tf.Tensor3D, forward: ReturnType<typeof trainForward>) {
+  return lossAndGrads(student, () => {
+    const [, H, W] = labels.shape;
+    return crossEntropy(resizeBilinearAligned(student.apply(source, forward).logits, [H, W]), labels);
+  });
+}
+
+/** One iteration in one process: the gradient half, then the update, with the gradients freed even if it throws. */
+export function localStep<L>(g: { grads: NamedGrads; losses: L }, apply: (grads: NamedGrads) => void): L {
+  try {
+    apply(g.grads);
+  } finally {
+    disposeGrads(g.grads);
+  }
+  return g.losses;
 }

@@ -6,7 +6,7 @@ import type { StageKind } from '../optim/schedule';
 import type { Sgd } from '../optim/sgd';
 import { crossEntropy } from '../proda/losses';
 import { IGNORE } from '../proda/rectify';
-import { addGrads, disposeGrads, dropoutSeed, lossAndGrads, takeNumber } from './grads';
+import { addGrads, localStep, lossAndGrads, sourceCeGrads, takeNumber, trainForward } from './grads';
 import type { NamedGrads } from './grads';
 
 export interface SelfTrainBatch {
@@ -52,7 +52,6 @@ export interface SelfTrainLosses {
 export function selfTrainGradients(state: SelfTrainState, batch: SelfTrainBatch, o: SelfTrainOptions): { grads: NamedGrads; losses: SelfTrainLosses } {
   const { student, labeller } = state;
   const lr = polyLr(o.lr, o.iteration, o.maxIterations, o.polyPower);
-  const run = (slot: number) => ({ training: true, dropout: o.dropout, dropoutSeed: dropoutSeed(o.seed, o.iteration, slot) });
   const [, th, tw] = batch.target.shape;
   const size: [number, number] = [Math.trunc(th / 4), Math.trunc(tw / 4)];
 
@@ -62,12 +61,9 @@ export function selfTrainGradients(state: SelfTrainState, batch: SelfTrainBatch,
     const labels = tf.where(tf.greater(tf.max(p, -1), o.threshold), arg, tf.fill(arg.shape, IGNORE, 'int32')) as tf.Tensor3D;
     return { labels, labelled: tf.mean(tf.notEqual(labels, IGNORE).toFloat()) };
   });
-  const src = lossAndGrads(student, () => {
-    const [, H, W] = batch.sourceLabels.shape;
-    return crossEntropy(resizeBilinearAligned(student.apply(batch.source, run(0)).logits, [H, W]), batch.sourceLabels);
-  });
+  const src = sourceCeGrads(student, batch.source, batch.sourceLabels, trainForward(o, 0));
   const tgt = lossAndGrads(student, () =>
-    crossEntropy(resizeBilinearAligned(student.apply(batch.target, run(1)).logits, size), pseudo.labels),
+    crossEntropy(resizeBilinearAligned(student.apply(batch.target, trainForward(o, 1)).logits, size), pseudo.labels),
   );
   const grads = addGrads(src.grads, tgt.grads);
   pseudo.labels.dispose();
@@ -84,11 +80,5 @@ export function selfTrainApply(state: SelfTrainState, grads: NamedGrads, o: Self
 
 /** One self-training iteration in one process. */
 export function selfTrainStep(state: SelfTrainState, batch: SelfTrainBatch, o: SelfTrainOptions): SelfTrainLosses {
-  const g = selfTrainGradients(state, batch, o);
-  try {
-    selfTrainApply(state, g.grads, o);
-  } finally {
-    disposeGrads(g.grads);
-  }
-  return g.losses;
+  return localStep(selfTrainGradients(state, batch, o), (grads) => selfTrainApply(state, grads, o));
 }

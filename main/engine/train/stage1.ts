@@ -9,11 +9,11 @@ import { emaUpdate } from '../optim/ema';
 import { polyLr } from '../optim/schedule';
 import type { Sgd } from '../optim/sgd';
 import { prototypeDistances } from '../proda/distance';
-import { crossEntropy, mrkld, structureKl, symmetricCrossEntropy } from '../proda/losses';
+import { mrkld, structureKl, symmetricCrossEntropy } from '../proda/losses';
 import type { ClassCentroids, Prototypes } from '../proda/prototypes';
 import { classCentroids, emaUpdatePrototypes, prototypesTensor } from '../proda/prototypes';
 import { prototypeWeights, rectifiedLabels } from '../proda/rectify';
-import { addGrads, disposeGrads, dropoutSeed, lossAndGrads, takeNumber } from './grads';
+import { addGrads, localStep, lossAndGrads, sourceCeGrads, takeNumber, trainForward } from './grads';
 import type { NamedGrads } from './grads';
 
 /** One stage-1 batch, NHWC, images RGB/255. Label-resolution maps are at 1/4 of the crop (128×224 at paper scale). */
@@ -93,14 +93,10 @@ export function stage1Gradients(state: Stage1State, batch: Stage1Batch, o: Stage
   const { student, ema } = state;
   const [, lh, lw] = batch.softPseudo.shape;
   const lr = polyLr(o.lr, o.iteration, o.maxIterations, o.polyPower);
-  const run = (slot: number) => ({ training: true, dropout: o.dropout, dropoutSeed: dropoutSeed(o.seed, o.iteration, slot) });
+  const run = (slot: number) => trainForward(o, slot);
 
   // 1. Source CE on logits upsampled to the label size (its own backward in the reference).
-  const src = lossAndGrads(student, () => {
-    const { logits } = student.apply(batch.source, run(0));
-    const [, H, W] = batch.sourceLabels.shape;
-    return crossEntropy(resizeBilinearAligned(logits, [H, W]), batch.sourceLabels);
-  });
+  const src = sourceCeGrads(student, batch.source, batch.sourceLabels, run(0));
 
   // 2. Teacher side, no gradient: EMA net on the full image at 1/4 full resolution, then into the weak view.
   const [, fh, fw] = batch.targetFull.shape;
@@ -172,10 +168,5 @@ export function stage1Apply(state: Stage1State, grads: NamedGrads, centroids: re
 /** One stage-1 iteration in one process: `stage1Gradients` then `stage1Apply`. */
 export function stage1Step(state: Stage1State, batch: Stage1Batch, o: Stage1Options): Stage1Losses {
   const g = stage1Gradients(state, batch, o);
-  try {
-    stage1Apply(state, g.grads, [g.centroids], o);
-  } finally {
-    disposeGrads(g.grads);
-  }
-  return g.losses;
+  return localStep(g, (grads) => stage1Apply(state, grads, [g.centroids], o));
 }

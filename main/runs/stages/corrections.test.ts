@@ -13,7 +13,7 @@ import { readMetrics, readReport, runDir, summarize } from '../records';
 import { RunSupervisor } from '../supervisor';
 import { toDatasetRef } from '../dataset-refs';
 import type { RunConfigInput } from '../../../shared/runs-config';
-import { correctedTarget } from './training';
+import { correctedTarget, withCorrectedSlots } from './training';
 
 describe('correctedTarget', () => {
   const pseudo = { width: 4, height: 2, data: Uint8Array.from([1, 1, 250, 3, 1, 1, 250, 3]) };
@@ -29,6 +29,27 @@ describe('correctedTarget', () => {
     expect(correctedTarget(pseudo, c, 1).touched).toBeNull();
     expect(correctedTarget(pseudo, undefined, 1).labels).toBe(pseudo);
     expect([...correctedTarget(pseudo, undefined, 2).touched!.data]).toEqual(new Array(8).fill(0));
+  });
+});
+
+describe('withCorrectedSlots', () => {
+  const batch = [7, 3, 9, 1];
+  it('gives the last perBatch slots to corrected images, the same ones for the same seed and iteration', () => {
+    const a = withCorrectedSlots(batch, [20, 21, 22], 2, 5, 11);
+    expect(a.slice(0, 2)).toEqual([7, 3]);
+    expect(a.slice(2).every((i) => [20, 21, 22].includes(i))).toBe(true);
+    expect(new Set(a.slice(2)).size).toBe(2);
+    expect(withCorrectedSlots(batch, [20, 21, 22], 2, 5, 11)).toEqual(a);
+  });
+  it('visits every corrected image within an epoch of the corrected order', () => {
+    const seen = new Set<number>();
+    for (let it = 0; it < 5; it++) withCorrectedSlots(batch, [20, 21, 22, 23, 24], 1, 5, it).slice(3).forEach((i) => seen.add(i));
+    expect([...seen].sort()).toEqual([20, 21, 22, 23, 24]);
+  });
+  it('leaves the batch alone with no corrections or perBatch 0, and never exceeds the batch', () => {
+    expect(withCorrectedSlots(batch, [], 2, 5, 0)).toBe(batch);
+    expect(withCorrectedSlots(batch, [20], 0, 5, 0)).toBe(batch);
+    expect(withCorrectedSlots(batch, [20, 21], 9, 5, 0)).toHaveLength(4);
   });
 });
 
@@ -58,7 +79,7 @@ describe('a distillation run with corrections (real engine, wasm, tiny demo)', (
   });
   const src = () => ({ root: data, format: 'demo' as const, split: 'source' });
   const tgt = () => ({ root: data, format: 'demo' as const, split: 'target-train' });
-  const distill = (corrections?: { dataset: string; weight: number }): RunConfigInput => ({
+  const distill = (corrections?: { dataset: string; weight: number; perBatch?: number }): RunConfigInput => ({
     ...common(),
     stage: 'distill',
     teacher: 'w',
@@ -93,7 +114,8 @@ describe('a distillation run with corrections (real engine, wasm, tiny demo)', (
     }
     await store.closeAll();
     await ok(distill(), 'plain');
-    await ok(distill({ dataset: 'tgt', weight: 2 }), 'corrected');
+    // perBatch 0 keeps the plain run's batches, so the first iterations can be compared term by term.
+    await ok(distill({ dataset: 'tgt', weight: 2, perBatch: 0 }), 'corrected');
   }, 240_000);
   afterAll(async () => {
     await sup?.shutdown();

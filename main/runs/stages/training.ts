@@ -37,7 +37,7 @@ import { readConfig } from '../records';
 import { correctionUses, loadCorrections, mergeCorrection, type Correction } from '../../labels/corrections';
 import { IGNORE_LABEL } from '../../../shared/classes';
 
-const STREAM = { source: 1, target: 2, strong: 3 } as const;
+const STREAM = { source: 1, target: 2, strong: 3, corrected: 4 } as const;
 
 const weakOptions = (c: TrainingConfig): WeakOptions => ({
   resize: c.aug.resizeBase,
@@ -54,8 +54,15 @@ interface WeakBatch {
   params: WeakParams[];
 }
 
-async function weakBatch(src: ImageSource, c: TrainingConfig, it: number, stream: number, withLabels: boolean): Promise<WeakBatch> {
-  const indices = batchIndices(c.seed, it, c.optim.batchSize, src.size, stream);
+async function weakBatch(
+  src: ImageSource,
+  c: TrainingConfig,
+  it: number,
+  stream: number,
+  withLabels: boolean,
+  pick: (indices: number[]) => number[] = (i) => i,
+): Promise<WeakBatch> {
+  const indices = pick(batchIndices(c.seed, it, c.optim.batchSize, src.size, stream));
   const rng = new Rng(c.seed, it, stream);
   const out: WeakBatch = { indices, images: [], labels: [], params: [] };
   for (const i of indices) {
@@ -390,8 +397,21 @@ export function correctedTarget(pseudo: LabelRaster, c: Correction | undefined, 
   return { labels, touched: { width: pseudo.width, height: pseudo.height, data: t } };
 }
 
+/**
+ * The batch with its last `perBatch` slots given to corrected images, drawn in their own seeded epoch order,
+ * so ten corrected images among hundreds are seen every iteration rather than once per epoch. Deterministic
+ * in (seed, iteration), so a resumed run sees the same batches.
+ */
+export function withCorrectedSlots(indices: number[], corrected: readonly number[], perBatch: number, seed: number, it: number): number[] {
+  const k = Math.min(perBatch, indices.length);
+  if (!corrected.length || k === 0) return indices;
+  const picked = batchIndices(seed, it, k, corrected.length, STREAM.corrected).map((j) => corrected[j]);
+  return [...indices.slice(0, indices.length - k), ...picked];
+}
+
 class DistillProgram extends TrainingProgram {
   private readonly c: ConfigOf<'distill'>;
+  private readonly correctedIndices: number[];
   constructor(
     ctx: StageContext,
     private readonly net: SegNet,
@@ -405,6 +425,7 @@ class DistillProgram extends TrainingProgram {
   ) {
     super(ctx, ctx.config as TrainingConfig, val, bn);
     this.c = ctx.config as ConfigOf<'distill'>;
+    this.correctedIndices = corrections ? target.ids.flatMap((id, i) => (corrections.has(id) ? [i] : [])) : [];
   }
   override async finish() {
     const fin = await super.finish();
@@ -416,10 +437,13 @@ class DistillProgram extends TrainingProgram {
   protected nets() {
     return [this.net, this.teacher];
   }
+  private withCorrected(indices: number[], it: number): number[] {
+    return withCorrectedSlots(indices, this.correctedIndices, this.c.corrections?.perBatch ?? 0, this.c.seed, it);
+  }
   async step(it: number): Promise<StepResult> {
     const c = this.c;
     const s = await weakBatch(this.source, c, it, STREAM.source, true);
-    const t = await weakBatch(this.target, c, it, STREAM.target, false);
+    const t = await weakBatch(this.target, c, it, STREAM.target, false, (i) => this.withCorrected(i, it));
     const rng = new Rng(c.seed, it, STREAM.strong);
     const strong = t.images.map((img) => strongAugment(img, rng));
     const weight = c.corrections?.weight ?? 1;
