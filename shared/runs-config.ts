@@ -176,9 +176,19 @@ export const distillConfigSchema = z
     /** 'fresh' = new student (the reference uses SimCLR weights); a run id = warm start (stage 3). */
     studentInit: z.union([z.literal('fresh'), runRefSchema]).default('fresh'),
     threshold: z.number().min(0).max(1).default(0.95),
+    /**
+     * Class-balanced thresholds (a deviation; the reference has one global threshold): each class keeps at
+     * least this fraction of its most confident pixels, threshold_k = min(threshold, quantile_(1−f)(conf | k)).
+     */
+    classBalance: z.number().gt(0).max(1).optional(),
     kdWeight: z.number().min(0).default(1),
     /** The released code's KL uses softmax where log_softmax was meant (issues #20, #43). */
     kdFaithfulBug: z.boolean().default(false),
+    /**
+     * BN statistics of the frozen teacher, as for pseudo-label runs: 'running' as the reference (its statistics
+     * mix the source and target batches of the stage before), or re-estimated on 64 target images first.
+     */
+    teacherBn: z.enum(['running', 'reestimate']).default('running'),
     corrections: correctionsOptionSchema.optional(),
   })
   .strict();
@@ -282,22 +292,31 @@ export const demoBudgets: Record<'demo' | 'demo-quick', DemoBudget> = {
   // Sized from measured CPU seconds per step on wasm (report.json cpuSeconds): the longest chain
   // (warm-up → soft PL → stage 1 → hard PL → distillation → eval) fits 15 min on one core while the
   // baselines run on the other.
-  demo: { warmup: 250, stage1: 120, distill: 100, selftrain: 120, oracle: 250, batchSize: 4, bnImages: 64, count: 400, valCount: 200 },
+  demo: { warmup: 600, stage1: 120, distill: 100, selftrain: 120, oracle: 600, batchSize: 4, bnImages: 64, count: 400, valCount: 200 },
   'demo-quick': { warmup: 30, stage1: 16, distill: 16, selftrain: 16, oracle: 30, batchSize: 2, bnImages: 8, count: 48, valCount: 24 },
 };
 
 const REF_ITERS = 62412;
 
+/** Floors of the demo's slow averages: see demoTimeConstants. */
+export const DEMO_EMA_MIN = 0.99;
+export const DEMO_PROTO_MOMENTUM_MAX = 0.01;
+
 /**
- * EMA decay and prototype momentum with the same number of effective updates per run as the reference
- * (1−decay and momentum scaled by 62412 / iterations), clamped so the teacher stays an average over
- * at least ~10 iterations and a prototype step never exceeds 5%.
+ * EMA decay and prototype momentum for a short stage 1: the reference's 0.999 and 1e-4 rescaled so a run
+ * of `stage1Iterations` sees as many time constants as the paper's 62412 (1−decay and momentum scaled by
+ * 62412 / iterations), then clamped to decay ≥ 0.99 and momentum ≤ 0.01. The clamp is measured, not
+ * cosmetic: at decay 0.9 / momentum 0.05 the teacher is the student of ~10 iterations ago and the
+ * prototypes follow its argmax within a few batches, so the warm-up's confusions (target sky read as
+ * building) feed the rectified labels, the prototypes move onto them, and stage 1 ends below the warm-up
+ * (demo seed 1: 21.2 vs 22.5 mIoU; 18.8 after 240 iterations). At 0.99 / 0.01, the values the
+ * benchmark notes found to work, the same run scores 24.3.
  */
 export function demoTimeConstants(stage1Iterations: number): { emaDecay: number; protoMomentum: number; note: string } {
   const rawEma = 1 - scaleTimeConstant(1 - 0.999, REF_ITERS, stage1Iterations);
   const rawProto = scaleTimeConstant(1e-4, REF_ITERS, stage1Iterations);
-  const emaDecay = Math.max(0.9, rawEma);
-  const protoMomentum = Math.min(0.05, rawProto);
+  const emaDecay = Math.max(DEMO_EMA_MIN, rawEma);
+  const protoMomentum = Math.min(DEMO_PROTO_MOMENTUM_MAX, rawProto);
   const clamped = emaDecay !== rawEma || protoMomentum !== rawProto;
   return {
     emaDecay,
@@ -305,16 +324,25 @@ export function demoTimeConstants(stage1Iterations: number): { emaDecay: number;
     note:
       `EMA decay ${emaDecay.toFixed(4)} and prototype momentum ${protoMomentum.toPrecision(3)}: the reference's 0.999 and 1e-4 ` +
       `rescaled from ${REF_ITERS} to ${stage1Iterations} iterations (1−decay and momentum × ${(REF_ITERS / stage1Iterations).toFixed(1)})` +
-      (clamped ? `, clamped to decay ≥ 0.9 and momentum ≤ 0.05 (unclamped: ${rawEma.toFixed(4)}, ${rawProto.toPrecision(3)})` : '') +
-      ', so teacher and prototypes move within the short run as they do within the paper\'s',
+      (clamped
+        ? `, clamped to decay ≥ ${DEMO_EMA_MIN} and momentum ≤ ${DEMO_PROTO_MOMENTUM_MAX} (unclamped: ${rawEma.toFixed(4)}, ${rawProto.toPrecision(3)}): ` +
+          'a faster teacher and prototypes lock the warm-up\'s confusions into the rectified labels'
+        : ', so teacher and prototypes move within the short run as they do within the paper\'s'),
   };
 }
 
 /** The demo's crop and resize, sized for the 256×128 benchmark. */
 export const DEMO_AUG = { cropWidth: 192, cropHeight: 96, resizeBase: 256, resizeRange: [0.75, 1.5], flip: true } as const;
 
+/**
+ * What the demo's distillation sets beyond the schema's reference defaults, each a named option measured on
+ * the benchmark (README, "The built-in benchmark"): the frozen teacher scores with BN re-estimated on target,
+ * as the pseudo-labels were made, and class-balanced thresholds keep half of each class's labels.
+ */
+export const DEMO_DISTILL = { teacherBn: 'reestimate', classBalance: 0.5 } as const;
+
 /** The demo's base learning rates per stage (the oracle trains like the warm-up). */
-export const DEMO_LR = { warmup: 2.5e-3, stage1: 1e-3, distill: 1e-3, selftrain: 1e-3 } as const;
+export const DEMO_LR = { warmup: 2.5e-3, stage1: 1e-3, distill: 2.5e-4, selftrain: 1e-3 } as const;
 
 /** The reference stops at 62412 iterations of a 90000-iteration poly curve; demo runs keep that ratio. */
 export const demoPolyHorizon = (iterations: number): number => Math.round((iterations * 90000) / REF_ITERS);

@@ -3,6 +3,7 @@
 // benchmark and a 2-core budget, plus the baselines a reviewer asks for.
 import {
   DEMO_AUG,
+  DEMO_DISTILL,
   DEMO_LR,
   demoBudgets,
   demoPolyHorizon,
@@ -135,6 +136,7 @@ export function demoPipeline(d: DemoData, preset: 'demo' | 'demo-quick', seed: n
         source: src,
         target: tgt,
         optim: optim(b.distill, DEMO_LR.distill),
+        ...DEMO_DISTILL,
         notes: [
           "demo: one distillation round with a warm start from stage 1 (as the reference's stage 3); the reference's stage 2 starts a fresh " +
             'student from SimCLR weights, and no self-supervised checkpoint exists for the demo network',

@@ -16,11 +16,42 @@ import type { NamedGrads } from './grads';
  * Offline hard pseudo-labels as stage 2/3 load them: label where conf > threshold, 250 where conf ≤ threshold
  * (`lp[conf <= 0.95] = 250`). Typed arrays of one image, any resolution.
  */
-export function thresholdPseudoLabels(labels: ArrayLike<number>, conf: ArrayLike<number>, threshold: number): Uint8Array {
+export function thresholdPseudoLabels(labels: ArrayLike<number>, conf: ArrayLike<number>, threshold: number | ArrayLike<number>): Uint8Array {
   if (labels.length !== conf.length) throw new Error(`thresholdPseudoLabels: ${labels.length} labels vs ${conf.length} confidences`);
   const out = new Uint8Array(labels.length);
-  for (let i = 0; i < out.length; i++) out[i] = conf[i] <= threshold ? IGNORE : labels[i];
+  if (typeof threshold === 'number') {
+    for (let i = 0; i < out.length; i++) out[i] = conf[i] <= threshold ? IGNORE : labels[i];
+  } else {
+    for (let i = 0; i < out.length; i++) out[i] = labels[i] === IGNORE || conf[i] <= threshold[labels[i]] ? IGNORE : labels[i];
+  }
   return out;
+}
+
+/**
+ * Class-balanced thresholds (CBST, Zou et al. 2018), a named deviation from the reference's single global
+ * threshold: class k keeps at least its `keep` most confident fraction of pixels, threshold_k =
+ * min(global, quantile_{1−keep}(conf | label k)). A global 0.95 keeps most pixels of the classes a weak
+ * teacher is sure of (road, building) and few of the ones it hesitates on, and self-training on that skew
+ * teaches the student to prefer the majority classes ever more.
+ */
+export class ClassBalancedThresholds {
+  private readonly byClass: number[][];
+  constructor(private readonly numClasses: number) {
+    this.byClass = Array.from({ length: numClasses }, () => []);
+  }
+  /** One image's labels and confidences; every `stride`-th pixel is kept, which bounds memory on large sets. */
+  add(labels: ArrayLike<number>, conf: ArrayLike<number>, stride = 1): void {
+    for (let i = 0; i < labels.length; i += stride) if (labels[i] < this.numClasses) this.byClass[labels[i]].push(conf[i]);
+  }
+  thresholds(global: number, keep: number): Float32Array {
+    return Float32Array.from(this.byClass, (v) => {
+      if (!v.length) return global;
+      v.sort((a, b) => a - b);
+      const q = v[Math.min(v.length - 1, Math.floor((1 - keep) * v.length))];
+      // conf ≤ threshold is ignored: step just below the quantile so the quantile pixel itself is kept
+      return Math.min(global, q - 1e-7);
+    });
+  }
 }
 
 export interface DistillBatch {

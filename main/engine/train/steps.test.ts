@@ -11,7 +11,7 @@ import { Adam } from '../optim/adam';
 import { Sgd } from '../optim/sgd';
 import { createPrototypes } from '../proda/prototypes';
 import { PRODA_DEFAULTS } from './config';
-import { distillStep, thresholdPseudoLabels } from './distill';
+import { ClassBalancedThresholds, distillStep, thresholdPseudoLabels } from './distill';
 import { selfTrainStep } from './selftrain';
 import { stage1Apply, stage1Gradients, stage1Step } from './stage1';
 import type { Stage1Options } from './stage1';
@@ -227,6 +227,24 @@ describe('training steps (tiny net, wasm)', () => {
     tf.dispose([strongImg, src, labels, allIgnored]);
     student.dispose();
     teacher.dispose();
+  });
+
+  it('class-balanced thresholds keep each class\'s most confident fraction, never above the global threshold', () => {
+    const acc = new ClassBalancedThresholds(3);
+    // class 0: confident everywhere; class 1: hesitant (0.5..0.9); class 2: absent; 250 is skipped
+    acc.add([0, 0, 0, 0, 1, 1, 1, 1, 250], [0.99, 0.98, 0.97, 0.96, 0.5, 0.6, 0.8, 0.9, 0.1]);
+    const th = acc.thresholds(0.95, 0.5);
+    expect(th[0]).toBeCloseTo(0.95, 6); // its median 0.98 is above the global threshold
+    expect(th[1]).toBeLessThan(0.8);
+    expect(th[1]).toBeGreaterThan(0.6);
+    expect(th[2]).toBeCloseTo(0.95, 6);
+    const kept = thresholdPseudoLabels([0, 0, 1, 1, 1, 250], [0.99, 0.9, 0.8, 0.9, 0.6, 1], th);
+    expect([...kept]).toEqual([0, 250, 1, 1, 250, 250]);
+    // stride 2 samples pixels 0 and 2 only: class 0 is never seen, class 1 keeps everything from 0.1 up
+    const strided = new ClassBalancedThresholds(2);
+    strided.add([1, 0, 1, 0], [0.1, 0.99, 0.2, 0.99], 2);
+    expect(strided.thresholds(0.95, 1)[0]).toBeCloseTo(0.95, 6);
+    expect(strided.thresholds(0.95, 1)[1]).toBeCloseTo(0.1, 5);
   });
 
   it('selfTrainStep: thresholding controls the labelled fraction', () => {

@@ -20,7 +20,7 @@ import { crossEntropy } from '../../engine/proda/losses';
 import type { Prototypes } from '../../engine/proda/prototypes';
 import { warmupStep } from '../../engine/train/warmup';
 import { stage1Step } from '../../engine/train/stage1';
-import { distillStep, thresholdPseudoLabels } from '../../engine/train/distill';
+import { ClassBalancedThresholds, distillStep, thresholdPseudoLabels } from '../../engine/train/distill';
 import { selfTrainStep } from '../../engine/train/selftrain';
 import { batchNormAffineNames, disposeGrads, dropoutSeed, lossAndGrads, takeNumber } from '../../engine/train/grads';
 import { readNpyFile } from '../../io/npy';
@@ -363,19 +363,34 @@ class HardLabels {
   private constructor(
     private readonly dir: string,
     private readonly index: PseudoIndex,
+    /** The global threshold, or per-class thresholds (classBalance). */
+    readonly threshold: number | Float32Array,
   ) {}
-  static async open(dir: string): Promise<HardLabels> {
+  static async open(dir: string, c: { threshold: number; classBalance?: number; network: { classes: number } }): Promise<HardLabels> {
     const index = JSON.parse(await fsp.readFile(path.join(dir, PSEUDO_INDEX), 'utf8')) as PseudoIndex;
     if (index.mode !== 'hard') throw new Error(`${dir}: pseudo-label run is '${index.mode}', distillation needs hard labels`);
-    return new HardLabels(dir, index);
+    const raw = new HardLabels(dir, index, c.threshold);
+    if (c.classBalance === undefined) return raw;
+    const ids = Object.keys(index.files);
+    const acc = new ClassBalancedThresholds(c.network.classes);
+    for (const id of ids) {
+      const r = await raw.read(id);
+      // about 4M sampled pixels in all, whatever the dataset size
+      acc.add(r.labels, r.conf, Math.max(1, Math.floor((ids.length * r.labels.length) / 4e6)));
+    }
+    return new HardLabels(dir, index, acc.thresholds(c.threshold, c.classBalance));
   }
-  async get(id: string, threshold: number): Promise<{ width: number; height: number; data: Uint8Array }> {
+  private async read(id: string): Promise<{ width: number; height: number; labels: Uint8Array; conf: Float32Array }> {
     const f = this.index.files[id];
     if (!f?.label || !f.conf) throw new Error(`${this.dir}: no hard pseudo-label for image ${id}`);
     const file = path.join(this.dir, f.label);
     const label = decodeLabel8(new Uint8Array(await fsp.readFile(file)), file);
     const conf = await readNpyFile(path.join(this.dir, f.conf));
-    return { width: label.width, height: label.height, data: thresholdPseudoLabels(label.data, conf.data as Float32Array, threshold) };
+    return { width: label.width, height: label.height, labels: label.data, conf: conf.data as Float32Array };
+  }
+  async get(id: string): Promise<{ width: number; height: number; data: Uint8Array }> {
+    const r = await this.read(id);
+    return { width: r.width, height: r.height, data: thresholdPseudoLabels(r.labels, r.conf, this.threshold) };
   }
 }
 
@@ -450,7 +465,7 @@ class DistillProgram extends TrainingProgram {
     const merged = await Promise.all(
       t.indices.map(async (i) => {
         const id = this.target.ids[i];
-        const pseudo = await this.labels.get(id, c.threshold);
+        const pseudo = await this.labels.get(id);
         return this.corrections ? correctedTarget(pseudo, this.corrections.get(id), weight) : { labels: pseudo, touched: null };
       }),
     );
@@ -570,9 +585,10 @@ export function trainingPrograms(open: DatasetOpener) {
       const tcfg = await readConfig(tdir);
       const teacher = buildNet(tcfg.network, tcfg.seed, (await readModel(tdir)).weights);
       const net = buildNet(c.network, c.seed, c.studentInit === 'fresh' ? undefined : (await initialWeights(ctx, c.studentInit)).weights);
-      const labels = await HardLabels.open(ctx.resolveRun(c.labels));
+      const labels = await HardLabels.open(ctx.resolveRun(c.labels), c);
       const source = await ImageSource.open(open, c.source, 'source');
       const target = await ImageSource.open(open, c.target, 'target');
+      if (c.teacherBn === 'reestimate') await reestimateBn(teacher, target, 64);
       const [val, bn] = await valSources(open, c);
       const corrections = c.corrections ? await loadCorrections(ctx.workspace, c.corrections.dataset, { minTouched: c.corrections.minTouched }) : null;
       if (corrections) {

@@ -1,7 +1,7 @@
 // Form presets. 'paper' is the schema's defaults (the official ProDA values). The demo presets use the
 // same budget, learning rates, augmentation and rescaled time constants as `proda demo` (all from
 // shared/runs-config.ts), so a run started from the form matches the demo's stage.
-import { DEMO_AUG, DEMO_LR, demoBudgets, demoPolyHorizon, demoTimeConstants } from '../../../../shared/runs-config';
+import { DEMO_AUG, DEMO_DISTILL, DEMO_LR, demoBudgets, demoPolyHorizon, demoTimeConstants } from '../../../../shared/runs-config';
 import type { DatasetRef } from '../../../../shared/datasets';
 
 export const presetNames = ['paper', 'demo', 'demo-quick'] as const;
@@ -38,6 +38,9 @@ export function presetValues(preset: PresetName, stage: FormStage, datasets: rea
     const tc = demoTimeConstants(iterations);
     out.emaDecay = String(+tc.emaDecay.toFixed(6));
     out.protoMomentum = String(+tc.protoMomentum.toPrecision(4));
+  } else {
+    out.teacherBn = DEMO_DISTILL.teacherBn;
+    out.classBalance = String(DEMO_DISTILL.classBalance);
   }
   return out;
 }
