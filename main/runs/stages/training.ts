@@ -586,6 +586,7 @@ export function trainingPrograms(open: DatasetOpener) {
       const teacher = buildNet(tcfg.network, tcfg.seed, (await readModel(tdir)).weights);
       const net = buildNet(c.network, c.seed, c.studentInit === 'fresh' ? undefined : (await initialWeights(ctx, c.studentInit)).weights);
       const labels = await HardLabels.open(ctx.resolveRun(c.labels), c);
+      if (typeof labels.threshold !== 'number') ctx.log(`class-balanced thresholds (keep ≥ ${c.classBalance} per class): ${[...labels.threshold].map((t) => t.toFixed(3)).join(' ')}`);
       const source = await ImageSource.open(open, c.source, 'source');
       const target = await ImageSource.open(open, c.target, 'target');
       if (c.teacherBn === 'reestimate') await reestimateBn(teacher, target, 64);
