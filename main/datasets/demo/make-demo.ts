@@ -14,7 +14,7 @@ import { encodePng } from '../../io/png';
 import { renderScene } from './scene';
 
 /** Bump whenever drawing changes, so a folder made by older code is recognised as different data. */
-export const DEMO_GENERATOR = 'proda-demo-street/3';
+export const DEMO_GENERATOR = 'proda-demo-street/4';
 export const DEMO_DEFAULTS = { width: 256, height: 128, count: 400 } as const;
 /** Train ids the generator can draw (rider, bicycle, truck, bus appear in a minority of images). */
 export const DEMO_CLASSES = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 18];
