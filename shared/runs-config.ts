@@ -289,9 +289,9 @@ export interface DemoBudget {
 }
 
 export const demoBudgets: Record<'demo' | 'demo-quick', DemoBudget> = {
-  // Sized from measured CPU seconds per step on wasm (report.json cpuSeconds): the longest chain
-  // (warm-up → soft PL → stage 1 → hard PL → distillation → eval) fits 15 min on one core while the
-  // baselines run on the other.
+  // Sized from measured wall time on 2 cores with wasm: the longest chain (warm-up → soft PL → stage 1 →
+  // hard PL → distillation → eval) runs on one core while the baselines run on the other; one default
+  // seed took 13 min here (README). The warm-up needs ~600 iterations to stop improving quickly.
   demo: { warmup: 600, stage1: 120, distill: 100, selftrain: 120, oracle: 600, batchSize: 4, bnImages: 64, count: 400, valCount: 200 },
   'demo-quick': { warmup: 30, stage1: 16, distill: 16, selftrain: 16, oracle: 30, batchSize: 2, bnImages: 8, count: 48, valCount: 24 },
 };
@@ -309,7 +309,7 @@ export const DEMO_PROTO_MOMENTUM_MAX = 0.01;
  * cosmetic: at decay 0.9 / momentum 0.05 the teacher is the student of ~10 iterations ago and the
  * prototypes follow its argmax within a few batches, so the warm-up's confusions (target sky read as
  * building) feed the rectified labels, the prototypes move onto them, and stage 1 ends below the warm-up
- * (demo seed 1: 21.2 vs 22.5 mIoU; 18.8 after 240 iterations). At 0.99 / 0.01, the values the
+ * (demo generator 3, seed 1: 21.2 vs 22.5 mIoU; 18.8 after 240 iterations). At 0.99 / 0.01, the values the
  * benchmark notes found to work, the same run scores 24.3.
  */
 export function demoTimeConstants(stage1Iterations: number): { emaDecay: number; protoMomentum: number; note: string } {
