@@ -5,8 +5,9 @@
 // cues transfer. Guidance from demo-benchmark-notes.md: keep the target sky bluish and brighter than the
 // buildings and leave some colour in target cars (grey skies and all-grey cars made the gap hopeless);
 // do not stop at a colour shift (BatchNorm re-estimation alone closes that). Generator 4 gives the source
-// some clouds and the target sky a little more blue: with generator 3, warm-ups read 56–83 % of the target
-// sky as building, and every self-training method, ProDA included, then erased sky (README, demo section).
+// some clouds and the target sky a little more blue: with generator 3, a warm-up read 56 % of the target
+// sky as building, and on a seed where it found less, every self-training method, ProDA included, erased sky
+// (README, demo section).
 import type { HsvRange } from './color';
 
 type Families = readonly (readonly [number, HsvRange])[];
