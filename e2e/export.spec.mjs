@@ -5,7 +5,7 @@
 // the run's label maps; the exported proda_checkpoint.pkl is imported back through the path field and
 // its key-matching report must show every key matched. A drop without a path says so instead of guessing one.
 import { existsSync } from 'node:fs';
-import { api, demoRunDataset, expectTrue, waitRun } from './helpers.mjs';
+import { api, demoRunDataset, expectTrue, openDemoWorkspace, waitRun } from './helpers.mjs';
 
 export const title = 'export';
 // One 10-iteration warm-up run plus the export's parity check; generous for 2 loaded cores.
@@ -18,13 +18,7 @@ export const tests = [
     name: 'export a run with its parity report and its labels, import the exported checkpoint with its key report',
     async run({ page, server, shot, log }) {
       const token = server.token;
-      await page.setViewportSize({ width: 1400, height: 900 });
-      await page.goto(server.url, { waitUntil: 'domcontentloaded' });
-      await page.getByTestId('workspace-name').filter({ hasNotText: 'No workspace open' }).waitFor();
-      const { datasets } = await api(page, token, 'datasets.list', {});
-      const src = datasets.find((d) => d.split === 'source');
-      const tgt = datasets.find((d) => d.split === 'target-train');
-      expectTrue(src && tgt, `demo source and target-train datasets (have ${datasets.map((d) => d.id).join(', ')})`);
+      const { src, tgt } = await openDemoWorkspace(page, server);
 
       const t0 = Date.now();
       const warm = await api(page, token, 'runs.start', {

@@ -36,3 +36,15 @@ export async function waitRun(page, token, id, states, timeoutMs) {
 
 /** A demo dataset ref as a run config takes it. */
 export const demoRunDataset = (ds) => ({ root: ds.root, format: 'demo', split: ds.split, classSet: '19' });
+
+/** Opens the app on the served demo workspace and returns its source and target-train datasets. */
+export async function openDemoWorkspace(page, server) {
+  await page.setViewportSize({ width: 1400, height: 900 });
+  await page.goto(server.url, { waitUntil: 'domcontentloaded' });
+  await page.getByTestId('workspace-name').filter({ hasNotText: 'No workspace open' }).waitFor();
+  const { datasets } = await api(page, server.token, 'datasets.list', {});
+  const src = datasets.find((d) => d.split === 'source');
+  const tgt = datasets.find((d) => d.split === 'target-train');
+  expectTrue(src && tgt, `demo source and target-train datasets (have ${datasets.map((d) => d.id).join(', ')})`);
+  return { src, tgt };
+}

@@ -10,7 +10,7 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
-import { api, demoRunDataset, expectTrue, waitRun } from './helpers.mjs';
+import { api, demoRunDataset, expectTrue, openDemoWorkspace, waitRun } from './helpers.mjs';
 
 export const title = 'inspector';
 // Three quick training runs happen inside this spec; on 2 loaded cores they take minutes, not seconds.
@@ -60,13 +60,7 @@ export const tests = [
     name: 'runs, denoised labels, flips, distance to car, pixel inspector, triage, confusion',
     async run({ page, server, shot, artifacts, log }) {
       const token = server.token;
-      await page.setViewportSize({ width: 1400, height: 900 });
-      await page.goto(server.url, { waitUntil: 'domcontentloaded' });
-      await page.getByTestId('workspace-name').filter({ hasNotText: 'No workspace open' }).waitFor();
-      const { datasets } = await api(page, token, 'datasets.list', {});
-      const src = datasets.find((d) => d.split === 'source');
-      const tgt = datasets.find((d) => d.split === 'target-train');
-      expectTrue(src && tgt, `demo source and target-train datasets (have ${datasets.map((d) => d.id).join(', ')})`);
+      const { src, tgt } = await openDemoWorkspace(page, server);
 
       // Upstream runs the stage-1 form needs, quick-sized, through the API.
       const warm = await api(page, token, 'runs.start', {

@@ -7,7 +7,7 @@ import type { ContractClient, ResponseOf } from '../../../../shared/contract/ind
 import { labelExportLayouts, modelExportFormats, type ExportEntry } from '../../../../shared/contract/export';
 import type { RunSummary } from '../../../../shared/contract/runs';
 import { ImportSection } from './ImportSection';
-import { ProgressLine, useJobProgress } from './progress';
+import { ProgressLine, useJob } from './progress';
 import { parityRows, paritySummary, percent, relativeTo } from './report';
 
 type Format = (typeof modelExportFormats)[number];
@@ -65,26 +65,12 @@ function ModelExport(props: { client: ContractClient; runs: RunSummary[]; onDone
   const [runId, setRunId] = useState('');
   const [formats, setFormats] = useState<Format[]>(['onnx', 'tfjs', 'safetensors', 'pytorch']);
   const [parityImages, setParityImages] = useState(4);
-  const [job, setJob] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-  const [result, setResult] = useState<ResponseOf<'export.model'> | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const progress = useJobProgress(client, job);
+  const { busy, result, error, progress, start: startJob } = useJob<ResponseOf<'export.model'>>(client, props.onDone);
   const run = runId || runs[0]?.id || '';
 
   const start = () => {
     const exportId = newJobId(run);
-    setJob(exportId);
-    setBusy(true);
-    setResult(null);
-    setError(null);
-    client
-      .call('export.model', { runId: run, formats, parityImages, exportId })
-      .then(setResult, (e: Error) => setError(e.message))
-      .finally(() => {
-        setBusy(false);
-        props.onDone();
-      });
+    startJob(exportId, () => client.call('export.model', { runId: run, formats, parityImages, exportId }));
   };
 
   return (
@@ -176,25 +162,11 @@ function LabelExport(props: { client: ContractClient; runs: RunSummary[]; datase
   // '' means the hand corrections of the dataset.
   const [source, setSource] = useState('');
   const [layouts, setLayouts] = useState<Layout[]>(['cityscapes', 'proda']);
-  const [job, setJob] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-  const [result, setResult] = useState<ResponseOf<'export.labels'> | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const progress = useJobProgress(client, job);
+  const { busy, result, error, progress, start: startJob } = useJob<ResponseOf<'export.labels'>>(client, props.onDone);
 
   const start = () => {
     const exportId = newJobId(`labels-${source || 'corrections'}`);
-    setJob(exportId);
-    setBusy(true);
-    setResult(null);
-    setError(null);
-    client
-      .call('export.labels', { datasetId: props.datasetId, source: source ? { kind: 'run', runId: source } : { kind: 'corrections' }, layouts, exportId })
-      .then(setResult, (e: Error) => setError(e.message))
-      .finally(() => {
-        setBusy(false);
-        props.onDone();
-      });
+    startJob(exportId, () => client.call('export.labels', { datasetId: props.datasetId, source: source ? { kind: 'run', runId: source } : { kind: 'corrections' }, layouts, exportId }));
   };
 
   return (

@@ -4,7 +4,7 @@
 // and its bytes cannot be sent because the contract takes a path.
 import { useState, type DragEvent } from 'react';
 import type { ContractClient, ResponseOf } from '../../../../shared/contract/index';
-import { ProgressLine, useJobProgress } from './progress';
+import { ProgressLine, useJob } from './progress';
 import { importFacts, keyGroups, pathFromDrop } from './report';
 
 export function ImportSection(props: { client: ContractClient; onDone: () => void }) {
@@ -15,11 +15,7 @@ export function ImportSection(props: { client: ContractClient; onDone: () => voi
   const [bnPretrain, setBnPretrain] = useState(false);
   const [hover, setHover] = useState(false);
   const [note, setNote] = useState<string | null>(null);
-  const [job, setJob] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-  const [result, setResult] = useState<ResponseOf<'import.checkpoint'> | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const progress = useJobProgress(client, job);
+  const { busy, result, error, progress, start: startJob } = useJob<ResponseOf<'import.checkpoint'>>(client, props.onDone);
 
   const onDrop = (e: DragEvent) => {
     e.preventDefault();
@@ -36,17 +32,7 @@ export function ImportSection(props: { client: ContractClient; onDone: () => voi
 
   const start = () => {
     const importId = `import-ui-${Date.now().toString(36)}`;
-    setJob(importId);
-    setBusy(true);
-    setResult(null);
-    setError(null);
-    client
-      .call('import.checkpoint', { path: path.trim(), network: { arch, classes, bnPretrain }, importId })
-      .then(setResult, (e: Error) => setError(e.message))
-      .finally(() => {
-        setBusy(false);
-        props.onDone();
-      });
+    startJob(importId, () => client.call('import.checkpoint', { path: path.trim(), network: { arch, classes, bnPretrain }, importId }));
   };
 
   return (
