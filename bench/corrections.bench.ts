@@ -4,16 +4,19 @@
 // twice from the same stage-1 teacher and hard pseudo-labels, without and with `corrections`, and both
 // students are scored on target-val (BN running and re-estimated).
 //
-// Run: npm run bench -- corrections [--workspace DIR] [--reuse-from WS] [--images 10] [--weight 1] [--per-batch 1] [--seed 1] [--iterations 100]
+// Run: npm run bench -- corrections [--workspace DIR] [--reuse-from WS] [--images 10] [--weight 1] [--per-batch 1] [--seed 1] [--iterations <demo distill>]
 //   --reuse-from WS copies datasets/demo and runs/demo-s<seed>-{warmup,pseudo-soft,stage1,pseudo-hard} of an
-//   earlier `proda demo` workspace instead of training them again (about 15 min on 2 cores).
-// Runs that already succeeded in the workspace are reused (delete them to measure again).
+//   earlier `proda demo` workspace instead of training them again (about 10 min on 2 cores); the copies are
+//   pointed at the copied dataset.
+// Runs that already succeeded in the workspace are reused (delete them to measure again); a run there whose
+// config differs from what the bench asks for stops it (the pipeline says which fields).
 import { existsSync } from 'node:fs';
 import { promises as fsp } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { makeDemo, openDataset } from '../main/datasets';
+import { writeJsonAtomic } from '../main/io/atomic';
 import { loadCorrections } from '../main/labels/corrections';
 import { LabelStore } from '../main/labels/store';
 import { toDatasetRef } from '../main/runs/dataset-refs';
@@ -51,9 +54,17 @@ const CORRECTED = `distill-corrected-w${weight}-b${perBatch}`;
 
 if (values['reuse-from']) {
   const from = path.resolve(values['reuse-from']);
-  for (const rel of ['datasets/demo', ...upstreamKeys.map((k) => `runs/${prefix}-${k}`)]) {
+  const fromData = path.join(from, 'datasets', 'demo');
+  const wsData = path.join(ws, 'datasets', 'demo');
+  if (!existsSync(wsData)) await fsp.cp(fromData, wsData, { recursive: true });
+  for (const key of upstreamKeys) {
+    const rel = `runs/${prefix}-${key}`;
     if (existsSync(path.join(ws, rel))) continue;
     await fsp.cp(path.join(from, rel), path.join(ws, rel), { recursive: true });
+    // The copy reads the copied dataset: point its config there, or the pipeline sees a different run.
+    const config = path.join(ws, rel, 'config.json');
+    const text = await fsp.readFile(config, 'utf8');
+    await writeJsonAtomic(config, JSON.parse(text, (_k, v: unknown) => (v === fromData ? wsData : v)));
   }
 }
 const root = await ensureDemoDataset(ws, 'demo', 1, (o) => makeDemo(o));

@@ -126,6 +126,9 @@ export const pseudoConfigSchema = z
   })
   .strict();
 
+/** The student trains on the RandAugment + cutout view of the target (as the reference); off = on the weak crop. */
+const strongAug = z.boolean().default(true).describe('Train the student on the strong (RandAugment + cutout) view of the target crop');
+
 export const stage1ConfigSchema = z
   .object({
     stage: z.literal('stage1'),
@@ -142,7 +145,7 @@ export const stage1ConfigSchema = z
     rceAlpha: z.number().min(0).default(0.1),
     rceBeta: z.number().min(0).default(1),
     trainThreshold: z.number().min(0).max(1).default(0),
-    strongAug: z.boolean().default(true),
+    strongAug,
   })
   .strict();
 
@@ -177,11 +180,13 @@ export const distillConfigSchema = z
     studentInit: z.union([z.literal('fresh'), runRefSchema]).default('fresh'),
     threshold: z.number().min(0).max(1).default(0.95),
     /**
-     * Class-balanced thresholds (a deviation; the reference has one global threshold): each class keeps at
-     * least this fraction of its most confident pixels, threshold_k = min(threshold, quantile_(1−f)(conf | k)).
+     * Class-balanced thresholds (CBST, a deviation; the reference has one global threshold): each class keeps
+     * this fraction of its most confident pixels, threshold_k = quantile_(1−f)(conf | k), and `threshold` is
+     * used only for a class the sampled pixels never show.
      */
     classBalance: z.number().gt(0).max(1).optional(),
     kdWeight: z.number().min(0).default(1),
+    strongAug,
     /** The released code's KL uses softmax where log_softmax was meant (issues #20, #43). */
     kdFaithfulBug: z.boolean().default(false),
     /**
@@ -290,9 +295,10 @@ export interface DemoBudget {
 
 export const demoBudgets: Record<'demo' | 'demo-quick', DemoBudget> = {
   // Sized from measured wall time on 2 cores with wasm: the longest chain (warm-up → soft PL → stage 1 →
-  // hard PL → distillation → eval) runs on one core while the baselines run on the other; one default
-  // seed took 13 min here (README). The warm-up needs ~600 iterations to stop improving quickly.
-  demo: { warmup: 600, stage1: 120, distill: 100, selftrain: 120, oracle: 600, batchSize: 4, bnImages: 64, count: 400, valCount: 200 },
+  // hard PL → distillation → eval) runs on one core while the baselines run on the other. The same machine
+  // ran 25 % slower on another day (600/120/100 took 13 min 20 s, then 16 min), so the chain is cut to leave
+  // that margin under 15 minutes (README). The oracle is off the chain and keeps its 600 iterations.
+  demo: { warmup: 480, stage1: 96, distill: 80, selftrain: 96, oracle: 600, batchSize: 4, bnImages: 64, count: 400, valCount: 200 },
   'demo-quick': { warmup: 30, stage1: 16, distill: 16, selftrain: 16, oracle: 30, batchSize: 2, bnImages: 8, count: 48, valCount: 24 },
 };
 
@@ -336,10 +342,12 @@ export const DEMO_AUG = { cropWidth: 192, cropHeight: 96, resizeBase: 256, resiz
 
 /**
  * What the demo's distillation sets beyond the schema's reference defaults, each a named option measured on
- * the benchmark (README, "The built-in benchmark"): the frozen teacher scores with BN re-estimated on target,
- * as the pseudo-labels were made, and class-balanced thresholds keep half of each class's labels.
+ * the benchmark (README, "Distillation on the demo"): the frozen teacher scores with BN re-estimated on target,
+ * as the pseudo-labels were made; class-balanced thresholds keep the most confident half of every class; and
+ * the student learns on the weak crop, since RandAugment's colour ops (solarize, posterize, equalize) wipe
+ * out the colour that tells the benchmark's sky, building and vegetation apart.
  */
-export const DEMO_DISTILL = { teacherBn: 'reestimate', classBalance: 0.5 } as const;
+export const DEMO_DISTILL = { teacherBn: 'reestimate', classBalance: 0.5, strongAug: false } as const;
 
 /** The demo's base learning rates per stage (the oracle trains like the warm-up). */
 export const DEMO_LR = { warmup: 2.5e-3, stage1: 1e-3, distill: 2.5e-4, selftrain: 1e-3 } as const;

@@ -56,14 +56,22 @@ describe('pipeline runner (toy stages)', () => {
     await sup.cancel(id);
     expect((await sup.wait(id)).state).toBe('cancelled');
     const how: string[] = [];
-    await runPipeline(sup, [{ key: 'a', needs: [], config: () => toy({ seed: 5 }) }, ...steps.slice(1)].map((s) => ({ ...s })), 'q', {
-      onStep: (k, _id, h) => how.push(`${k}:${h}`),
-    });
+    const qSteps: PipelineStep[] = [{ key: 'a', needs: [], config: () => toy({ seed: 5 }) }, ...steps.slice(1)];
+    await runPipeline(sup, qSteps, 'q', { onStep: (k, _id, h) => how.push(`${k}:${h}`) });
     expect(how).toContain('a:resume');
     expect((await readStatus(runDir(ws, 'q-a'))).state).toBe('succeeded');
     const again: string[] = [];
-    await runPipeline(sup, steps, 'q', { onStep: (k, _id, h) => again.push(`${k}:${h}`) });
+    await runPipeline(sup, qSteps, 'q', { onStep: (k, _id, h) => again.push(`${k}:${h}`) });
     expect(again.sort()).toEqual(['a:reuse', 'b:reuse', 'c:reuse']);
+  });
+
+  it('refuses to take over a run whose config changed, or one made from a run it has just re-made', async () => {
+    await runPipeline(sup, steps, 's');
+    const changed = steps.map((st) => (st.key === 'c' ? { ...st, config: () => toy({ seed: 3 }) } : st));
+    await expect(runPipeline(sup, changed, 's')).rejects.toThrow(/run s-c exists but its config differs .*seed: 2 → 3/);
+    await rm(runDir(ws, 's-a'), { recursive: true });
+    await expect(runPipeline(sup, steps, 's')).rejects.toThrow(/run s-b exists but it was made from an earlier run of s-a/);
+    expect((await readStatus(runDir(ws, 's-a'))).state).toBe('succeeded');
   });
 
   it('stops at a failing step and reports it', async () => {

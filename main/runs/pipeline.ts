@@ -1,12 +1,15 @@
 // Runs a stage graph: each step names the steps it reads (needs) and builds its config from their run
 // ids. Independent steps run side by side up to `concurrency` (each run is its own single-threaded
 // process, so two use both cores of a small machine). A step whose run already succeeded is reused
-// and a cancelled or failed one resumed, so re-running a pipeline continues where it stopped.
+// and a cancelled or failed one resumed, so re-running a pipeline continues where it stopped. A run is
+// only taken over if it is the run the step asks for now: same config, and built on the same upstream
+// runs (not on ones this pipeline has just re-made); otherwise the pipeline stops and says why, rather
+// than report numbers from an older preset or overwrite a run.
 import { promises as fsp } from 'node:fs';
 import { AppError } from '../../shared/contract/errors';
-import type { RunConfigInput } from '../../shared/runs-config';
+import { runConfigSchema, type RunConfigInput } from '../../shared/runs-config';
 import type { RunStatus } from '../../shared/contract/runs';
-import { readStatus, runDir } from './records';
+import { diffJson, readConfig, readStatus, runDir } from './records';
 import type { RunSupervisor } from './supervisor';
 
 export interface PipelineStep {
@@ -33,22 +36,34 @@ export async function runPipeline(sup: RunSupervisor, steps: PipelineStep[], idP
   const running = new Map<string, Promise<void>>();
   let failure: unknown = null;
 
+  /** Steps whose run was started or resumed by this call: runs made from their older outputs are stale. */
+  const made = new Set<string>();
   const runStep = async (step: PipelineStep): Promise<void> => {
     const id = `${idPrefix}-${step.key}`;
-    const exists = await fsp.stat(runDir(sup.workspace, id)).then(
+    const dir = runDir(sup.workspace, id);
+    const exists = await fsp.stat(dir).then(
       () => true,
       () => false,
     );
     if (exists) {
-      const prev = await readStatus(runDir(sup.workspace, id));
+      const remake = step.needs.filter((n) => made.has(n));
+      if (remake.length) throw staleRun(id, `it was made from an earlier run of ${remake.map((n) => ids[n]).join(', ')}, re-made just now`);
+      const changed = diffJson(await readConfig(dir), runConfigSchema.parse(step.config(ids)));
+      if (changed.length) {
+        const fields = changed.map((d) => `${d.path}: ${JSON.stringify(d.a)} → ${JSON.stringify(d.b)}`).join('; ');
+        throw staleRun(id, `its config differs from what this step asks for now (${fields})`);
+      }
+      const prev = await readStatus(dir);
       if (prev.state === 'succeeded') {
         hooks.onStep?.(step.key, id, 'reuse');
         ids[step.key] = id;
         return;
       }
+      made.add(step.key);
       hooks.onStep?.(step.key, id, 'resume');
       await sup.resume(id);
     } else {
+      made.add(step.key);
       hooks.onStep?.(step.key, id, 'start');
       await sup.start(step.config(ids), id);
     }
@@ -81,3 +96,6 @@ export async function runPipeline(sup: RunSupervisor, steps: PipelineStep[], idP
   if (pending.length) throw new Error(`pipeline could not schedule ${pending.map((s) => s.key).join(', ')}`);
   return ids;
 }
+
+const staleRun = (id: string, why: string) =>
+  new AppError('conflict', `run ${id} exists but ${why}; remove it (and the runs made from it) or use another workspace`, { where: id });

@@ -229,22 +229,24 @@ describe('training steps (tiny net, wasm)', () => {
     teacher.dispose();
   });
 
-  it('class-balanced thresholds keep each class\'s most confident fraction, never above the global threshold', () => {
+  it('class-balanced thresholds keep the same most confident fraction of every class', () => {
     const acc = new ClassBalancedThresholds(3);
     // class 0: confident everywhere; class 1: hesitant (0.5..0.9); class 2: absent; 250 is skipped
     acc.add([0, 0, 0, 0, 1, 1, 1, 1, 250], [0.99, 0.98, 0.97, 0.96, 0.5, 0.6, 0.8, 0.9, 0.1]);
-    const th = acc.thresholds(0.95, 0.5);
-    expect(th[0]).toBeCloseTo(0.95, 6); // its median 0.98 is above the global threshold
+    const th = acc.thresholds(0.5, 0.95);
+    // each class keeps its upper half, however confident the class is as a whole
+    expect(th[0]).toBeLessThan(0.98);
+    expect(th[0]).toBeGreaterThan(0.97);
     expect(th[1]).toBeLessThan(0.8);
     expect(th[1]).toBeGreaterThan(0.6);
     expect(th[2]).toBeCloseTo(0.95, 6);
-    const kept = thresholdPseudoLabels([0, 0, 1, 1, 1, 250], [0.99, 0.9, 0.8, 0.9, 0.6, 1], th);
-    expect([...kept]).toEqual([0, 250, 1, 1, 250, 250]);
-    // stride 2 samples pixels 0 and 2 only: class 0 is never seen, class 1 keeps everything from 0.1 up
+    const kept = thresholdPseudoLabels([0, 0, 0, 1, 1, 1, 250], [0.99, 0.98, 0.97, 0.8, 0.9, 0.6, 1], th);
+    expect([...kept]).toEqual([0, 0, 250, 1, 1, 250, 250]);
+    // stride 2 samples pixels 0 and 2 only: class 0 is never seen (fallback), class 1 keeps everything from 0.1 up
     const strided = new ClassBalancedThresholds(2);
     strided.add([1, 0, 1, 0], [0.1, 0.99, 0.2, 0.99], 2);
-    expect(strided.thresholds(0.95, 1)[0]).toBeCloseTo(0.95, 6);
-    expect(strided.thresholds(0.95, 1)[1]).toBeCloseTo(0.1, 5);
+    expect(strided.thresholds(1, 0.95)[0]).toBeCloseTo(0.95, 6);
+    expect(strided.thresholds(1, 0.95)[1]).toBeCloseTo(0.1, 5);
   });
 
   it('selfTrainStep: thresholding controls the labelled fraction', () => {

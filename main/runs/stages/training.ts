@@ -75,6 +75,12 @@ async function weakBatch(
   return out;
 }
 
+/** The strong views x^S of a target batch, or the weak crops unchanged (no ops) where the config turns them off. */
+function strongViews(images: WeakBatch['images'], c: { seed: number; strongAug: boolean }, it: number): { image: WeakBatch['images'][number]; ops: StrongOp[] }[] {
+  const rng = new Rng(c.seed, it, STREAM.strong);
+  return images.map((img) => (c.strongAug ? strongAugment(img, rng) : { image: img, ops: [] }));
+}
+
 /** Nearest ×1/4 as F.interpolate(scale_factor=0.25) does it: the pixel at (4i, 4j). */
 function quarterNearest(l: { width: number; height: number; data: Uint8Array }): { width: number; height: number; data: Uint8Array } {
   const w = Math.trunc(l.width / 4);
@@ -303,10 +309,7 @@ class Stage1Program extends TrainingProgram {
     const c = this.c;
     const s = await weakBatch(this.source, c, it, STREAM.source, true);
     const t = await weakBatch(this.target, c, it, STREAM.target, false);
-    const rng = new Rng(c.seed, it, STREAM.strong);
-    const strong: { image: typeof t.images[number]; ops: StrongOp[] }[] = t.images.map((img) =>
-      c.strongAug ? strongAugment(img, rng) : { image: img, ops: [] },
-    );
+    const strong = strongViews(t.images, c, it);
     const fulls = await Promise.all(t.indices.map((i) => this.target.image(i)));
     const softs = await Promise.all(t.indices.map((i) => this.soft.get(this.target.ids[i])));
     const tensors: tf.Tensor[] = [...softs];
@@ -378,7 +381,7 @@ class HardLabels {
       // about 4M sampled pixels in all, whatever the dataset size
       acc.add(r.labels, r.conf, Math.max(1, Math.floor((ids.length * r.labels.length) / 4e6)));
     }
-    return new HardLabels(dir, index, acc.thresholds(c.threshold, c.classBalance));
+    return new HardLabels(dir, index, acc.thresholds(c.classBalance, c.threshold));
   }
   private async read(id: string): Promise<{ width: number; height: number; labels: Uint8Array; conf: Float32Array }> {
     const f = this.index.files[id];
@@ -459,8 +462,7 @@ class DistillProgram extends TrainingProgram {
     const c = this.c;
     const s = await weakBatch(this.source, c, it, STREAM.source, true);
     const t = await weakBatch(this.target, c, it, STREAM.target, false, (i) => this.withCorrected(i, it));
-    const rng = new Rng(c.seed, it, STREAM.strong);
-    const strong = t.images.map((img) => strongAugment(img, rng));
+    const strong = strongViews(t.images, c, it);
     const weight = c.corrections?.weight ?? 1;
     const merged = await Promise.all(
       t.indices.map(async (i) => {
@@ -586,7 +588,7 @@ export function trainingPrograms(open: DatasetOpener) {
       const teacher = buildNet(tcfg.network, tcfg.seed, (await readModel(tdir)).weights);
       const net = buildNet(c.network, c.seed, c.studentInit === 'fresh' ? undefined : (await initialWeights(ctx, c.studentInit)).weights);
       const labels = await HardLabels.open(ctx.resolveRun(c.labels), c);
-      if (typeof labels.threshold !== 'number') ctx.log(`class-balanced thresholds (keep ≥ ${c.classBalance} per class): ${[...labels.threshold].map((t) => t.toFixed(3)).join(' ')}`);
+      if (typeof labels.threshold !== 'number') ctx.log(`class-balanced thresholds (keep ${c.classBalance} of each class): ${[...labels.threshold].map((t) => t.toFixed(3)).join(' ')}`);
       const source = await ImageSource.open(open, c.source, 'source');
       const target = await ImageSource.open(open, c.target, 'target');
       if (c.teacherBn === 'reestimate') await reestimateBn(teacher, target, 64);

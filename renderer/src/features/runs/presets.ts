@@ -41,6 +41,7 @@ export function presetValues(preset: PresetName, stage: FormStage, datasets: rea
   } else {
     out.teacherBn = DEMO_DISTILL.teacherBn;
     out.classBalance = String(DEMO_DISTILL.classBalance);
+    out.strongAug = DEMO_DISTILL.strongAug;
   }
   return out;
 }
