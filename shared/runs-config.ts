@@ -342,7 +342,7 @@ export const DEMO_AUG = { cropWidth: 192, cropHeight: 96, resizeBase: 256, resiz
 
 /**
  * What the demo's distillation sets beyond the schema's reference defaults, each a named option measured on
- * the benchmark (README, "Distillation on the demo"): the frozen teacher scores with BN re-estimated on target,
+ * the benchmark (README, "Distillation on the demo, measured"): the frozen teacher scores with BN re-estimated on target,
  * as the pseudo-labels were made; class-balanced thresholds keep the most confident half of every class; and
  * the student learns on the weak crop, since RandAugment's colour ops (solarize, posterize, equalize) wipe
  * out the colour that tells the benchmark's sky, building and vegetation apart.

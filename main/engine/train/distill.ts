@@ -33,7 +33,7 @@ export function thresholdPseudoLabels(labels: ArrayLike<number>, conf: ArrayLike
  * so the kept labels have the class proportions of the teacher's predictions. A global 0.95 keeps most pixels of
  * the classes a weak teacher is sure of (road, building) and few of the ones it hesitates on, and capping the class
  * thresholds at it does the same to the confident classes; self-training on that skew teaches the student to
- * prefer the majority classes ever more (measured on the demo: README, "Distillation").
+ * prefer the majority classes ever more (measured on the demo: README, "Distillation on the demo, measured").
  */
 export class ClassBalancedThresholds {
   private readonly byClass: number[][];

@@ -79,8 +79,9 @@ describe('a distillation run with corrections (real engine, wasm, tiny demo)', (
   });
   const src = () => ({ root: data, format: 'demo' as const, split: 'source' });
   const tgt = () => ({ root: data, format: 'demo' as const, split: 'target-train' });
-  const distill = (corrections?: { dataset: string; weight: number; perBatch?: number }): RunConfigInput => ({
+  const distill = (corrections?: { dataset: string; weight: number; perBatch?: number }, extra: Record<string, unknown> = {}): RunConfigInput => ({
     ...common(),
+    ...extra,
     stage: 'distill',
     teacher: 'w',
     labels: 'p',
@@ -116,6 +117,7 @@ describe('a distillation run with corrections (real engine, wasm, tiny demo)', (
     await ok(distill(), 'plain');
     // perBatch 0 keeps the plain run's batches, so the first iterations can be compared term by term.
     await ok(distill({ dataset: 'tgt', weight: 2, perBatch: 0 }), 'corrected');
+    await ok(distill(undefined, { strongAug: false, teacherBn: 'reestimate' }), 'weak');
   }, 240_000);
   afterAll(async () => {
     await sup?.shutdown();
@@ -135,6 +137,14 @@ describe('a distillation run with corrections (real engine, wasm, tiny demo)', (
     expect(c1.losses!.target_ce).not.toBeCloseTo(p1.losses!.target_ce, 3);
     expect((await summarize(runDir(ws, 'corrected'))).corrected).toEqual({ images: 3, pixels: touched });
     expect((await summarize(runDir(ws, 'plain'))).corrected).toBeUndefined();
+  });
+
+  it('trains on the weak crop with strongAug off: no cutout or geometric padding leaves a pixel unlabelled', async () => {
+    // threshold 0 keeps every pseudo-label, so only the strong view's ignore padding (cutout is always on) can drop pixels
+    const strong = await readMetrics(runDir(ws, 'plain'));
+    const weak = await readMetrics(runDir(ws, 'weak'));
+    expect(strong.every((m) => m.losses!.labelled < 1)).toBe(true);
+    expect(weak.map((m) => m.losses!.labelled)).toEqual(weak.map(() => 1));
   });
 
   it('refuses corrections of images that are not in the target split', async () => {
