@@ -22,6 +22,7 @@ import { ImageSource, inputTensor } from '../main/runs/stages/data';
 import { reestimateBn } from '../main/runs/stages/evaluate';
 import { buildNet, readModel, readPrototypes } from '../main/runs/stages/net';
 import { CLASS_NAMES_19 } from '../shared/classes';
+import { BN_REESTIMATE_IMAGES } from '../shared/runs-config';
 
 const { positionals, values } = parseArgs({ allowPositionals: true, options: { images: { type: 'string', default: '100' } } });
 const [command, ws, ...runs] = positionals;
@@ -39,7 +40,7 @@ const pct = (a: number, b: number) => (b ? ((100 * a) / b).toFixed(0) : '-');
 async function model(run: string) {
   const dir = `${ws}/runs/${run}`;
   const net = buildNet((await readConfig(dir)).network, 1, (await readModel(dir)).weights);
-  await reestimateBn(net, train, 64);
+  await reestimateBn(net, train, BN_REESTIMATE_IMAGES);
   return net;
 }
 

@@ -103,6 +103,9 @@ export const warmupConfigSchema = z
   })
   .strict();
 
+/** Target images whose statistics replace BN's running ones wherever a stage re-estimates BN and says no other number. */
+export const BN_REESTIMATE_IMAGES = 64;
+
 export const pseudoConfigSchema = z
   .object({
     stage: z.literal('pseudo'),
@@ -122,7 +125,7 @@ export const pseudoConfigSchema = z
       .prefault({}),
     /** BN statistics of the labelling model: as trained, or re-estimated on `bnImages` images of the target first. */
     bn: z.enum(['running', 'reestimate']).default('running'),
-    bnImages: z.number().int().min(1).default(64),
+    bnImages: z.number().int().min(1).default(BN_REESTIMATE_IMAGES),
   })
   .strict();
 
@@ -191,7 +194,7 @@ export const distillConfigSchema = z
     kdFaithfulBug: z.boolean().default(false),
     /**
      * BN statistics of the frozen teacher, as for pseudo-label runs: 'running' as the reference (its statistics
-     * mix the source and target batches of the stage before), or re-estimated on 64 target images first.
+     * mix the source and target batches of the stage before), or re-estimated on BN_REESTIMATE_IMAGES (64) target images first.
      */
     teacherBn: z.enum(['running', 'reestimate']).default('running'),
     corrections: correctionsOptionSchema.optional(),
@@ -222,7 +225,7 @@ export const evalConfigSchema = z
     bn: z.enum(['running', 'reestimate', 'both']).default('running'),
     /** Target images (no labels used) whose statistics replace BN's running stats when bn = reestimate. */
     bnData: runDatasetSchema.optional(),
-    bnImages: z.number().int().min(1).default(64),
+    bnImages: z.number().int().min(1).default(BN_REESTIMATE_IMAGES),
     protocol: z.enum(['19', '16', '13']).optional(),
   })
   .strict();
@@ -304,7 +307,7 @@ export const demoBudgets: Record<'demo' | 'demo-quick', DemoBudget> = {
 
 const REF_ITERS = 62412;
 
-/** Floors of the demo's slow averages: see demoTimeConstants. */
+/** Bounds on the demo's slow averages (EMA decay at least, prototype momentum at most): see demoTimeConstants. */
 export const DEMO_EMA_MIN = 0.99;
 export const DEMO_PROTO_MOMENTUM_MAX = 0.01;
 

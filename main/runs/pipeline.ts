@@ -6,7 +6,7 @@
 // runs (not on ones this pipeline has just re-made); otherwise the pipeline stops and says why, rather
 // than report numbers from an older preset or overwrite a run.
 import { promises as fsp } from 'node:fs';
-import { AppError } from '../../shared/contract/errors';
+import { AppError, validationError } from '../../shared/contract/errors';
 import { runConfigSchema, type RunConfigInput } from '../../shared/runs-config';
 import type { RunStatus } from '../../shared/contract/runs';
 import { diffJson, readConfig, readStatus, runDir } from './records';
@@ -48,7 +48,9 @@ export async function runPipeline(sup: RunSupervisor, steps: PipelineStep[], idP
     if (exists) {
       const remake = step.needs.filter((n) => made.has(n));
       if (remake.length) throw staleRun(id, `it was made from an earlier run of ${remake.map((n) => ids[n]).join(', ')}, re-made just now`);
-      const changed = diffJson(await readConfig(dir), runConfigSchema.parse(step.config(ids)));
+      const wanted = runConfigSchema.safeParse(step.config(ids));
+      if (!wanted.success) throw validationError(`pipeline step ${step.key}`, wanted.error.issues);
+      const changed = diffJson(await readConfig(dir), wanted.data);
       if (changed.length) {
         const fields = changed.map((d) => `${d.path}: ${JSON.stringify(d.a)} → ${JSON.stringify(d.b)}`).join('; ');
         throw staleRun(id, `its config differs from what this step asks for now (${fields})`);

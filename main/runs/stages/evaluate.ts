@@ -7,6 +7,7 @@ import { ConfusionMatrix, predictLabels } from '../../engine/eval/confusion';
 import type { EvalResult } from '../../../shared/contract/runs';
 import type { ImageSource} from './data';
 import { inputTensor } from './data';
+import { BN_REESTIMATE_IMAGES } from '../../../shared/runs-config';
 
 export interface EvalOptions {
   bn: 'running' | 'reestimate';
@@ -65,7 +66,7 @@ export async function evaluate(net: SegNet, val: ImageSource, opts: EvalOptions)
   try {
     if (opts.bn === 'reestimate') {
       if (!opts.bnSource) throw new Error('BN re-estimation needs target images (bnData)');
-      await reestimateBn(net, opts.bnSource, opts.bnImages ?? 64);
+      await reestimateBn(net, opts.bnSource, opts.bnImages ?? BN_REESTIMATE_IMAGES);
     }
     const cm = new ConfusionMatrix(C);
     const n = opts.limit && opts.limit > 0 ? Math.min(opts.limit, val.size) : val.size;
