@@ -53,7 +53,9 @@ export function smallSpec(numClasses = 19): Record<string, unknown> {
  */
 export function torchFixtures(): { dir: string } | { skip: string } {
   const why = torchUnavailable();
-  if (why) return { skip: why };
+  if (why) return { skip: `${why}; install Debian's python3-torch (.ci/run does)` };
+  // The generator also writes a torchvision ResNet-101 state dict.
+  if (!pythonHas('torchvision')) return { skip: `${PYTHON} cannot import torchvision; install Debian's python3-torchvision (.ci/run does)` };
   const small = JSON.stringify(smallSpec());
   const hash = createHash('sha256').update(readFileSync(MAKE_CHECKPOINTS)).update(small).digest('hex').slice(0, 12);
   const dir = path.join(os.tmpdir(), `proda-interop-fixtures-${hash}`);
