@@ -33,7 +33,6 @@ import type { SegTaskInit } from '../main/engine/parallel/seg-task';
 import { lossAndGrads } from '../main/engine/train/grads';
 import { buildOnnxModel } from '../main/interop/onnx-export';
 import { busyReason, describeLoad, fmtStats, idleProbe, loadRecord, markdownTable, ratio, stats } from './method';
-import type { Stats } from './method';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
