@@ -3,6 +3,7 @@
 // (proda-reference.md §1, §4, §5); the demo presets scale them to a 2-core budget (see demoPreset).
 import { z } from 'zod';
 import { ClassSetIdSchema, DatasetFormat } from './datasets';
+import { safeId } from './contract/ids';
 
 export const stageKinds = ['warmup', 'pseudo', 'stage1', 'distill', 'selftrain', 'eval'] as const;
 export type StageKind = (typeof stageKinds)[number];
@@ -20,7 +21,7 @@ export type RunDataset = z.infer<typeof runDatasetSchema>;
 export type RunDatasetInput = z.input<typeof runDatasetSchema>;
 
 /** A previous run, by id, whose artifacts this run reads. */
-export const runRefSchema = z.string().regex(/^[A-Za-z0-9._-]+$/, 'a run id (letters, digits, . _ -)');
+export const runRefSchema = safeId.describe('a run id');
 
 export const networkSchema = z
   .object({

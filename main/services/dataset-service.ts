@@ -9,6 +9,7 @@ import type { ServiceContext } from './context';
 import { checkDataset, openDataset } from '../datasets';
 import type { HandlersFor } from './handler';
 import { updateDatasets } from './workspace-service';
+import { datasetCacheDir } from '../datasets/cache';
 
 function refOf(ctx: ServiceContext, datasetId: string): DatasetRef {
   const ws = ctx.requireWorkspace();
@@ -25,7 +26,7 @@ function entryOf(ctx: ServiceContext, datasetId: string): { dataset: Promise<Dat
   let slot = ctx.datasets.get(datasetId);
   if (!slot || slot.ref !== ref) {
     const ws = ctx.requireWorkspace();
-    const dataset = openDataset(ref, { cacheDir: path.join(ws.root, 'cache', 'datasets', ref.id) });
+    const dataset = openDataset(ref, { cacheDir: datasetCacheDir(ws.root, ref.id) });
     slot = { ref, dataset };
     ctx.datasets.set(datasetId, slot);
     // A failed open is not cached: the user may fix the folder and retry.
