@@ -1,7 +1,6 @@
 // Maps for the inspector and triage (shared/contract/maps.ts). Engines are kept per (workspace,
 // source, dataset) so repeated requests reuse the resolved source; the maps themselves are cached on
 // disk under the workspace cache by MapsStore.
-import path from 'node:path';
 import { AppError } from '../../shared/contract/errors';
 import type { MapSource } from '../../shared/contract/maps';
 import { MapJobs } from '../maps/jobs';
