@@ -129,6 +129,7 @@ export async function makeProbeWorkspace(base: string): Promise<{ workspace: str
   const outside = path.join(base, 'outside');
   const dataset = path.join(workspace, 'data', 'tgt');
   for (const d of ['images', 'masks']) await fsp.mkdir(path.join(dataset, d), { recursive: true });
+  await fsp.writeFile(path.join(dataset, 'classes.txt'), 'road\nsidewalk\n');
   for (const [i, name] of ['a', 'b'].entries()) {
     const rgb = new Uint8Array(16 * 8 * 3).map((_, k) => (k * (3 + i)) % 251);
     await fsp.writeFile(path.join(dataset, 'images', `${name}.png`), encodePng({ width: 16, height: 8, colorType: 2, bitDepth: 8, data: rgb }));

@@ -22,7 +22,14 @@ export const datasetRequests = {
   ),
   'datasets.add': request(
     'Register a dataset folder in the open workspace (the id is derived from the name when omitted)',
-    z.object({ dataset: DatasetRef.extend({ id: safeId.optional() }) }).strict(),
+    z
+      .object({
+        dataset: DatasetRef.extend({
+          id: safeId.optional(),
+          root: z.string().min(1).max(4096).refine((r) => !r.includes('\0'), 'a folder path cannot contain a NUL character'),
+        }),
+      })
+      .strict(),
     DatasetRef,
   ),
   'datasets.check': request(
