@@ -91,7 +91,10 @@ export async function checkDataset(ref: DatasetRef, opts: CheckOptions = {}): Pr
   const maxProblems = opts.maxProblems ?? 1000;
   const problems: CheckProblem[] = [];
   let omitted = 0;
+  // Errors are counted whether or not the cap leaves room to list them: a capped report never passes a bad dataset.
+  let errors = 0;
   const report = (p: CheckProblem): void => {
+    if (p.severity === 'error') errors++;
     if (problems.length < maxProblems) problems.push(p);
     else omitted++;
   };
@@ -202,7 +205,7 @@ export async function checkDataset(ref: DatasetRef, opts: CheckOptions = {}): Pr
     format: ref.format,
     classSet: ref.classSet,
     // A dataset without a single image never passes, whatever else was (not) found.
-    ok: images > 0 && !problems.some((p) => p.severity === 'error'),
+    ok: images > 0 && errors === 0,
     counts: { images, labels, pairs, bySplit },
     sizes: [...sizes.entries()].map(([k, count]) => {
       const [width, height] = k.split('x').map(Number);
