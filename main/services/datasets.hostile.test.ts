@@ -6,15 +6,14 @@ import { mkdir, mkdtemp, readFile, rename, rm, symlink, writeFile } from 'node:f
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checksumTree, lostFiles, makeProbeWorkspace, startServeProcess, type ServeProcess } from '../testing/hostile-kit';
+import { apiCall, makeProbeWorkspace, snapshotTrees, startServeProcess, type ServeProcess } from '../testing/hostile-kit';
 
 let base: string;
 let ws: string;
 let outside: string;
 let links: string;
 let server: ServeProcess;
-let before: Map<string, string>;
-let beforeOutside: Map<string, string>;
+let snap: Awaited<ReturnType<typeof snapshotTrees>>;
 
 beforeAll(async () => {
   base = await mkdtemp(path.join(os.tmpdir(), 'proda-hostile-data-'));
@@ -34,8 +33,7 @@ beforeAll(async () => {
   const file = JSON.parse(await readFile(wsFile, 'utf8')) as { datasets: unknown[] };
   file.datasets.push({ id: 'links', name: 'links', format: 'folder', root: 'data/links', role: 'target', classSet: '19' });
   await writeFile(wsFile, `${JSON.stringify(file, null, 2)}\n`);
-  before = await checksumTree(ws);
-  beforeOutside = await checksumTree(outside);
+  snap = await snapshotTrees([ws, outside], (k) => k.startsWith('cache/'));
   server = await startServeProcess(ws);
 }, 120_000);
 
@@ -44,17 +42,11 @@ afterAll(async () => {
   await rm(base, { recursive: true, force: true });
 });
 
-async function api(name: string, body: unknown): Promise<{ status: number; text: string }> {
-  const r = await fetch(`${server.origin}/api/${name}`, { method: 'POST', headers: { 'x-proda-token': server.token }, body: JSON.stringify(body) });
-  return { status: r.status, text: await r.text() };
-}
+const api = (name: string, body: unknown) => apiCall(server, name, body);
 
 async function nothingLost(): Promise<void> {
   expect(server.alive()).toBe(true);
-  const now = await checksumTree(ws);
-  expect(lostFiles(before, now)).toEqual([]);
-  expect([...now.keys()].filter((k) => !before.has(k) && !k.startsWith('cache/'))).toEqual([]);
-  expect(lostFiles(beforeOutside, await checksumTree(outside))).toEqual([]);
+  expect(await snap.changes()).toEqual([]);
 }
 
 const noSecret = (text: string): void => {

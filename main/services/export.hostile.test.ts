@@ -12,14 +12,13 @@ import { SegNet, demoConfig } from '../engine/nets';
 import { exportCommand } from '../interop/cli-commands';
 import { createRun } from '../runs/records';
 import { writeModel } from '../runs/stages/net';
-import { checksumTree, lostFiles, makeProbeWorkspace, startServeProcess, type ServeProcess } from '../testing/hostile-kit';
+import { apiCall, checksumTree, lostFiles, makeProbeWorkspace, snapshotTrees, startServeProcess, type ServeProcess } from '../testing/hostile-kit';
 
 let base: string;
 let ws: string;
 let outside: string;
 let server: ServeProcess;
-let before: Map<string, string>;
-let beforeOutside: Map<string, string>;
+let snap: Awaited<ReturnType<typeof snapshotTrees>>;
 
 beforeAll(async () => {
   base = await mkdtemp(path.join(os.tmpdir(), 'proda-hostile-ids-'));
@@ -35,8 +34,7 @@ beforeAll(async () => {
   // An earlier export that no later request may remove or change.
   await mkdir(path.join(ws, 'exports', 'old'), { recursive: true });
   await writeFile(path.join(ws, 'exports', 'old', 'sidecar.json'), '{"artifact":{"files":[]}}\n');
-  before = await checksumTree(ws);
-  beforeOutside = await checksumTree(outside);
+  snap = await snapshotTrees([ws, outside]);
   server = await startServeProcess(ws);
 }, 180_000);
 
@@ -45,18 +43,11 @@ afterAll(async () => {
   await rm(base, { recursive: true, force: true });
 });
 
-async function api(name: string, body: unknown): Promise<{ status: number; text: string }> {
-  const r = await fetch(`${server.origin}/api/${name}`, { method: 'POST', headers: { 'x-proda-token': server.token }, body: JSON.stringify(body) });
-  return { status: r.status, text: await r.text() };
-}
+const api = (name: string, body: unknown) => apiCall(server, name, body);
 
 async function nothingLost(): Promise<void> {
   expect(server.alive()).toBe(true);
-  const now = await checksumTree(ws);
-  // The probes may not have written anything either: the trees are equal both ways.
-  expect(lostFiles(before, now)).toEqual([]);
-  expect([...now.keys()].filter((k) => !before.has(k))).toEqual([]);
-  expect(lostFiles(beforeOutside, await checksumTree(outside))).toEqual([]);
+  expect(await snap.changes()).toEqual([]);
 }
 
 const hostileIds = ['..', '.', '../outside', '../../outside', 'a/b', 'a\\b', '/tmp', 'x\0y', '', '.hidden', 'x'.repeat(129)];

@@ -119,6 +119,31 @@ export function lostFiles(before: Map<string, string>, after: Map<string, string
 }
 
 /**
+ * Checksums of several folders taken now; `changes()` lists every file lost, altered or added since
+ * (as "<folder>: lost|added <path>"), except added files `mayAdd` admits (caches a request may fill).
+ */
+export async function snapshotTrees(dirs: readonly string[], mayAdd: (rel: string) => boolean = () => false): Promise<{ changes(): Promise<string[]> }> {
+  const before = await Promise.all(dirs.map(checksumTree));
+  return {
+    async changes() {
+      const out: string[] = [];
+      for (const [i, dir] of dirs.entries()) {
+        const now = await checksumTree(dir);
+        for (const k of lostFiles(before[i], now)) out.push(`${dir}: lost or changed ${k}`);
+        for (const k of now.keys()) if (!before[i].has(k) && !mayAdd(k)) out.push(`${dir}: added ${k}`);
+      }
+      return out;
+    },
+  };
+}
+
+/** One API request with the server's token: the status and the raw body text. */
+export async function apiCall(server: ServeProcess, name: string, body: unknown): Promise<{ status: number; text: string }> {
+  const r = await fetch(`${server.origin}/api/${name}`, { method: 'POST', headers: { 'x-proda-token': server.token }, body: JSON.stringify(body) });
+  return { status: r.status, text: await r.text() };
+}
+
+/**
  * A small workspace the probes attack: workspace.json with one folder dataset `tgt` (two 16×8 images
  * with masks), and the folder `outside/` beside it standing in for everything that is not the
  * workspace (a foreign status.json and config.json included). Returns the workspace root.

@@ -6,17 +6,18 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checksumTree, lostFiles, makeProbeWorkspace, rawHttp, startServeProcess, statusOf, type ServeProcess } from '../testing/hostile-kit';
+import { makeProbeWorkspace, rawHttp, snapshotTrees, startServeProcess, statusOf, type ServeProcess } from '../testing/hostile-kit';
 
 let base: string;
 let ws: string;
 let server: ServeProcess;
-let before: Map<string, string>;
+let snap: Awaited<ReturnType<typeof snapshotTrees>>;
 
 beforeAll(async () => {
   base = await mkdtemp(path.join(os.tmpdir(), 'proda-hostile-http-'));
-  ws = (await makeProbeWorkspace(base)).workspace;
-  before = await checksumTree(ws);
+  const made = await makeProbeWorkspace(base);
+  ws = made.workspace;
+  snap = await snapshotTrees([ws, made.outside]);
   server = await startServeProcess(ws);
 }, 120_000);
 
@@ -115,6 +116,6 @@ describe('Host header', () => {
 describe('nothing is lost after the transport probes', () => {
   it('every workspace file is byte-identical', async () => {
     expect(server.alive()).toBe(true);
-    expect(lostFiles(before, await checksumTree(ws))).toEqual([]);
+    expect(await snap.changes()).toEqual([]);
   });
 });
