@@ -31,7 +31,7 @@ async function folder(name: string): Promise<string> {
   return root;
 }
 
-describe('empty dataset passes dataset check', () => {
+describe('dataset check on an empty or broken dataset', () => {
   it('no images: fails', async () => {
     const r = await check(await folder('empty'));
     expect(r.code).toBe(EXIT.invalid);

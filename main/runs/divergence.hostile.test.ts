@@ -25,7 +25,7 @@ async function toyRun(lr: number): Promise<string> {
   return path.join(ws, 'runs', await createRun(ws, config, 'r'));
 }
 
-describe('non-finite losses', () => {
+describe('run whose loss turns non-finite', () => {
   it('checkStepFinite names the iteration (1-based) and the term', () => {
     expect(() => checkStepFinite({ losses: { ce: 1, kd: Number.NaN }, lr: 0.1 }, 6)).toThrow(/^loss diverged at iteration 7 \(kd = NaN\)/);
     expect(() => checkStepFinite({ losses: { ce: Infinity }, lr: 0.1 }, 0)).toThrow(/iteration 1 \(ce = Infinity\)/);
