@@ -322,6 +322,8 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<RunningS
     server.once('error', reject);
     server.listen(opts.port ?? 0, host, () => {
       server.off('error', reject);
+      // After the start an 'error' (say, out of file descriptors on accept) is logged, never a crash.
+      server.on('error', (err) => console.error('http server error', err));
       resolve();
     });
   });
