@@ -6,6 +6,7 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { z } from 'zod';
 import { appendLine, writeJsonAtomic } from '../io/atomic';
+import { jsonFault } from '../io/json';
 import { resolveInside } from '../io/paths';
 import { isSafeId, safeIdMessage } from '../../shared/contract/ids';
 import { AppError, validationError } from '../../shared/contract/errors';
@@ -71,8 +72,8 @@ async function readJson(file: string): Promise<unknown | undefined> {
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return undefined;
-    // JSON.parse quotes the text it choked on: name the file and the fault, never echo its bytes.
-    throw new AppError('bad-input', code ? `${file}: cannot read (${code})` : `${file}: not valid JSON`, { where: file });
+    // Name the file and the fault, never echo its bytes (it may not be ours).
+    throw new AppError('bad-input', code ? `${file}: cannot read (${code})` : `${file}: not valid JSON (${jsonFault(err)})`, { where: file });
   }
 }
 

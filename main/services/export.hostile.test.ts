@@ -31,6 +31,9 @@ beforeAll(async () => {
   const net = new SegNet(demoConfig(19), { seed: 3 });
   await writeModel(path.join(ws, 'runs', 'run1'), net);
   net.dispose();
+  // A run folder whose config.json holds someone else's bytes: errors name it without quoting it.
+  await mkdir(path.join(ws, 'runs', 'foreign'), { recursive: true });
+  await writeFile(path.join(ws, 'runs', 'foreign', 'config.json'), await readFile(path.join(outside, 'config.json')));
   // An earlier export that no later request may remove or change.
   await mkdir(path.join(ws, 'exports', 'old'), { recursive: true });
   await writeFile(path.join(ws, 'exports', 'old', 'sidecar.json'), '{"artifact":{"files":[]}}\n');
@@ -101,6 +104,20 @@ describe('run ids that leave runs/', () => {
         await nothingLost();
       });
     }
+  }
+});
+
+describe('errors that could echo file bytes', () => {
+  for (const name of ['runs.get', 'runs.resume', 'runs.compare', 'export.model']) {
+    it(`${name} on a run whose config.json is not JSON: refused, no bytes of it in the answer`, async () => {
+      const body = name === 'runs.compare' ? { a: 'run1', b: 'foreign' } : name === 'export.model' ? { runId: 'foreign', formats: ['safetensors'], exportId: 'e2' } : { id: 'foreign' };
+      const r = await api(name, body);
+      expect(r.status).toBe(422);
+      expect(r.text).toMatch(/not valid JSON/);
+      expect(r.text).not.toContain('SECRET-BYTES');
+      expect(r.text).not.toContain('root:x');
+      await nothingLost();
+    });
   }
 });
 
