@@ -3,16 +3,44 @@
 // (proda-reference.md §1, §4, §5); the demo presets scale them to a 2-core budget (see demoPreset).
 import { z } from 'zod';
 import { ClassSetIdSchema, DatasetFormat } from './datasets';
+import { safeId } from './contract/ids';
 
 export const stageKinds = ['warmup', 'pseudo', 'stage1', 'distill', 'selftrain', 'eval'] as const;
 export type StageKind = (typeof stageKinds)[number];
 
+/**
+ * Upper bounds of the numeric fields: what a run can use, far above any real setting (the reference trains
+ * 62412 iterations at batch 4 on 896×512 crops with lr 2.5e-4), so that a config which could only overflow,
+ * allocate without end or diverge at once is refused before a process starts, naming the field.
+ */
+export const RUN_LIMITS = {
+  iterations: 10_000_000,
+  batchSize: 256,
+  /** Crop side in pixels. */
+  side: 8192,
+  /** Resize base width in pixels. */
+  resizeBase: 16384,
+  resizeFactor: 8,
+  lr: 10,
+  /** Loss weights, temperatures and other multipliers. */
+  weight: 1000,
+  /** Image counts (BN re-estimation, validation limit). */
+  images: 1_000_000,
+  /** Pixel counts (prototype minimum and cap, touched pixels). */
+  pixels: 1_000_000_000,
+  seed: 2 ** 31 - 1,
+  checkpointsKept: 1000,
+  epochs: 1000,
+} as const;
+
+const noNul = (s: string): boolean => !s.includes('\0');
+
 /** A dataset as a run sees it: where it is, what format, which split. Resolved by main/datasets. */
 export const runDatasetSchema = z
   .object({
-    root: z.string().min(1).describe('Dataset folder'),
+    root: z.string().min(1).max(4096).refine(noNul, 'a folder path cannot contain a NUL character').describe('Dataset folder'),
     format: DatasetFormat,
-    split: z.string().optional().describe("cityscapes: train/val; gta5: all/train/val/test; demo: source/target-train/target-val"),
+    split: z.string().max(64).optional().describe("cityscapes: train/val; gta5: all/train/val/test; demo: source/target-train/target-val"),
     classSet: ClassSetIdSchema.default('19'),
   })
   .strict();
@@ -20,11 +48,15 @@ export type RunDataset = z.infer<typeof runDatasetSchema>;
 export type RunDatasetInput = z.input<typeof runDatasetSchema>;
 
 /** A previous run, by id, whose artifacts this run reads. */
-export const runRefSchema = z.string().regex(/^[A-Za-z0-9._-]+$/, 'a run id (letters, digits, . _ -)');
+export const runRefSchema = safeId.describe('a run id');
 
 export const networkSchema = z
   .object({
-    arch: z.string().default('resnet101').describe('Network name known to the engine (resnet101, demo, ...)'),
+    arch: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,64}$/, 'a network name known to the engine (resnet101, demo, ...): letters, digits, _ and -')
+      .default('resnet101')
+      .describe('Network name known to the engine (resnet101, demo, ...)'),
     classes: z.number().int().min(2).max(256).default(19),
     bnPretrain: z.boolean().default(false).describe('Extra BN after layer4 (SimCLR students)'),
   })
@@ -32,50 +64,53 @@ export const networkSchema = z
 
 export const optimSchema = z
   .object({
-    batchSize: z.number().int().min(1).default(4),
-    iterations: z.number().int().min(1).default(62412).describe('Loop length (84 target epochs at bs 4 in the reference)'),
-    polyHorizon: z.number().int().min(1).default(90000).describe('max_iter in lr·(1−it/max_iter)^power'),
-    power: z.number().min(0).default(0.9),
+    batchSize: z.number().int().min(1).max(RUN_LIMITS.batchSize).default(4),
+    iterations: z.number().int().min(1).max(RUN_LIMITS.iterations).default(62412).describe('Loop length (84 target epochs at bs 4 in the reference)'),
+    polyHorizon: z.number().int().min(1).max(RUN_LIMITS.iterations).default(90000).describe('max_iter in lr·(1−it/max_iter)^power'),
+    power: z.number().min(0).max(10).default(0.9),
     /** Base LR. Groups follow the reference per stage: stage 1 one flat group; warm-up, distillation and self-training 1× backbone, 10× head. */
-    lr: z.number().positive().default(1e-4),
+    lr: z.number().positive().max(RUN_LIMITS.lr).default(1e-4),
     momentum: z.number().min(0).max(1).default(0.9),
-    weightDecay: z.number().min(0).default(2e-4),
+    weightDecay: z.number().min(0).max(1).default(2e-4),
   })
   .strict();
 export type OptimConfig = z.infer<typeof optimSchema>;
 
 export const augSchema = z
   .object({
-    cropWidth: z.number().int().min(8).default(896),
-    cropHeight: z.number().int().min(8).default(512),
+    cropWidth: z.number().int().min(8).max(RUN_LIMITS.side).default(896),
+    cropHeight: z.number().int().min(8).max(RUN_LIMITS.side).default(512),
     /** Images are first resized so their width is base·U(lo, hi) (RandomSized with --resize 2200). */
-    resizeBase: z.number().int().min(8).default(2200),
-    resizeRange: z.tuple([z.number().positive(), z.number().positive()]).default([0.5, 1.5]),
+    resizeBase: z.number().int().min(8).max(RUN_LIMITS.resizeBase).default(2200),
+    resizeRange: z
+      .tuple([z.number().positive().max(RUN_LIMITS.resizeFactor), z.number().positive().max(RUN_LIMITS.resizeFactor)])
+      .refine(([lo, hi]) => lo <= hi, 'the lower factor must not exceed the upper one')
+      .default([0.5, 1.5]),
     flip: z.boolean().default(true),
   })
   .strict();
 
 export const validationSchema = z
   .object({
-    every: z.number().int().min(0).default(1000).describe('Iterations between validations; 0 = only at the end'),
-    limit: z.number().int().min(0).default(0).describe('Validate on the first N images; 0 = all'),
+    every: z.number().int().min(0).max(RUN_LIMITS.iterations).default(1000).describe('Iterations between validations; 0 = only at the end'),
+    limit: z.number().int().min(0).max(RUN_LIMITS.images).default(0).describe('Validate on the first N images; 0 = all'),
     bn: z.enum(['running', 'reestimate']).default('running').describe('BatchNorm statistics used when scoring'),
   })
   .strict();
 
 export const checkpointSchema = z
   .object({
-    every: z.number().int().min(1).default(1000),
-    keep: z.number().int().min(1).default(3),
+    every: z.number().int().min(1).max(RUN_LIMITS.iterations).default(1000),
+    keep: z.number().int().min(1).max(RUN_LIMITS.checkpointsKept).default(3),
   })
   .strict();
 
 const common = {
   name: z.string().max(200).optional(),
-  seed: z.number().int().min(0).default(1337),
+  seed: z.number().int().min(0).max(RUN_LIMITS.seed).default(1337),
   network: networkSchema.prefault({}),
   /** The demo preset's note on scaled constants, or the user's own. Free text, shown in reports. */
-  notes: z.array(z.string()).default([]),
+  notes: z.array(z.string().max(4000)).max(100).default([]),
 };
 
 const training = {
@@ -95,8 +130,8 @@ export const warmupConfigSchema = z
     ...training,
     init: runRefSchema.optional().describe('Start from this run\'s final student instead of fresh weights'),
     /** Output-space LS-GAN weight (0 = plain source-only training, also used for the target oracle). */
-    adversarialWeight: z.number().min(0).default(0.01),
-    discriminatorLr: z.number().positive().default(1e-4),
+    adversarialWeight: z.number().min(0).max(RUN_LIMITS.weight).default(0.01),
+    discriminatorLr: z.number().positive().max(RUN_LIMITS.lr).default(1e-4),
     freezeBn: z.boolean().default(true),
     /** Train on a target split's evaluation labels: the target-trained oracle baseline, never adaptation. */
     targetLabels: z.boolean().default(false),
@@ -117,15 +152,15 @@ export const pseudoConfigSchema = z
     flip: z.boolean().default(true),
     prototypes: z
       .object({
-        epochs: z.number().int().min(1).default(4),
-        minPixels: z.number().int().min(1).default(10),
-        cap: z.number().int().min(1).default(3000),
+        epochs: z.number().int().min(1).max(RUN_LIMITS.epochs).default(4),
+        minPixels: z.number().int().min(1).max(RUN_LIMITS.pixels).default(10),
+        cap: z.number().int().min(1).max(RUN_LIMITS.pixels).default(3000),
       })
       .strict()
       .prefault({}),
     /** BN statistics of the labelling model: as trained, or re-estimated on `bnImages` images of the target first. */
     bn: z.enum(['running', 'reestimate']).default('running'),
-    bnImages: z.number().int().min(1).default(BN_REESTIMATE_IMAGES),
+    bnImages: z.number().int().min(1).max(RUN_LIMITS.images).default(BN_REESTIMATE_IMAGES),
   })
   .strict();
 
@@ -142,11 +177,11 @@ export const stage1ConfigSchema = z
     pseudo: runRefSchema.describe('Soft pseudo-label run: soft labels and initial prototypes'),
     emaDecay: z.number().min(0).max(1).default(0.999),
     protoMomentum: z.number().min(0).max(1).default(1e-4),
-    protoTemperature: z.number().positive().default(1),
-    protoConsistWeight: z.number().min(0).default(10),
-    regularWeight: z.number().min(0).default(0.1),
-    rceAlpha: z.number().min(0).default(0.1),
-    rceBeta: z.number().min(0).default(1),
+    protoTemperature: z.number().positive().max(RUN_LIMITS.weight).default(1),
+    protoConsistWeight: z.number().min(0).max(RUN_LIMITS.weight).default(10),
+    regularWeight: z.number().min(0).max(RUN_LIMITS.weight).default(0.1),
+    rceAlpha: z.number().min(0).max(RUN_LIMITS.weight).default(0.1),
+    rceBeta: z.number().min(0).max(RUN_LIMITS.weight).default(1),
     trainThreshold: z.number().min(0).max(1).default(0),
     strongAug,
   })
@@ -158,13 +193,14 @@ export const stage1ConfigSchema = z
  */
 export const correctionsOptionSchema = z
   .object({
-    dataset: z.string().min(1).describe('Workspace dataset id the corrections were made on (the annotation store key)'),
-    weight: z.number().min(0).default(1).describe('Loss weight of a corrected pixel (a pseudo-labelled pixel weighs 1)'),
-    minTouched: z.number().int().min(1).default(1).describe('Use only images with at least this many touched pixels'),
+    dataset: z.string().min(1).max(256).describe('Workspace dataset id the corrections were made on (the annotation store key)'),
+    weight: z.number().min(0).max(RUN_LIMITS.weight).default(1).describe('Loss weight of a corrected pixel (a pseudo-labelled pixel weighs 1)'),
+    minTouched: z.number().int().min(1).max(RUN_LIMITS.pixels).default(1).describe('Use only images with at least this many touched pixels'),
     perBatch: z
       .number()
       .int()
       .min(0)
+      .max(RUN_LIMITS.batchSize)
       .default(1)
       .describe('Target batch slots filled with corrected images each iteration (0 = uniform sampling, a corrected image is seen as rarely as any other)'),
   })
@@ -188,7 +224,7 @@ export const distillConfigSchema = z
      * used only for a class the sampled pixels never show.
      */
     classBalance: z.number().gt(0).max(1).optional(),
-    kdWeight: z.number().min(0).default(1),
+    kdWeight: z.number().min(0).max(RUN_LIMITS.weight).default(1),
     strongAug,
     /** The released code's KL uses softmax where log_softmax was meant (issues #20, #43). */
     kdFaithfulBug: z.boolean().default(false),
@@ -225,7 +261,7 @@ export const evalConfigSchema = z
     bn: z.enum(['running', 'reestimate', 'both']).default('running'),
     /** Target images (no labels used) whose statistics replace BN's running stats when bn = reestimate. */
     bnData: runDatasetSchema.optional(),
-    bnImages: z.number().int().min(1).default(BN_REESTIMATE_IMAGES),
+    bnImages: z.number().int().min(1).max(RUN_LIMITS.images).default(BN_REESTIMATE_IMAGES),
     protocol: z.enum(['19', '16', '13']).optional(),
   })
   .strict();

@@ -194,6 +194,7 @@ export function formatCheckReport(r: CheckReport): string {
   const warnings = r.problems.length - errors;
   for (const p of r.problems) out.push(problemLine(p));
   if (r.problemsOmitted) out.push(`… and ${r.problemsOmitted} more problems (raise --max-problems to list them)`);
-  out.push(r.ok ? `OK${warnings ? ` (${warnings} warnings)` : ''}` : `FAILED: ${errors} errors${warnings ? `, ${warnings} warnings` : ''}`);
+  const unlisted = r.problemsOmitted ? ` (and ${r.problemsOmitted} problems not listed)` : '';
+  out.push(r.ok ? `OK${warnings ? ` (${warnings} warnings)` : ''}` : `FAILED: ${errors} errors${warnings ? `, ${warnings} warnings` : ''} listed${unlisted}`);
   return `${out.join('\n')}\n`;
 }

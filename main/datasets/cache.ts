@@ -4,6 +4,10 @@ import { createHash } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomic } from '../io/atomic';
+import { resolveInside } from '../io/paths';
+
+/** cache/datasets/<dataset id> of a workspace: the one place a dataset id becomes a folder. */
+export const datasetCacheDir = (workspace: string, datasetId: string): string => resolveInside(workspace, 'cache', 'datasets', datasetId);
 
 export class DerivedCache {
   constructor(private readonly dir: string) {}

@@ -91,7 +91,10 @@ export async function checkDataset(ref: DatasetRef, opts: CheckOptions = {}): Pr
   const maxProblems = opts.maxProblems ?? 1000;
   const problems: CheckProblem[] = [];
   let omitted = 0;
+  // Errors are counted whether or not the cap leaves room to list them: a capped report never passes a bad dataset.
+  let errors = 0;
   const report = (p: CheckProblem): void => {
+    if (p.severity === 'error') errors++;
     if (problems.length < maxProblems) problems.push(p);
     else omitted++;
   };
@@ -139,7 +142,7 @@ export async function checkDataset(ref: DatasetRef, opts: CheckOptions = {}): Pr
           const out = perEntry[k];
           let imgSize: { width: number; height: number } | null = null;
           try {
-            const img = await decodeRgb(await readFileOrReport(e.imagePath), e.imagePath);
+            const img = await decodeRgb(await readFileOrReport(e.imagePath, ds.ref.root), e.imagePath);
             imgSize = { width: img.width, height: img.height };
             const key = `${img.width}x${img.height}`;
             sizes.set(key, (sizes.get(key) ?? 0) + 1);
@@ -201,7 +204,8 @@ export async function checkDataset(ref: DatasetRef, opts: CheckOptions = {}): Pr
     root: ref.root,
     format: ref.format,
     classSet: ref.classSet,
-    ok: !problems.some((p) => p.severity === 'error'),
+    // A dataset without a single image never passes, whatever else was (not) found.
+    ok: images > 0 && errors === 0,
     counts: { images, labels, pairs, bySplit },
     sizes: [...sizes.entries()].map(([k, count]) => {
       const [width, height] = k.split('x').map(Number);

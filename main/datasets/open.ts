@@ -14,6 +14,7 @@ import { folderAdapter } from './formats/folder';
 import { gta5Adapter } from './formats/gta5';
 import { synthiaAdapter } from './formats/synthia';
 import type { Dataset, EncodedImage, LabelMap, OpenDatasetOptions, RgbImage } from './types';
+import { realInside } from '../io/paths';
 
 const ADAPTERS: Record<DatasetFormat, AdapterFactory> = {
   demo: demoAdapter,
@@ -23,13 +24,28 @@ const ADAPTERS: Record<DatasetFormat, AdapterFactory> = {
   folder: folderAdapter,
 };
 
-export async function readFileOrReport(file: string): Promise<Uint8Array> {
+/**
+ * A dataset file's bytes, or an ImageFileError a person can act on. With `root`, a file that is a
+ * symbolic link must lead inside it (a link to /etc/passwd is never served as an image); only regular
+ * files are read, and an empty one is named as such rather than left to the decoder's wording.
+ */
+export async function readFileOrReport(file: string, root?: string): Promise<Uint8Array> {
+  let bytes: Uint8Array;
   try {
-    return new Uint8Array(await fsp.readFile(file));
+    const st = await fsp.lstat(file);
+    if (st.isSymbolicLink() && root !== undefined && !(await realInside(root, file))) {
+      throw new ImageFileError('unreadable', file, 'symbolic link that leads outside the dataset folder; not read');
+    }
+    const target = st.isSymbolicLink() ? await fsp.stat(file) : st;
+    if (!target.isFile()) throw new ImageFileError('unreadable', file, 'not a regular file; not read');
+    bytes = new Uint8Array(await fsp.readFile(file));
   } catch (err) {
+    if (err instanceof ImageFileError) throw err;
     const code = (err as NodeJS.ErrnoException).code;
     throw new ImageFileError(code === 'ENOENT' ? 'missing-file' : 'unreadable', file, code === 'ENOENT' ? 'file is missing' : `cannot read (${code ?? (err as Error).message})`);
   }
+  if (bytes.length === 0) throw new ImageFileError('unreadable', file, 'the file is empty (0 bytes): a copy or download that did not finish?');
+  return bytes;
 }
 
 export class FileDataset implements Dataset {
@@ -69,19 +85,19 @@ export class FileDataset implements Dataset {
     const resize = opts.width !== undefined || opts.height !== undefined;
     if (resize && this.cache) {
       const bytes = await this.cache.get(e.imagePath, `rgb:${opts.width ?? ''}x${opts.height ?? ''}`, 'rgb', async () =>
-        packRgb(await decodeRgb(await readFileOrReport(e.imagePath), e.imagePath, opts)),
+        packRgb(await decodeRgb(await readFileOrReport(e.imagePath, this.ref.root), e.imagePath, opts)),
       );
       const img = unpackRgb(bytes);
       if (img) return img;
     }
-    return decodeRgb(await readFileOrReport(e.imagePath), e.imagePath, resize ? opts : undefined);
+    return decodeRgb(await readFileOrReport(e.imagePath, this.ref.root), e.imagePath, resize ? opts : undefined);
   }
 
   /** Raw ids as stored (for the check and for format debugging). */
   async readRawLabel(id: string): Promise<RawLabel | null> {
     const e = await this.entry(id);
     if (!e.labelPath) return null;
-    return this.adapter.decodeRawLabel(await readFileOrReport(e.labelPath), e.labelPath);
+    return this.adapter.decodeRawLabel(await readFileOrReport(e.labelPath, this.ref.root), e.labelPath);
   }
 
   async readLabel(id: string): Promise<LabelMap | null> {
@@ -92,13 +108,13 @@ export class FileDataset implements Dataset {
 
   async encodedImage(id: string): Promise<EncodedImage> {
     const e = await this.entry(id);
-    return { mime: mimeOf(e.imagePath), bytes: await readFileOrReport(e.imagePath) };
+    return { mime: mimeOf(e.imagePath), bytes: await readFileOrReport(e.imagePath, this.ref.root) };
   }
 
   async thumbnail(id: string, maxSide: number): Promise<EncodedImage> {
     if (!Number.isInteger(maxSide) || maxSide < 8 || maxSide > 4096) throw new AppError('validation', `thumbnail: maxSide must be an integer in 8..4096`, { where: 'maxSide' });
     const e = await this.entry(id);
-    const make = async (): Promise<Uint8Array> => (await thumbnailOf(await readFileOrReport(e.imagePath), e.imagePath, maxSide)).bytes;
+    const make = async (): Promise<Uint8Array> => (await thumbnailOf(await readFileOrReport(e.imagePath, this.ref.root), e.imagePath, maxSide)).bytes;
     const bytes = this.cache ? await this.cache.get(e.imagePath, `thumb:${maxSide}`, 'jpg', make) : await make();
     return { mime: 'image/jpeg', bytes };
   }

@@ -9,13 +9,15 @@ import { openDataset } from '../datasets';
 import type { Dataset } from '../datasets/types';
 import { intOption, outputMode, parse, printJson, UsageError, workspaceOf } from '../cli/args';
 import { EXIT } from '../cli/exit-codes';
+import { resolveInside } from '../io/paths';
 import { exportFormats, type ExportFormat, ParityError } from './export-model';
 import { exportRunLabels, exportRunModel, exportStamp, importCheckpoint, type Progress } from './jobs';
 import { labelLayouts, type LabelLayout } from './labels-export';
 
 export const INTEROP_HELP = `  proda export --run RUN [--formats onnx,tfjs,safetensors,pytorch] [--images N] [--side PX]
-        [--data ROOT --format F [--split S] [--classes 19|16|13]] [--min-agreement 0.999] [--out DIR]
-        export a run's student with sidecars after a parity check against the engine (parity.json)
+        [--data ROOT --format F [--split S] [--classes 19|16|13]] [--min-agreement 0.999] [--out DIR [--force]]
+        export a run's student with sidecars after a parity check against the engine (parity.json);
+        an existing non-empty --out is refused unless --force, which replaces only the export's own files
   proda export-labels --run RUN --data ROOT --format F [--split S] [--classes C] [--layouts cityscapes,proda] [--soft] [--no-flip] [--out DIR]
         predicted label maps in Cityscapes (gtFine/results/conf) and official ProDA pseudo-label layouts
         (flip-averaged like generate_pseudo_label.py --flip unless --no-flip)
@@ -61,6 +63,7 @@ export async function exportCommand(argv: string[]): Promise<number> {
     side: { type: 'string' },
     'min-agreement': { type: 'string' },
     out: { type: 'string' },
+    force: { type: 'boolean' },
     ...datasetOptions,
   });
   if (!values.run) throw new UsageError('--run RUN is required');
@@ -68,7 +71,7 @@ export async function exportCommand(argv: string[]): Promise<number> {
   const formats: ExportFormat[] = list(values.formats, exportFormats, 'formats', exportFormats);
   const minAgreement = values['min-agreement'] === undefined ? undefined : z.coerce.number().min(0).max(1).safeParse(values['min-agreement']);
   if (minAgreement && !minAgreement.success) throw new UsageError('--min-agreement takes a number in [0, 1]');
-  const outDir = path.resolve(values.out ?? path.join(workspace, 'exports', `${values.run}-${exportStamp()}`));
+  const outDir = values.out ? path.resolve(values.out) : resolveInside(workspace, 'exports', `${values.run}-${exportStamp()}`);
   try {
     const r = await exportRunModel({
       workspace,
@@ -79,6 +82,7 @@ export async function exportCommand(argv: string[]): Promise<number> {
       paritySide: intOption(values.side, 'side') ?? 512,
       minAgreement: minAgreement?.data,
       outDir,
+      force: values.force ?? false,
       onProgress: reporter(values.json),
     });
     const p = r.parity;
@@ -106,7 +110,7 @@ export async function exportLabelsCommand(argv: string[]): Promise<number> {
   const workspace = path.resolve(workspaceOf(values.workspace));
   const layouts: LabelLayout[] = list(values.layouts, labelLayouts, 'layouts', labelLayouts);
   const dataset = (await datasetArg(values, true))!;
-  const outDir = path.resolve(values.out ?? path.join(workspace, 'exports', `labels-${values.run}-${exportStamp()}`));
+  const outDir = values.out ? path.resolve(values.out) : resolveInside(workspace, 'exports', `labels-${values.run}-${exportStamp()}`);
   try {
     const r = await exportRunLabels({ workspace, runId: values.run, dataset, layouts, soft: values.soft ?? false, flip: !values['no-flip'], outDir, onProgress: reporter(values.json) });
     if (values.json) printJson({ ok: true, dir: outDir, images: r.images, files: r.files.length });

@@ -165,10 +165,13 @@ describe.skipIf(skip !== null)('model export from a run', () => {
   it('refuses to report success when parity fails, and leaves no finished-looking export', async () => {
     const model = await loadRunModel(ws, runId);
     const outDir = path.join(ws, 'exports', 'e2');
-    await expect(
-      exportModel({ outDir, network: model.network, weights: model.weights, formats: ['onnx'], info: model.info, parityImages: [image('a', 40, 40, 1)], minAgreement: 1.01 }),
-    ).rejects.toBeInstanceOf(ParityError);
+    const err = await exportModel({ outDir, network: model.network, weights: model.weights, formats: ['onnx'], info: model.info, parityImages: [image('a', 40, 40, 1)], minAgreement: 1.01 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ParityError);
     expect(existsSync(outDir)).toBe(false);
-    expect(JSON.parse(readFileSync(path.join(`${outDir}.partial`, 'parity.json'), 'utf8')).passed).toBe(false);
+    // The staging folder stays for inspection, beside the target and hidden from export listings.
+    const parityFile = /see (\S+parity\.json)$/.exec((err as Error).message)?.[1] ?? '';
+    expect(path.dirname(path.dirname(parityFile))).toBe(path.dirname(outDir));
+    expect(path.basename(path.dirname(parityFile))).toMatch(/^\.e2\.tmp-/);
+    expect(JSON.parse(readFileSync(parityFile, 'utf8')).passed).toBe(false);
   }, 60_000);
 });

@@ -1,7 +1,7 @@
 // One export of a trained network: ONNX (probabilities and argmax variants), a TF.js graph model and
-// a plain safetensors file, each with a JSON sidecar, plus parity.json. Everything is written into
-// `<outDir>.partial/` and renamed to `<outDir>` only after the parity check passed, so a killed or
-// failed export never looks like a finished one.
+// a plain safetensors file, each with a JSON sidecar, plus parity.json. Everything is written into a
+// fresh staging folder beside `<outDir>` and put in place only after the parity check passed (main/io/
+// folders), so a killed or failed export never looks like a finished one and never deletes anything.
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -12,6 +12,7 @@ import { buildSegNetGraph } from '../engine/nets/deeplab';
 import { fromTorchLayout, toTorchLayout } from '../engine/nets/graph';
 import { SegNet, type NamedWeights } from '../engine/nets/net';
 import { writeFileAtomic, writeJsonAtomic } from '../io/atomic';
+import { checkTarget, placeFolder, stagingFolder } from '../io/folders';
 import { buildOnnxModel, ONNX_OPSET, type OnnxVariant } from './onnx-export';
 import { type StTensor, encodeSafetensors, readSafetensorsFile } from './safetensors';
 import { tfjsFileHandler, writeTfjsGraphModel } from './tfjs-export';
@@ -70,6 +71,8 @@ export type ExportStep = 'prepare' | 'onnx' | 'tfjs' | 'safetensors' | 'pytorch'
 
 export interface ExportRequest {
   outDir: string;
+  /** Write into an existing non-empty outDir (only the export's own file names are replaced). */
+  force?: boolean;
   network: SegNetConfig;
   /** Engine (tfjs) layout, as SegNet.getWeights() returns it. */
   weights: NamedWeights;
@@ -294,9 +297,10 @@ export async function exportModel(req: ExportRequest): Promise<ExportResult> {
   const minAgreement = req.minAgreement ?? 0.999;
   if (req.formats.length === 0) throw new Error('export: no format selected');
   if (req.parityImages.length === 0) throw new Error('export: the parity check needs at least one target image');
-  const staging = `${req.outDir}.partial`;
-  await fsp.rm(staging, { recursive: true, force: true });
-  await fsp.mkdir(staging, { recursive: true });
+  // Refuse before the work, and again when placing (the folder may have changed meanwhile).
+  await checkTarget(req.outDir, req.force ?? false);
+  const staging = await stagingFolder(req.outDir);
+  let keepStaging = false;
   const files: string[] = [];
   const rel = (f: string) => path.relative(staging, f);
 
@@ -418,11 +422,15 @@ export async function exportModel(req: ExportRequest): Promise<ExportResult> {
     const sidecar = path.join(staging, 'sidecar.json');
     await writeJsonAtomic(sidecar, side({ format: 'export', files: files.map(rel), parity: { maxAbsLogitDiff: parity.maxAbsLogitDiff, argmaxAgreement: parity.argmaxAgreement } }));
     files.push(sidecar);
-    await fsp.rm(req.outDir, { recursive: true, force: true });
-    await fsp.rename(staging, req.outDir);
+    await placeFolder(staging, req.outDir, req.force ?? false);
     progress('done', 1, 1, 'export complete');
     return { outDir: req.outDir, files: files.map((f) => path.join(req.outDir, rel(f))), parity };
+  } catch (err) {
+    // A failed parity check keeps its staging folder: the error names parity.json inside it.
+    keepStaging = err instanceof ParityError;
+    throw err;
   } finally {
     net.dispose();
+    if (!keepStaging) await fsp.rm(staging, { recursive: true, force: true });
   }
 }

@@ -58,6 +58,8 @@ export async function exportRunModel(opts: {
   paritySide: number;
   minAgreement?: number;
   outDir: string;
+  /** Admit an existing non-empty outDir (only the export's own file names are replaced). */
+  force?: boolean;
   onProgress?: Progress;
 }): Promise<ExportResult> {
   const model = await loadRunModel(opts.workspace, opts.runId);
@@ -67,6 +69,7 @@ export async function exportRunModel(opts: {
   await ensureBackend();
   return exportModel({
     outDir: opts.outDir,
+    force: opts.force,
     network: model.network,
     weights: model.weights,
     prototypes: model.prototypes,

@@ -7,6 +7,7 @@ import type { ImageStats, MapLayer } from '../../shared/contract/maps';
 import { writeFileAtomic, writeJsonAtomic } from '../io/atomic';
 import { decodeTensors, encodeTensors } from '../runs/tensor-file';
 import type { TensorMap } from '../runs/tensor-file';
+import { resolveInside } from '../io/paths';
 
 export const CACHE_VERSION = 1;
 
@@ -17,7 +18,7 @@ export class MapsStore {
   constructor(readonly dir: string) {}
 
   private mapFile(datasetId: string, imageId: string): string {
-    return path.join(this.dir, datasetId, `${imageKey(imageId)}.safetensors`);
+    return resolveInside(this.dir, datasetId, `${imageKey(imageId)}.safetensors`);
   }
 
   async readMaps(datasetId: string, imageId: string): Promise<{ layers: MapLayer[]; meta: Record<string, string> } | null> {
@@ -58,7 +59,7 @@ export class MapsStore {
   }
 
   private statsFile(datasetId: string): string {
-    return path.join(this.dir, datasetId, 'stats.json');
+    return resolveInside(this.dir, datasetId, 'stats.json');
   }
 
   async readStats(datasetId: string): Promise<Record<string, ImageStats>> {

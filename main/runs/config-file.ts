@@ -4,6 +4,7 @@ import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { AppError, validationError } from '../../shared/contract/errors';
 import { runConfigSchema, type RunConfig } from '../../shared/runs-config';
+import { jsonFault } from '../io/json';
 
 const DATASET_FIELDS = ['source', 'target', 'val', 'bnData'] as const;
 
@@ -18,7 +19,7 @@ export async function loadRunConfigFile(file: string): Promise<RunConfig> {
   try {
     raw = JSON.parse(text);
   } catch (err) {
-    throw new AppError('bad-input', `${file}: not valid JSON (${(err as Error).message})`, { where: file });
+    throw new AppError('bad-input', `${file}: not valid JSON (${jsonFault(err)})`, { where: file });
   }
   if (raw && typeof raw === 'object') {
     const obj = raw as Record<string, unknown>;

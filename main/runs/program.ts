@@ -11,6 +11,34 @@ export interface StepResult {
   lr: number;
 }
 
+/**
+ * A step whose loss or learning rate is NaN or infinite ends the run: every later update would be
+ * garbage, and the numbers cannot even be reported (JSON has no NaN). `iteration` is 0-based, the
+ * message counts from 1 as progress does.
+ */
+export function checkStepFinite(result: StepResult, iteration: number): StepResult {
+  const bad = Object.entries(result.losses).filter(([, v]) => !Number.isFinite(v));
+  if (bad.length > 0 || !Number.isFinite(result.lr)) {
+    const what = [...bad.map(([k, v]) => `${k} = ${v}`), ...(Number.isFinite(result.lr) ? [] : [`lr = ${result.lr}`])].join(', ');
+    throw new Error(`loss diverged at iteration ${iteration + 1} (${what}); lower optim.lr or check the data, then start a new run`);
+  }
+  return result;
+}
+
+/** The factories with every program's step checked by checkStepFinite. */
+export function withFiniteSteps(factories: StageRegistry['factories']): StageRegistry['factories'] {
+  const out: StageRegistry['factories'] = {};
+  for (const [kind, make] of Object.entries(factories) as [StageKind, NonNullable<StageRegistry['factories'][StageKind]>][]) {
+    out[kind] = async (ctx) => {
+      const program = await make(ctx);
+      const step = program.step.bind(program);
+      program.step = async (it) => checkStepFinite(await step(it), it);
+      return program;
+    };
+  }
+  return out;
+}
+
 export interface StageContext {
   config: RunConfig;
   runId: string;

@@ -6,6 +6,9 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { z } from 'zod';
 import { appendLine, writeJsonAtomic } from '../io/atomic';
+import { jsonFault } from '../io/json';
+import { resolveInside } from '../io/paths';
+import { isSafeId, safeIdMessage } from '../../shared/contract/ids';
 import { AppError, validationError } from '../../shared/contract/errors';
 import { runConfigSchema, upstreamRuns, isTrainingConfig, type RunConfig } from '../../shared/runs-config';
 import {
@@ -24,7 +27,11 @@ import {
 export type MetricPoint = z.infer<typeof metricPointSchema>;
 
 export const runsRoot = (workspace: string): string => path.join(workspace, 'runs');
-export const runDir = (workspace: string, id: string): string => path.join(runsRoot(workspace), id);
+/** runs/<id>; an id that is not one safe folder name is refused here, whatever route it came by. */
+export function runDir(workspace: string, id: string): string {
+  if (!isSafeId(id)) throw new AppError('validation', `run id ${JSON.stringify(id.slice(0, 80))} is not ${safeIdMessage}`, { where: 'id' });
+  return resolveInside(runsRoot(workspace), id);
+}
 
 export const runPaths = (dir: string) => ({
   config: path.join(dir, 'config.json'),
@@ -37,15 +44,12 @@ export const runPaths = (dir: string) => ({
   artifacts: path.join(dir, 'artifacts'),
 });
 
-const ID_OK = /^[A-Za-z0-9._-]+$/;
-
 export function newRunId(config: RunConfig, now = new Date()): string {
   const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
   return `${config.stage}-${stamp}-${randomBytes(2).toString('hex')}`;
 }
 
 export async function createRun(workspace: string, config: RunConfig, id = newRunId(config)): Promise<string> {
-  if (!ID_OK.test(id)) throw new AppError('validation', `run id "${id}" may only hold letters, digits, '.', '_' and '-'`, { where: 'id' });
   const dir = runDir(workspace, id);
   try {
     await fsp.mkdir(dir, { recursive: false });
@@ -66,8 +70,10 @@ async function readJson(file: string): Promise<unknown | undefined> {
   try {
     return JSON.parse(await fsp.readFile(file, 'utf8'));
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new AppError('bad-input', `${file}: ${(err as Error).message}`, { where: file });
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return undefined;
+    // Name the file and the fault, never echo its bytes (it may not be ours).
+    throw new AppError('bad-input', code ? `${file}: cannot read (${code})` : `${file}: not valid JSON (${jsonFault(err)})`, { where: file });
   }
 }
 
@@ -200,7 +206,7 @@ export async function listRuns(workspace: string, filter: RunFilter = {}, superv
   }
   const out: RunSummary[] = [];
   for (const name of names) {
-    if (!ID_OK.test(name)) continue;
+    if (!isSafeId(name)) continue;
     let s: RunSummary;
     try {
       s = await summarize(runDir(workspace, name), supervised);

@@ -10,6 +10,7 @@ import { loadLatestCheckpoint, saveCheckpoint } from './checkpoints';
 import { appendLog, appendMetric, readConfig, readEnv, runPaths, writeEnv, writeReport } from './records';
 import type { ParentChannel } from './channel';
 import type { StageProgram, StageRegistry, StepResult } from './program';
+import { resolveInside } from '../io/paths';
 
 export interface RunLoopOptions {
   runDir: string;
@@ -141,7 +142,7 @@ export async function runLoop(opts: RunLoopOptions): Promise<'succeeded' | 'canc
     runDir,
     workspace,
     artifactsDir: p.artifacts,
-    resolveRun: (id: string) => path.join(path.dirname(runDir), id),
+    resolveRun: (id: string) => resolveInside(path.dirname(runDir), id),
     log,
     reportItems: (done: number, total: number) => {
       iterations = total;

@@ -1,14 +1,16 @@
 // Datasets of the open workspace: register, list images in pages, serve image/thumbnail/label bytes.
 // Opened datasets and their listings are cached per workspace, so paging through 25,000 images lists
 // the folder once.
+import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { AppError } from '../../shared/contract/errors';
-import type { DatasetRef, ImageEntry } from '../../shared/datasets';
+import { problemLine, type DatasetRef, type ImageEntry } from '../../shared/datasets';
 import type { Dataset } from '../datasets/types';
 import type { ServiceContext } from './context';
 import { checkDataset, openDataset } from '../datasets';
 import type { HandlersFor } from './handler';
 import { updateDatasets } from './workspace-service';
+import { datasetCacheDir } from '../datasets/cache';
 
 function refOf(ctx: ServiceContext, datasetId: string): DatasetRef {
   const ws = ctx.requireWorkspace();
@@ -25,7 +27,7 @@ function entryOf(ctx: ServiceContext, datasetId: string): { dataset: Promise<Dat
   let slot = ctx.datasets.get(datasetId);
   if (!slot || slot.ref !== ref) {
     const ws = ctx.requireWorkspace();
-    const dataset = openDataset(ref, { cacheDir: path.join(ws.root, 'cache', 'datasets', ref.id) });
+    const dataset = openDataset(ref, { cacheDir: datasetCacheDir(ws.root, ref.id) });
     slot = { ref, dataset };
     ctx.datasets.set(datasetId, slot);
     // A failed open is not cached: the user may fix the folder and retry.
@@ -68,8 +70,18 @@ export const datasetHandlers: HandlersFor<'datasets.' | 'images.'> = {
       throw new AppError('conflict', `a dataset with id '${req.dataset.id}' already exists`, { where: 'dataset.id' });
     }
     const ref: DatasetRef = { ...req.dataset, id: req.dataset.id ?? slugId(req.dataset.name, taken), root: path.resolve(req.dataset.root) };
-    // Opening it once proves the folder is readable in this format before it is saved.
-    await (await openDataset(ref, {})).list();
+    const st = await fsp.stat(ref.root).catch(() => null);
+    if (!st) throw new AppError('not-found', `${ref.root}: no such folder`, { where: 'dataset.root' });
+    if (!st.isDirectory()) throw new AppError('bad-input', `${ref.root} is not a folder`, { where: 'dataset.root' });
+    // Opening it once proves the folder is readable in this format, with images, before it is saved.
+    const listing = await (await openDataset(ref, {})).listWithProblems();
+    if (listing.entries.length === 0) {
+      const why = listing.problems.filter((p) => p.severity === 'error').slice(0, 3).map(problemLine);
+      throw new AppError('bad-input', `${ref.root}: no images found as a ${ref.format} dataset${why.length ? `: ${why.join('; ')}` : ''}`, {
+        where: 'dataset.root',
+        details: why,
+      });
+    }
     await updateDatasets(ctx, (list) => [...list, ref]);
     return ref;
   },

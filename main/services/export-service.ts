@@ -9,6 +9,8 @@ import type { DatasetRef } from '../../shared/datasets';
 import { openDataset } from '../datasets';
 import type { Dataset } from '../datasets/types';
 import { isTempFile, writeJsonAtomic } from '../io/atomic';
+import { checkTarget } from '../io/folders';
+import { resolveInside } from '../io/paths';
 import { ParityError } from '../interop/export-model';
 import { summarizeReport } from '../interop/import-weights';
 import { exportRunLabels, exportRunModel, exportStamp, importCheckpoint } from '../interop/jobs';
@@ -16,6 +18,7 @@ import { exportLabels, type LabelExportItem } from '../interop/labels-export';
 import { LabelStore, readCorrection } from '../labels/store';
 import type { ServiceContext } from './context';
 import type { HandlersFor } from './handler';
+import { datasetCacheDir } from '../datasets/cache';
 
 function progress(ctx: ServiceContext, jobId: string) {
   return (step: string, done: number, total: number, message: string) => ctx.emit('export.progress', { jobId, step, done, total, message });
@@ -25,7 +28,7 @@ async function datasetFor(ctx: ServiceContext, datasetId: string): Promise<{ ref
   const ws = ctx.requireWorkspace();
   const ref = ws.file.datasets.find((d) => d.id === datasetId);
   if (!ref) throw new AppError('not-found', `no dataset '${datasetId}' in this workspace`, { where: 'datasetId' });
-  return { ref, dataset: await openDataset(ref, { cacheDir: path.join(ws.root, 'cache', 'datasets', ref.id) }) };
+  return { ref, dataset: await openDataset(ref, { cacheDir: datasetCacheDir(ws.root, ref.id) }) };
 }
 
 const wrap = (err: unknown, where: string): AppError => {
@@ -48,7 +51,7 @@ export const exportHandlers: HandlersFor<'export.' | 'import.'> = {
         parityImages: req.parityImages,
         paritySide: req.paritySide,
         minAgreement: req.minAgreement,
-        outDir: path.join(ws.root, 'exports', exportId),
+        outDir: resolveInside(ws.root, 'exports', exportId),
         onProgress: progress(ctx, exportId),
       });
       return { exportId, dir: r.outDir, files: r.files, parity: r.parity };
@@ -62,7 +65,9 @@ export const exportHandlers: HandlersFor<'export.' | 'import.'> = {
     const exportId = req.exportId ?? `labels-${req.source.kind === 'run' ? req.source.runId : 'corrections'}-${exportStamp()}`;
     const onProgress = progress(ctx, exportId);
     const { ref, dataset } = await datasetFor(ctx, req.datasetId);
-    const outDir = path.join(ws.root, 'exports', exportId);
+    const outDir = resolveInside(ws.root, 'exports', exportId);
+    // An earlier export of that id is never mixed with or overwritten by this one.
+    await checkTarget(outDir, false);
     if (req.source.kind === 'run') {
       try {
         const r = await exportRunLabels({ workspace: ws.root, runId: req.source.runId, dataset, layouts: req.layouts, imageIds: req.imageIds, soft: req.soft, flip: req.flip, outDir, onProgress });
@@ -111,7 +116,7 @@ export const exportHandlers: HandlersFor<'export.' | 'import.'> = {
         .filter((e) => e.isDirectory() && !e.name.endsWith('.partial') && !isTempFile(e.name))
         .map((e) => e.name);
     for (const id of await folders(path.join(ws.root, 'exports'))) {
-      const dir = path.join(ws.root, 'exports', id);
+      const dir = resolveInside(ws.root, 'exports', id);
       const model = await readJson(path.join(dir, 'sidecar.json'));
       if (model) {
         const art = (model.artifact ?? {}) as { files?: string[]; parity?: { argmaxAgreement?: number } };
@@ -127,7 +132,7 @@ export const exportHandlers: HandlersFor<'export.' | 'import.'> = {
       }
     }
     for (const id of await folders(path.join(ws.root, 'imports'))) {
-      const dir = path.join(ws.root, 'imports', id);
+      const dir = resolveInside(ws.root, 'imports', id);
       const imp = await readJson(path.join(dir, 'import.json'));
       if (!imp) continue;
       const parsed = importReportSchema.safeParse(imp.report);
@@ -149,7 +154,8 @@ export const exportHandlers: HandlersFor<'export.' | 'import.'> = {
   'import.checkpoint': async (req, ctx) => {
     const ws = ctx.requireWorkspace();
     const importId = req.importId ?? `${path.basename(req.path).replace(/[^A-Za-z0-9._-]/g, '_')}-${exportStamp()}`;
-    const dir = path.join(ws.root, 'imports', importId);
+    const dir = resolveInside(ws.root, 'imports', importId);
+    await checkTarget(dir, false);
     try {
       const r = await importCheckpoint({ file: req.path, network: req.network, strict: req.strict, outDir: dir, onProgress: progress(ctx, importId) });
       return { importId, dir, report: r.report, summary: r.summary };

@@ -17,6 +17,8 @@ import { LabelStore, type ImageLabels, type StartInfo } from '../labels/store';
 import type { ServiceContext } from './context';
 import { openDataset } from '../datasets';
 import type { HandlersFor } from './handler';
+import { datasetCacheDir } from '../datasets/cache';
+import { resolveInside } from '../io/paths';
 
 const stores = new WeakMap<ServiceContext, LabelStore>();
 
@@ -48,7 +50,7 @@ async function datasetOf(ctx: ServiceContext, datasetId: string, imageId: string
   if (!ref) throw new AppError('not-found', `no dataset '${datasetId}' in this workspace`, { where: 'datasetId' });
   let slot = ctx.datasets.get(datasetId);
   if (!slot || slot.ref !== ref) {
-    slot = { ref, dataset: openDataset(ref, { cacheDir: path.join(ws.root, 'cache', 'datasets', ref.id) }) };
+    slot = { ref, dataset: openDataset(ref, { cacheDir: datasetCacheDir(ws.root, ref.id) }) };
     ctx.datasets.set(datasetId, slot);
   }
   const dataset = await slot.dataset;
@@ -192,7 +194,8 @@ export const labelsHandlers: HandlersFor<'labels.'> = {
   'labels.exportAll': async (req, ctx) => {
     const ws = ctx.requireWorkspace();
     const store = storeOf(ctx);
-    const dir = path.resolve(ws.root, req.dir ?? path.join('exports', `labels-${req.datasetId}-${req.format}`));
+    // A folder the caller names is theirs to choose; the default one is built from the dataset id, so it is checked.
+    const dir = req.dir ? path.resolve(ws.root, req.dir) : resolveInside(ws.root, 'exports', `labels-${req.datasetId}-${req.format}`);
     const files: { imageId: string; path: string }[] = [];
     for (const c of await store.list(req.datasetId)) {
       const d = await datasetOf(ctx, req.datasetId, c.imageId);

@@ -1,7 +1,6 @@
 // Maps for the inspector and triage (shared/contract/maps.ts). Engines are kept per (workspace,
 // source, dataset) so repeated requests reuse the resolved source; the maps themselves are cached on
 // disk under the workspace cache by MapsStore.
-import path from 'node:path';
 import { AppError } from '../../shared/contract/errors';
 import type { MapSource } from '../../shared/contract/maps';
 import { MapJobs } from '../maps/jobs';
@@ -13,6 +12,8 @@ import { openDataset } from '../datasets';
 import type { HandlersFor } from './handler';
 import type { Dataset } from '../datasets';
 import type { ImageEntry } from '../../shared/datasets';
+import { datasetCacheDir } from '../datasets/cache';
+import { resolveInside } from '../io/paths';
 
 const jobs = new MapJobs();
 const engines = new WeakMap<ServiceContext, Map<string, Promise<MapsEngine>>>();
@@ -30,7 +31,7 @@ function datasetOf(ctx: ServiceContext, datasetId: string): Promise<{ dataset: D
   let p = opened.get(ref);
   if (!p) {
     p = (async () => {
-      const dataset = await openDataset(ref, { cacheDir: path.join(ws.root, 'cache', 'datasets', ref.id), evalLabels: true });
+      const dataset = await openDataset(ref, { cacheDir: datasetCacheDir(ws.root, ref.id), evalLabels: true });
       return { dataset, list: await dataset.list() };
     })();
     opened.set(ref, p);
@@ -51,7 +52,7 @@ async function engineFor(ctx: ServiceContext, source: MapSource, datasetId: stri
     e = (async () => {
       const data = await datasetOf(ctx, datasetId);
       const src = await resolveSource(ws.root, source, data.dataset.classSet.numClasses);
-      return new MapsEngine(new MapsStore(path.join(ws.root, 'cache', 'maps', src.key)), src, data, datasetId);
+      return new MapsEngine(new MapsStore(resolveInside(ws.root, 'cache', 'maps', src.key)), src, data, datasetId);
     })();
     per.set(key, e);
     // Failures are not remembered: the user may fix the folder or finish the run and retry.

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { AppError } from '../../shared/contract/errors';
 import { ClassSetIdSchema, DatasetRef } from '../../shared/datasets';
 import { writeJsonAtomic } from '../io/atomic';
+import { jsonFault } from '../io/json';
 
 export const WORKSPACE_FILE = 'workspace.json';
 export const WORKSPACE_SCHEMA_VERSION = 1;
@@ -70,7 +71,7 @@ export async function loadWorkspaceFile(root: string): Promise<WorkspaceFile> {
   try {
     raw = JSON.parse(text);
   } catch (err) {
-    throw new AppError('bad-input', `${file}: not valid JSON (${(err as Error).message})`, { where: file });
+    throw new AppError('bad-input', `${file}: not valid JSON (${jsonFault(err)})`, { where: file });
   }
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     throw new AppError('bad-input', `${file}: expected a JSON object`, { where: file });

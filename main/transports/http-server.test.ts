@@ -119,3 +119,20 @@ describe('http server auth', () => {
     expect(escape.status).toBe(404);
   });
 });
+
+describe('Host header with extra origins', () => {
+  it('an allowed origin (an SSH-forwarded port) names an allowed host; others stay refused', async () => {
+    const { rawHttp, statusOf } = await import('../testing/hostile-kit');
+    const s = await startHttpServer({ handlers, ctx, allowedOrigins: ['http://localhost:9000'] });
+    try {
+      const ask = (host: string) =>
+        rawHttp(s.port, `POST /api/images.list?token=${s.token} HTTP/1.1\r\nHost: ${host}\r\nOrigin: http://localhost:9000\r\nContent-Type: application/json\r\nContent-Length: 18\r\nConnection: close\r\n\r\n{"datasetId":"a"}\n`);
+      expect(statusOf(await ask('localhost:9000'))).toBe(200);
+      expect(statusOf(await ask('evil.example:9000'))).toBe(400);
+      const page = await rawHttp(s.port, `GET /?token=${s.token} HTTP/1.1\r\nHost: localhost:9000\r\nConnection: close\r\n\r\n`);
+      expect(/content-security-policy: ([^\r\n]*)/i.exec(page)?.[1]).toContain('ws://localhost:9000');
+    } finally {
+      await s.close();
+    }
+  });
+});

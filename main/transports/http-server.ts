@@ -1,6 +1,8 @@
 // Browser mode: the same services behind a loopback HTTP + WebSocket server. Every request and socket
 // must carry the per-start token (query, header or the cookie set when the page was opened with it),
-// browsers must come from the server's own origin, and it binds 127.0.0.1 unless told otherwise.
+// must name this server in its Host header (no DNS rebinding), browsers must come from the server's own
+// origin, and it binds 127.0.0.1 unless told otherwise. No request, however malformed, throws out of a
+// listener: it is answered 400 (or 500) and the server keeps serving.
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import http from 'node:http';
@@ -59,6 +61,24 @@ const statusOf: Record<ErrorCode, number> = {
 };
 
 
+/** decodeURIComponent, or null for text that is not valid percent-encoding. */
+function safeDecode(s: string): string | null {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return null;
+  }
+}
+
+/** The request target as a URL (origin-form or absolute-form), or null when it cannot be one. */
+function parseRequestUrl(raw: string | undefined): URL | null {
+  try {
+    return new URL(raw ?? '/', 'http://localhost');
+  } catch {
+    return null;
+  }
+}
+
 /** Formats a host for a URL: IPv6 literals need brackets. */
 const urlHost = (host: string): string => (host.includes(':') && !host.startsWith('[') ? `[${host}]` : host);
 
@@ -85,9 +105,26 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<RunningS
     if (auth?.startsWith('Bearer ')) found.push(auth.slice(7));
     for (const part of (req.headers.cookie ?? '').split(';')) {
       const [k, ...v] = part.trim().split('=');
-      if (k === cookieName) found.push(decodeURIComponent(v.join('=')));
+      if (k !== cookieName) continue;
+      // A cookie that is not valid percent-encoding is presented as is (and so never matches).
+      const raw = v.join('=');
+      found.push(safeDecode(raw) ?? raw);
     }
     return found;
+  };
+
+  // Host names this server answers to: the loopback names, the bound address when it is a specific one,
+  // and the hosts of the extra allowed origins; any name when bound to every interface (the user chose
+  // to expose it, the token still guards). Filled in once the port is known.
+  const allowedHosts = new Set<string>();
+  let anyHost = false;
+  let ownPort = 0;
+  const hostOk = (req: http.IncomingMessage): boolean => {
+    const h = req.headers.host;
+    if (typeof h !== 'string' || h.length === 0 || h.length > 300) return false;
+    const lower = h.toLowerCase();
+    if (allowedHosts.has(lower)) return true;
+    return anyHost && (lower.endsWith(`:${ownPort}`) || ownPort === 80);
   };
 
   // Same-origin only: a page served by this server has Origin http://<Host header>. Non-browser clients
@@ -99,8 +136,11 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<RunningS
     return req.headers.host !== undefined && origin === `http://${req.headers.host}`;
   };
 
-  const securityHeaders = (req: http.IncomingMessage): Record<string, string> => ({
-    'Content-Security-Policy': contentSecurityPolicy(req.headers.host ? [`ws://${req.headers.host}`] : []),
+  // The socket origins the page may connect to come from the server's own configuration, never from
+  // the request's Host header.
+  let cspValue = contentSecurityPolicy();
+  const securityHeaders = (_req: http.IncomingMessage): Record<string, string> => ({
+    'Content-Security-Policy': cspValue,
     'X-Content-Type-Options': 'nosniff',
     // The token sits in the page URL: never leak it through a Referer header.
     'Referrer-Policy': 'no-referrer',
@@ -191,8 +231,16 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<RunningS
     else res.end(await fsp.readFile(file));
   };
 
-  const server = http.createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://localhost');
+  const handleRequest = (req: http.IncomingMessage, res: http.ServerResponse): void => {
+    const url = parseRequestUrl(req.url);
+    if (!url) {
+      sendError(req, res, 400, { code: 'validation', message: 'malformed request target' });
+      return;
+    }
+    if (!hostOk(req)) {
+      sendError(req, res, 400, { code: 'validation', message: 'the Host header does not name this server' });
+      return;
+    }
     if (!originOk(req)) {
       sendError(req, res, 403, { code: 'unauthorized', message: `origin ${req.headers.origin} is not allowed` });
       return;
@@ -209,11 +257,25 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<RunningS
     const done = url.pathname.startsWith(apiPrefix)
       ? handleApi(req, res, url.pathname.slice(apiPrefix.length))
       : serveStatic(req, res, url, tokenOk(url.searchParams.get('token')));
-    done.catch((err: unknown) => {
-      console.error('http handler failed', err);
-      if (!res.headersSent) sendError(req, res, 500, { code: 'internal', message: String(err) });
+    done.catch((err: unknown) => failed(req, res, err));
+  };
+
+  const failed = (req: http.IncomingMessage, res: http.ServerResponse, err: unknown): void => {
+    console.error('http handler failed', err);
+    try {
+      if (!res.headersSent) sendError(req, res, 500, { code: 'internal', message: 'internal error (see the server log)' });
       else res.destroy();
-    });
+    } catch {
+      res.destroy();
+    }
+  };
+
+  const server = http.createServer((req, res) => {
+    try {
+      handleRequest(req, res);
+    } catch (err) {
+      failed(req, res, err);
+    }
   });
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: 1024 * 1024 });
@@ -223,11 +285,10 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<RunningS
     s.on('close', () => sockets.delete(s));
   });
 
-  server.on('upgrade', (req, socket: Socket, head) => {
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    const refuse = (status: number, text: string): void => {
-      socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
-    };
+  const handleUpgrade = (req: http.IncomingMessage, socket: Socket, head: Buffer, refuse: (status: number, text: string) => void): void => {
+    const url = parseRequestUrl(req.url);
+    if (!url) return refuse(400, 'Bad Request');
+    if (!hostOk(req)) return refuse(400, 'Bad Request');
     if (url.pathname !== httpRoute.socket) return refuse(404, 'Not Found');
     if (!originOk(req)) return refuse(403, 'Forbidden');
     if (!presentedTokens(req, url).some(tokenOk)) return refuse(401, 'Unauthorized');
@@ -240,19 +301,46 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<RunningS
       // Clients only listen; anything they send is ignored rather than interpreted.
       ws.on('message', () => undefined);
     });
+  };
+
+  server.on('upgrade', (req, socket: Socket, head: Buffer) => {
+    // A client that resets mid-handshake must not become an unhandled 'error' event.
+    socket.on('error', () => socket.destroy());
+    const refuse = (status: number, text: string): void => {
+      socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+    };
+    try {
+      handleUpgrade(req, socket, head, refuse);
+    } catch (err) {
+      console.error('websocket upgrade failed', err);
+      if (socket.writable) refuse(400, 'Bad Request');
+      else socket.destroy();
+    }
   });
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port ?? 0, host, () => {
       server.off('error', reject);
+      // After the start an 'error' (say, out of file descriptors on accept) is logged, never a crash.
+      server.on('error', (err) => console.error('http server error', err));
       resolve();
     });
   });
   const { port, address: boundAddress } = server.address() as AddressInfo;
   // Cookies are per host, not per port: a name per port keeps two servers on one machine apart.
   cookieName = `proda_token_${port}`;
-  const displayHost = host === '0.0.0.0' || host === '::' ? DEFAULT_HOST : host;
+  ownPort = port;
+  const wildcard = host === '0.0.0.0' || host === '::';
+  anyHost = wildcard;
+  const names = ['127.0.0.1', 'localhost', '[::1]', ...(wildcard ? [] : [urlHost(host)])];
+  for (const n of names) allowedHosts.add(`${n}:${port}`.toLowerCase());
+  for (const o of opts.allowedOrigins ?? []) {
+    const h = parseRequestUrl(o)?.host;
+    if (h) allowedHosts.add(h.toLowerCase());
+  }
+  cspValue = contentSecurityPolicy([...allowedHosts].map((h) => `ws://${h}`));
+  const displayHost = wildcard ? DEFAULT_HOST : host;
   const origin = `http://${urlHost(displayHost)}:${port}`;
   return {
     host,

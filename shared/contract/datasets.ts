@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { CheckReport, DatasetRef, ImageEntry } from '../datasets';
 import { bytesSchema } from './codec';
 import { request } from './define';
+import { safeId } from './ids';
 
 const datasetId = z.string().min(1, 'a dataset id is required');
 const imageId = z.string().min(1, 'an image id is required');
@@ -21,7 +22,14 @@ export const datasetRequests = {
   ),
   'datasets.add': request(
     'Register a dataset folder in the open workspace (the id is derived from the name when omitted)',
-    z.object({ dataset: DatasetRef.extend({ id: DatasetRef.shape.id.optional() }) }).strict(),
+    z
+      .object({
+        dataset: DatasetRef.extend({
+          id: safeId.optional(),
+          root: z.string().min(1).max(4096).refine((r) => !r.includes('\0'), 'a folder path cannot contain a NUL character'),
+        }),
+      })
+      .strict(),
     DatasetRef,
   ),
   'datasets.check': request(

@@ -2,6 +2,7 @@
 // parity check), label maps out in the layouts other tools read, and PyTorch checkpoints in.
 import { z } from 'zod';
 import { event, request } from './define';
+import { safeId } from './ids';
 
 export const modelExportFormats = ['onnx', 'tfjs', 'safetensors', 'pytorch'] as const;
 export const labelExportLayouts = ['cityscapes', 'proda'] as const;
@@ -62,14 +63,15 @@ export const exportEntrySchema = z.object({
 });
 export type ExportEntry = z.infer<typeof exportEntrySchema>;
 
-const jobId = z.string().min(1).max(100).regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, . _ -');
+/** Export and import ids name their folder under exports/ or imports/. */
+const jobId = safeId;
 
 export const exportRequests = {
   'export.model': request(
     'Export a run’s student as ONNX / TF.js / safetensors / official ProDA checkpoint, with sidecars; succeeds only after the parity check',
     z
       .object({
-        runId: z.string().min(1),
+        runId: safeId,
         formats: z.array(z.enum(modelExportFormats)).min(1).default(['onnx', 'tfjs', 'safetensors', 'pytorch']),
         /** Target images for the parity check, from this dataset (default: the first target dataset of the workspace). */
         datasetId: z.string().optional(),
@@ -88,7 +90,7 @@ export const exportRequests = {
     z
       .object({
         datasetId: z.string().min(1),
-        source: z.discriminatedUnion('kind', [z.object({ kind: z.literal('run'), runId: z.string().min(1) }), z.object({ kind: z.literal('corrections') })]),
+        source: z.discriminatedUnion('kind', [z.object({ kind: z.literal('run'), runId: safeId }), z.object({ kind: z.literal('corrections') })]),
         layouts: z.array(z.enum(labelExportLayouts)).min(1).default(['cityscapes', 'proda']),
         /** Only these images (default: every image of the dataset, or every corrected one). */
         imageIds: z.array(z.string()).optional(),

@@ -2,6 +2,7 @@
 // progress to main with the same schemas (validated on arrival), and main forwards them as events.
 import { z } from 'zod';
 import { event, request } from './define';
+import { safeId } from './ids';
 import { runConfigSchema, stageKinds } from '../runs-config';
 
 export const runStates = ['queued', 'running', 'cancelling', 'cancelled', 'succeeded', 'failed'] as const;
@@ -128,7 +129,8 @@ export const runCompareSchema = z.object({
 });
 export type RunCompare = z.infer<typeof runCompareSchema>;
 
-const idReq = z.object({ id: z.string().min(1) }).strict();
+// Run ids name folders under runs/: one safe segment, never a path.
+const idReq = z.object({ id: safeId }).strict();
 
 export const runsRequests = {
   'runs.list': request('Runs in the workspace, newest first, filtered', z.object({ filter: runFilterSchema.optional() }).strict(), z.array(runSummarySchema)),
@@ -147,12 +149,12 @@ export const runsRequests = {
   ),
   'runs.start': request(
     'Validate a stage config and its dataset, create the run and start its process',
-    z.object({ config: runConfigSchema, id: z.string().optional() }).strict(),
+    z.object({ config: runConfigSchema, id: safeId.optional() }).strict(),
     z.object({ id: z.string(), warnings: z.array(z.object({ field: z.string(), message: z.string() })) }),
   ),
   'runs.cancel': request('Stop a run after its current iteration, leaving a resumable checkpoint', idReq, z.object({ state: runStateSchema })),
   'runs.resume': request('Continue a cancelled or failed run from its last good checkpoint', idReq, z.object({ state: runStateSchema })),
-  'runs.compare': request('Side-by-side config diff and metrics of two runs', z.object({ a: z.string(), b: z.string() }).strict(), runCompareSchema),
+  'runs.compare': request('Side-by-side config diff and metrics of two runs', z.object({ a: safeId, b: safeId }).strict(), runCompareSchema),
 };
 
 export const runsEvents = {

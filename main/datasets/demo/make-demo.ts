@@ -12,6 +12,7 @@ import { DemoManifest as DemoManifestSchema, demoSplits } from '../../../shared/
 import { writeFileAtomic, writeJsonAtomic } from '../../io/atomic';
 import { encodePng } from '../../io/png';
 import { renderScene } from './scene';
+import { jsonFault } from '../../io/json';
 
 /** Bump whenever drawing changes, so a folder made by older code is recognised as different data. */
 export const DEMO_GENERATOR = 'proda-demo-street/4';
@@ -68,7 +69,7 @@ export async function readDemoManifest(root: string): Promise<DemoManifest> {
   try {
     json = JSON.parse(text);
   } catch (err) {
-    throw new AppError('bad-input', `${file}: not valid JSON (${(err as Error).message})`, { where: file });
+    throw new AppError('bad-input', `${file}: not valid JSON (${jsonFault(err)})`, { where: file });
   }
   const parsed = DemoManifestSchema.safeParse(json);
   if (!parsed.success) {

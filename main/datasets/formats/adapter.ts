@@ -5,6 +5,7 @@ import path from 'node:path';
 import type { ClassSetId } from '../../../shared/classes';
 import type { CheckProblem, DatasetRef, ImageEntry } from '../../../shared/datasets';
 import type { OpenDatasetOptions } from '../types';
+import { realInside } from '../../io/paths';
 
 export interface RawLabel {
   width: number;
@@ -75,7 +76,17 @@ export async function walkFiles(dir: string, accept: (name: string) => boolean, 
     for (const e of entries) {
       const r = rel ? `${rel}/${e.name}` : e.name;
       if (e.isDirectory()) await visit(r);
-      else if (accept(e.name) && !e.name.includes('.tmp-')) out.push(r);
+      else if (!accept(e.name) || e.name.includes('.tmp-')) continue;
+      else if (e.isFile()) out.push(r);
+      else if (e.isSymbolicLink()) {
+        // A link is listed only when it leads to a file inside the folder being listed: one to
+        // /etc/passwd named like an image is not part of the dataset.
+        const full = path.join(dir, r);
+        const st = await fsp.stat(full).catch(() => null);
+        if (st?.isFile() && (await realInside(dir, full))) out.push(r);
+        else problems?.push(problem('warning', 'unreadable', full, 'symbolic link that leads outside the dataset folder (or to no file); skipped'));
+      }
+      // Sockets, FIFOs and devices named like images are never read (a FIFO would block the read forever).
     }
   };
   await visit('');

@@ -1,0 +1,168 @@
+// Hostile probes of the ids that name folders (export, import, run ids) through the real server process,
+// and of `proda export --out` on a folder that already holds files. Each attempt is refused before any
+// file is touched; the workspace and the folder beside it stay byte-identical, and no error message
+// echoes the bytes of a file outside the workspace.
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { runConfigSchema } from '../../shared/runs-config';
+import { initBackend } from '../engine/backend';
+import { SegNet, demoConfig } from '../engine/nets';
+import { exportCommand } from '../interop/cli-commands';
+import { createRun } from '../runs/records';
+import { writeModel } from '../runs/stages/net';
+import { apiCall, checksumTree, lostFiles, makeProbeWorkspace, snapshotTrees, startServeProcess, type ServeProcess } from '../testing/hostile-kit';
+
+let base: string;
+let ws: string;
+let outside: string;
+let server: ServeProcess;
+let snap: Awaited<ReturnType<typeof snapshotTrees>>;
+
+beforeAll(async () => {
+  base = await mkdtemp(path.join(os.tmpdir(), 'proda-hostile-ids-'));
+  const made = await makeProbeWorkspace(base);
+  ws = made.workspace;
+  outside = made.outside;
+  await initBackend('wasm');
+  const cfg = runConfigSchema.parse({ stage: 'warmup', network: { arch: 'demo', classes: 19 }, source: { root: made.dataset, format: 'folder' } });
+  await createRun(ws, cfg, 'run1');
+  const net = new SegNet(demoConfig(19), { seed: 3 });
+  await writeModel(path.join(ws, 'runs', 'run1'), net);
+  net.dispose();
+  // A run folder whose config.json holds someone else's bytes: errors name it without quoting it.
+  await mkdir(path.join(ws, 'runs', 'foreign'), { recursive: true });
+  await writeFile(path.join(ws, 'runs', 'foreign', 'config.json'), await readFile(path.join(outside, 'config.json')));
+  // An earlier export that no later request may remove or change.
+  await mkdir(path.join(ws, 'exports', 'old'), { recursive: true });
+  await writeFile(path.join(ws, 'exports', 'old', 'sidecar.json'), '{"artifact":{"files":[]}}\n');
+  snap = await snapshotTrees([ws, outside]);
+  server = await startServeProcess(ws);
+}, 180_000);
+
+afterAll(async () => {
+  await server?.stop();
+  await rm(base, { recursive: true, force: true });
+});
+
+const api = (name: string, body: unknown) => apiCall(server, name, body);
+
+async function nothingLost(): Promise<void> {
+  expect(server.alive()).toBe(true);
+  expect(await snap.changes()).toEqual([]);
+}
+
+const hostileIds = ['..', '.', '../outside', '../../outside', 'a/b', 'a\\b', '/tmp', 'x\0y', '', '.hidden', 'x'.repeat(129)];
+
+describe('export ids that name folders', () => {
+  for (const exportId of hostileIds) {
+    it(`export.model exportId ${JSON.stringify(exportId.slice(0, 20))}: 400, nothing removed`, async () => {
+      const r = await api('export.model', { runId: 'run1', formats: ['safetensors'], exportId, parityImages: 1 });
+      expect(r.status).toBe(400);
+      expect(r.text).toContain('exportId');
+      await nothingLost();
+    });
+  }
+  it('export.labels exportId "..": 400, nothing removed', async () => {
+    const r = await api('export.labels', { datasetId: 'tgt', source: { kind: 'corrections' }, exportId: '..' });
+    expect(r.status).toBe(400);
+    await nothingLost();
+  });
+  it('import.checkpoint importId "..": 400, nothing removed', async () => {
+    const r = await api('import.checkpoint', { path: path.join(outside, 'keep.txt'), importId: '..' });
+    expect(r.status).toBe(400);
+    await nothingLost();
+  });
+  it('an export id that already exists: 409, the earlier export unchanged', async () => {
+    const r = await api('export.model', { runId: 'run1', formats: ['safetensors'], exportId: 'old', parityImages: 1, datasetId: 'tgt' });
+    expect(r.status).toBe(409);
+    await nothingLost();
+  });
+});
+
+describe('run ids that leave runs/', () => {
+  const foreign = ['../outside', '../../outside', '..', '/etc', 'run1/../../outside'];
+  const requests: [string, (id: string) => unknown][] = [
+    ['runs.get', (id) => ({ id })],
+    ['runs.cancel', (id) => ({ id })],
+    ['runs.resume', (id) => ({ id })],
+    ['runs.compare', (id) => ({ a: 'run1', b: id })],
+    ['export.model', (id) => ({ runId: id, formats: ['safetensors'], exportId: 'e1', parityImages: 1 })],
+    ['export.labels', (id) => ({ datasetId: 'tgt', source: { kind: 'run', runId: id }, exportId: 'l1' })],
+    ['maps.stats', (id) => ({ source: { kind: 'run', runId: id }, datasetId: 'tgt' })],
+    ['runs.start', (id) => ({ id, config: { stage: 'eval', model: 'run1', val: { root: path.join(ws, 'data', 'tgt'), format: 'folder' } } })],
+    ['runs.start', (id) => ({ config: { stage: 'eval', model: id, val: { root: path.join(ws, 'data', 'tgt'), format: 'folder' } } })],
+  ];
+  for (const [name, body] of requests) {
+    for (const id of [...foreign, '<absolute>']) {
+      it(`${name} with ${JSON.stringify(id)}: 400, no foreign bytes in the answer`, async () => {
+        const r = await api(name, body(id === '<absolute>' ? outside : id));
+        expect(r.status).toBe(400);
+        expect(r.text).not.toContain('SECRET-BYTES');
+        expect(r.text).not.toContain('root:x');
+        await nothingLost();
+      });
+    }
+  }
+});
+
+describe('errors that could echo file bytes', () => {
+  for (const name of ['runs.get', 'runs.resume', 'runs.compare', 'export.model']) {
+    it(`${name} on a run whose config.json is not JSON: refused, no bytes of it in the answer`, async () => {
+      const body = name === 'runs.compare' ? { a: 'run1', b: 'foreign' } : name === 'export.model' ? { runId: 'foreign', formats: ['safetensors'], exportId: 'e2' } : { id: 'foreign' };
+      const r = await api(name, body);
+      expect(r.status).toBe(422);
+      expect(r.text).toMatch(/not valid JSON/);
+      expect(r.text).not.toContain('SECRET-BYTES');
+      expect(r.text).not.toContain('root:x');
+      await nothingLost();
+    });
+  }
+});
+
+describe('proda export --out on a folder that holds files', () => {
+  let out: string;
+  let outBefore: Map<string, string>;
+  const run = async (argv: string[]): Promise<{ code: number | string; text: string }> => {
+    let text = '';
+    const w = (s: string | Uint8Array) => ((text += String(s)), true);
+    const o = vi.spyOn(process.stdout, 'write').mockImplementation(w);
+    const e = vi.spyOn(process.stderr, 'write').mockImplementation(w);
+    try {
+      return { code: await exportCommand(argv), text };
+    } catch (err) {
+      return { code: (err as { code?: string }).code ?? 'thrown', text: `${text}${(err as Error).message}` };
+    } finally {
+      o.mockRestore();
+      e.mockRestore();
+    }
+  };
+  const args = (extra: string[]) => ['--workspace', ws, '--run', 'run1', '--formats', 'safetensors', '--images', '1', '--data', path.join(ws, 'data', 'tgt'), '--format', 'folder', '--out', out, ...extra];
+
+  beforeAll(async () => {
+    out = path.join(base, 'my-folder');
+    await mkdir(path.join(out, 'notes'), { recursive: true });
+    await writeFile(path.join(out, 'thesis.txt'), 'years of work\n');
+    await writeFile(path.join(out, 'notes', 'n.txt'), 'more\n');
+    outBefore = await checksumTree(out);
+  });
+
+  it('without --force: refused, the folder byte-identical', async () => {
+    const r = await run(args([]));
+    expect(r.code).toBe('conflict');
+    expect(r.text).toMatch(/not empty/);
+    expect(lostFiles(outBefore, await checksumTree(out))).toEqual([]);
+    expect((await checksumTree(out)).size).toBe(outBefore.size);
+  }, 120_000);
+
+  it('with --force: the export is added, every file that was there is unchanged', async () => {
+    const r = await run(args(['--force']));
+    expect(r.code).toBe(0);
+    expect(lostFiles(outBefore, await checksumTree(out))).toEqual([]);
+    expect(JSON.parse(await readFile(path.join(out, 'sidecar.json'), 'utf8')).artifact.files).toContain('weights.safetensors');
+    // No staging folder is left beside it.
+    const { readdir } = await import('node:fs/promises');
+    expect((await readdir(base)).filter((n) => n.includes('.tmp-'))).toEqual([]);
+  }, 120_000);
+});
