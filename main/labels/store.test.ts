@@ -43,7 +43,7 @@ describe('LabelStore', () => {
     expect(touched.data[4 * W + 10]).toBe(255);
     expect(touched.data[0]).toBe(0);
 
-    const log = await readEditLog(dir);
+    const log = (await readEditLog(dir)).lines;
     expect(log.map((l) => [l.kind, l.seq, l.tool ?? null])).toEqual([
       ['start', 0, null],
       ['edit', 1, 'brush'],
