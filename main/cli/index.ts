@@ -1,6 +1,8 @@
 // `proda`: the headless command line. It drives the same run supervisor and records as the app;
 // training always happens in a child run process. See EXIT_CODE_HELP for what exit statuses mean.
+import path from 'node:path';
 import { AppError } from '../../shared/contract/errors';
+import { diskFullMessage } from '../io/disk-space';
 import { EXIT, EXIT_CODE_HELP, exitCodeFor } from './exit-codes';
 import { UsageError } from './args';
 
@@ -79,7 +81,10 @@ export function reportError(err: unknown, json: boolean): number {
     data = err.toData();
   } else {
     code = EXIT.failed;
-    data = { code: 'internal', message: err instanceof Error ? (err.stack ?? err.message) : String(err) };
+    // A full disk is for the person to fix, not a bug report: no stack.
+    const where = (err as NodeJS.ErrnoException | null)?.path;
+    const full = diskFullMessage(err, where ? path.dirname(where) : (process.env.PRODA_WORKSPACE ?? process.cwd()));
+    data = { code: 'internal', message: full ?? (err instanceof Error ? (err.stack ?? err.message) : String(err)) };
   }
   if (json) process.stdout.write(`${JSON.stringify({ ok: false, error: data })}\n`);
   else process.stderr.write(`proda: ${data.message}\n`);

@@ -37,7 +37,7 @@ async function list(argv: string[]): Promise<number> {
       table(
         ['id', 'stage', 'state', 'iter', 'mIoU', 'reads'],
         runs.map((r) => [r.id, r.stage, r.state, `${r.iteration}/${r.iterations}`, pct(r.miou), r.upstream.join(',')]),
-      ),
+      ) + runs.filter((r) => r.problem).map((r) => `note: ${r.id}: ${r.problem}\n`).join(''),
     );
   return EXIT.ok;
 }

@@ -2,9 +2,9 @@
 // a JSON header {name: {dtype, shape, data_offsets: [begin, end]}, __metadata__: {str: str}}, then
 // the raw little-endian bytes. Exports use it with PyTorch state-dict names and PyTorch layouts, so
 // `safetensors.torch.load_file(...)` feeds `model.load_state_dict(...)` directly.
-import { promises as fsp } from 'node:fs';
 import { writeFileAtomic } from '../io/atomic';
-import { DTYPE_BYTES, type TensorData, type TorchDtype, numel } from './torch-checkpoint';
+import { readRegularFile } from '../io/bounded-read';
+import { DTYPE_BYTES, MAX_CHECKPOINT_BYTES, type TensorData, type TorchDtype, numel } from './torch-checkpoint';
 
 const TO_ST: Record<TorchDtype, string> = {
   float32: 'F32',
@@ -105,6 +105,9 @@ export function decodeSafetensors(bytes: Uint8Array, where = 'safetensors'): { t
     if (!dtype) throw new SafetensorsError(`${where}: tensor ${name} has unsupported dtype ${String(e.dtype)}`);
     if (!Array.isArray(e.shape) || !Array.isArray(e.data_offsets)) throw new SafetensorsError(`${where}: tensor ${name} lacks shape or data_offsets`);
     const [start, end] = e.data_offsets;
+    if (!e.shape.every((d) => Number.isSafeInteger(d) && d >= 0) || ![start, end].every((o) => Number.isSafeInteger(o) && o >= 0)) {
+      throw new SafetensorsError(`${where}: tensor ${name} has a shape or data offsets that are not non-negative integers`);
+    }
     if (start > end || base + end > bytes.length) throw new SafetensorsError(`${where}: tensor ${name} lies outside the file`);
     if (end - start !== numel(e.shape) * DTYPE_BYTES[dtype]) throw new SafetensorsError(`${where}: tensor ${name} byte range does not match shape [${e.shape}]`);
     tensors.set(name, { dtype, shape: e.shape, data: view(dtype, bytes.subarray(base + start, base + end)) });
@@ -117,8 +120,7 @@ export async function writeSafetensorsFile(file: string, tensors: ReadonlyMap<st
 }
 
 export async function readSafetensorsFile(file: string): Promise<{ tensors: Map<string, StTensor>; metadata: Record<string, string> }> {
-  const b = await fsp.readFile(file);
-  return decodeSafetensors(new Uint8Array(b.buffer, b.byteOffset, b.byteLength), file);
+  return decodeSafetensors(await readRegularFile(file, MAX_CHECKPOINT_BYTES, 'safetensors file'), file);
 }
 
 

@@ -2,8 +2,8 @@
 // plus one raw little-endian file per storage under `<name>/data/<key>`) and the legacy layout
 // (several pickles in a row followed by the raw storages). Only tensors, storages, dicts,
 // OrderedDicts, lists, tuples and numpy scalars can be built; see pickle.ts for why.
-import { promises as fsp } from 'node:fs';
 import { inflateRawSync } from 'node:zlib';
+import { readRegularFile } from '../io/bounded-read';
 import { type Constructor, PickleError, type PyGlobal, describe, isPyGlobal, unpickleAt } from './pickle';
 
 export type TorchDtype = 'float32' | 'float64' | 'float16' | 'bfloat16' | 'int64' | 'int32' | 'int16' | 'int8' | 'uint8' | 'bool';
@@ -92,11 +92,24 @@ function allocate(dtype: TorchDtype, n: number): TensorData {
   }
 }
 
-/** Builds a contiguous tensor from (storage, offset, size, stride); non-contiguous views are gathered. */
+const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+
+/**
+ * Builds a contiguous tensor from (storage, offset, size, stride); non-contiguous views are gathered.
+ * The result is never larger than its storage: sizes, strides and the offset must be non-negative
+ * integers, and a view that repeats elements (stride 0) to more elements than the storage holds is
+ * refused. Model weights never are such views, and a 600-byte file must not ask for gigabytes.
+ */
 export function rebuildTensor(storage: Storage, offset: number, shape: number[], stride: number[], where: string): TorchTensor {
   const elem = DTYPE_BYTES[storage.dtype];
-  const n = numel(shape);
   const capacity = storage.bytes.length / elem;
+  if (!isCount(offset) || !shape.every(isCount) || !stride.every(isCount) || shape.length !== stride.length) {
+    throw new PickleError(`${where}: tensor with invalid layout (offset ${String(offset)}, size [${shape}], stride [${stride}]): sizes, strides and offset must be non-negative integers`);
+  }
+  const n = numel(shape);
+  if (n > capacity) {
+    throw new PickleError(`${where}: tensor of shape [${shape}] has ${n} elements but its storage holds ${capacity}; views that repeat storage elements are not read`);
+  }
   if (n > 0) {
     let last = offset;
     for (let i = 0; i < shape.length; i++) last += (shape[i] - 1) * stride[i];
@@ -322,15 +335,52 @@ function readZipDirectory(buf: Uint8Array, where: string): Map<string, ZipEntry>
   return entries;
 }
 
+/** Deflate cannot expand data by more than about 1032:1; a declared size beyond that is a lie. */
+const DEFLATE_MAX_RATIO = 1032;
+/**
+ * All entries of one archive together may inflate to at most this many bytes per byte of file (and at
+ * least 64 MB). torch writes entries stored, not deflated; weights deflate by a few percent at most, so
+ * only a zip bomb reaches this.
+ */
+const INFLATE_BUDGET_RATIO = 16;
+const INFLATE_BUDGET_MIN = 64 * 2 ** 20;
+
+/** Checks every entry's declared sizes against the file before anything is inflated. */
+function checkZipSizes(buf: Uint8Array, entries: Map<string, ZipEntry>, where: string): void {
+  let total = 0;
+  for (const e of entries.values()) {
+    if (e.localOffset + 30 > buf.length || e.localOffset + e.compSize > buf.length) throw new PickleError(`${where}: zip entry ${e.name} lies outside the file`);
+    if (e.method === 0 && e.size !== e.compSize) throw new PickleError(`${where}: stored zip entry ${e.name} declares ${e.size} bytes but holds ${e.compSize}`);
+    if (e.method === 8 && e.size > e.compSize * DEFLATE_MAX_RATIO + 64) {
+      throw new PickleError(`${where}: zip entry ${e.name} claims ${e.size} bytes from ${e.compSize} compressed; deflate cannot do that (a zip bomb?)`);
+    }
+    total += e.size;
+  }
+  const budget = Math.max(INFLATE_BUDGET_MIN, buf.length * INFLATE_BUDGET_RATIO);
+  if (total > budget) {
+    throw new PickleError(`${where}: entries unpack to ${(total / 2 ** 20).toFixed(0)} MB from a ${(buf.length / 2 ** 20).toFixed(1)} MB file; more than a checkpoint can hold (a zip bomb?)`);
+  }
+}
+
 function zipEntryData(buf: Uint8Array, entry: ZipEntry, where: string): Uint8Array {
   const v = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   const p = entry.localOffset;
-  if (v.getUint32(p, true) !== 0x04034b50) throw new PickleError(`${where}: corrupt zip entry ${entry.name}`);
+  if (p + 30 > buf.length || v.getUint32(p, true) !== 0x04034b50) throw new PickleError(`${where}: corrupt zip entry ${entry.name}`);
   const start = p + 30 + v.getUint16(p + 26, true) + v.getUint16(p + 28, true);
   const raw = buf.subarray(start, start + entry.compSize);
   if (raw.length !== entry.compSize) throw new PickleError(`${where}: zip entry ${entry.name} is truncated`);
   if (entry.method === 0) return raw;
-  if (entry.method === 8) return new Uint8Array(inflateRawSync(raw));
+  if (entry.method === 8) {
+    // Inflation stops at the declared size (checked against the file above): a lying header cannot make it run on.
+    let out: Buffer;
+    try {
+      out = inflateRawSync(raw, { maxOutputLength: Math.max(1, entry.size) });
+    } catch (err) {
+      throw new PickleError(`${where}: zip entry ${entry.name} does not inflate to its declared ${entry.size} bytes (${(err as Error).message})`);
+    }
+    if (out.length !== entry.size) throw new PickleError(`${where}: zip entry ${entry.name} inflates to ${out.length} bytes, not the declared ${entry.size}`);
+    return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+  }
   throw new PickleError(`${where}: zip entry ${entry.name} uses unsupported compression ${entry.method}`);
 }
 
@@ -338,6 +388,7 @@ const isZip = (b: Uint8Array): boolean => b.length > 4 && b[0] === 0x50 && b[1] 
 
 function loadZip(buf: Uint8Array, where: string): unknown {
   const entries = readZipDirectory(buf, where);
+  checkZipSizes(buf, entries, where);
   const pklName = [...entries.keys()].find((n) => n.endsWith('/data.pkl') || n === 'data.pkl');
   if (!pklName) throw new PickleError(`${where}: zip without data.pkl (not a torch.save file)`);
   const prefix = pklName.slice(0, pklName.length - 'data.pkl'.length);
@@ -419,15 +470,19 @@ function loadLegacy(buf: Uint8Array, where: string): unknown {
   for (const key of keys.value as string[]) {
     const s = storages.get(key);
     if (!s) throw new PickleError(`${where}: storage ${key} listed but never referenced`);
+    if (p + 8 > buf.length) throw new PickleError(`${where}: storage ${key} is truncated`);
     const count = Number(v.getBigInt64(p, true));
     const nbytes = count * DTYPE_BYTES[s.dtype];
-    if (p + 8 + nbytes > buf.length) throw new PickleError(`${where}: storage ${key} is truncated`);
+    if (!isCount(count) || p + 8 + nbytes > buf.length) throw new PickleError(`${where}: storage ${key} declares ${count} elements, more than the file holds`);
     s.bytes = buf.subarray(p + 8, p + 8 + nbytes);
     p += 8 + nbytes;
   }
   for (const pv of pending) {
     const root = storages.get(pv.root)!;
     const e = DTYPE_BYTES[root.dtype];
+    if (!isCount(pv.offset) || !isCount(pv.size) || (pv.offset + pv.size) * e > root.bytes.length) {
+      throw new PickleError(`${where}: storage view [${String(pv.offset)}, +${String(pv.size)}) lies outside storage ${pv.root}`);
+    }
     pv.view.bytes = root.bytes.subarray(pv.offset * e, (pv.offset + pv.size) * e);
   }
   // Second pass: same stream, storages now filled; persistent ids resolve to the same objects by order.
@@ -455,9 +510,11 @@ export function parseTorchFile(buf: Uint8Array, where = 'checkpoint'): unknown {
   throw new PickleError(`${where}: not a PyTorch checkpoint (neither zip nor pickle)`);
 }
 
+/** Largest checkpoint file read (ProDA's ResNet-101 checkpoints with EMA weights are under 1 GB). */
+export const MAX_CHECKPOINT_BYTES = 2 * 2 ** 30;
+
 export async function readTorchFile(file: string): Promise<unknown> {
-  const buf = await fsp.readFile(file);
-  return parseTorchFile(new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength), file);
+  return parseTorchFile(await readRegularFile(file, MAX_CHECKPOINT_BYTES, 'PyTorch checkpoint'), file);
 }
 
 /** Every tensor in a nested checkpoint object, keyed by dotted path of dict keys (e.g. `ResNet101.model_state.conv1.weight`). */

@@ -48,6 +48,8 @@ export interface RawPng {
 
 const SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 const CHANNELS: Record<number, number> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };
+/** Largest image decoded (sharp's own default limit): 16384 × 16384. */
+export const MAX_PIXELS = 0x4000 * 0x4000;
 const ALLOWED_DEPTHS: Record<number, number[]> = { 0: [1, 2, 4, 8, 16], 2: [8, 16], 3: [1, 2, 4, 8], 4: [8, 16], 6: [8, 16] };
 
 const crc32: (data: Uint8Array, value?: number) => number =
@@ -127,9 +129,13 @@ export function decodePng(bytes: Uint8Array, file: string): RawPng {
   if (width === 0 || height === 0) fail('zero width or height');
   if (colorType === 3 && !palette) fail('palette image without PLTE chunk');
   const channels = CHANNELS[colorType];
+  if (width * height > MAX_PIXELS) fail(`${width}×${height} is larger than any image this workbench reads (${MAX_PIXELS} pixels)`);
+  // The header says how many bytes the pixel rows take; inflation stops there (interlaced passes add a
+  // filter byte per pass row, well under double), so a small file cannot unpack to gigabytes.
+  const rawBytes = height * (1 + Math.ceil((width * channels * bitDepth) / 8));
   let inflated: Uint8Array;
   try {
-    inflated = zlib.inflateSync(Buffer.concat(idat));
+    inflated = zlib.inflateSync(Buffer.concat(idat), { maxOutputLength: interlace ? 2 * rawBytes : rawBytes });
   } catch (err) {
     return fail(`image data does not inflate (${(err as Error).message})`);
   }

@@ -5,7 +5,7 @@ import sharp from 'sharp';
 import { AppError } from '../../shared/contract/errors';
 import { IGNORE_LABEL, type ClassSet } from '../../shared/classes';
 import type { LabelRaster } from '../../shared/annotation/raster';
-import { decodePng, encodeIndexPng as encodePaletted } from '../io/png';
+import { decodePng, encodeIndexPng as encodePaletted, imageSize, isPng, pngHeader } from '../io/png';
 import { decodeIndexPng, encodeIndexPng } from './label-png';
 
 export type LabelFormat = 'trainId' | 'labelId' | 'color';
@@ -19,6 +19,12 @@ export async function encodeLabelPng(r: LabelRaster, format: LabelFormat, set: C
   }
   // A palette PNG: shows the class colours, and its indices are the trainIds, so it reads back exactly.
   return encodePaletted(r, set.palette);
+}
+
+/** A label file's dimensions from its header alone, so a file of the wrong size is refused before decoding. */
+export async function labelFileSize(bytes: Uint8Array, where: string): Promise<{ width: number; height: number }> {
+  if (isPng(bytes)) return pngHeader(bytes, where);
+  return imageSize(bytes, where);
 }
 
 /** Reads a label PNG back into trainIds; values that are no class of `set` are refused with the file named. */

@@ -247,25 +247,33 @@ async function readState(dir: string): Promise<StateFile | null> {
   return parsed.data;
 }
 
-/** The edit log's lines; a torn last line (the step being written at a kill) is skipped. */
-export async function readEditLog(dir: string): Promise<EditLogLine[]> {
+export interface EditLog {
+  lines: EditLogLine[];
+  /** 1-based line numbers that are not whole records (torn by a kill or a failed write), skipped. */
+  torn: number[];
+}
+
+/** The edit log's records; a torn line (a kill mid-append) is skipped and reported, never the end of reading. */
+export async function readEditLog(dir: string): Promise<EditLog> {
   let text: string;
   try {
     text = await fsp.readFile(path.join(dir, 'edits.jsonl'), 'utf8');
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { lines: [], torn: [] };
     throw err;
   }
-  const out: EditLogLine[] = [];
-  for (const raw of text.split('\n')) {
-    if (!raw.trim()) continue;
+  const out: EditLog = { lines: [], torn: [] };
+  text.split('\n').forEach((raw, i) => {
+    if (!raw.trim()) return;
+    let parsed: ReturnType<typeof logLineSchema.safeParse> | null = null;
     try {
-      const parsed = logLineSchema.safeParse(JSON.parse(raw));
-      if (parsed.success) out.push(parsed.data);
+      parsed = logLineSchema.safeParse(JSON.parse(raw));
     } catch {
       /* torn line */
     }
-  }
+    if (parsed?.success) out.lines.push(parsed.data);
+    else out.torn.push(i + 1);
+  });
   return out;
 }
 
@@ -387,7 +395,6 @@ export class LabelStore {
     };
     const img = new ImageLabels(dir, datasetId, imageId, doc, generation, start, this.opts, -1);
     await img.writeSnapshot(true);
-    await repairLogTail(dir);
     await appendLine(
       path.join(dir, 'edits.jsonl'),
       JSON.stringify({ gen: generation, seq: 0, at: new Date().toISOString(), who: this.opts.who, kind: 'start', summary: `${start.source} ${start.label}`.trim(), pixels: 0 } satisfies EditLogLine),
@@ -409,16 +416,17 @@ export class LabelStore {
       // start over from that layer, so do exactly that.
       return this.create(datasetId, imageId, restored.base, state.start, state.generation + 1);
     }
-    await repairLogTail(dir);
     const { doc, fromSnapshot } = restored;
     const img = new ImageLabels(dir, datasetId, imageId, doc, state.generation, state.start, this.opts, fromSnapshot && doc.seq === state.seq ? state.seq : -1);
-    await img.writeSnapshot();
+    // The log already holds every step; a snapshot that cannot be written now (a full disk) is retried
+    // with the next step or flush, and must not keep the corrections from opening.
+    await img.writeSnapshot().catch((err: unknown) => console.warn(`${dir}: snapshot not written (${(err as Error).message})`));
     return img;
   }
 }
 
 type Restored =
-  | { kind: 'doc'; doc: EditorDoc; fromSnapshot: boolean }
+  | { kind: 'doc'; doc: EditorDoc; fromSnapshot: boolean; notes: string[] }
   | { kind: 'interrupted-reset'; base: LabelRaster };
 
 /** Rebuilds an image's document from its files without writing anything (safe while another process edits). */
@@ -451,17 +459,24 @@ async function restoreDoc(dir: string, state: StateFile, budget: HistoryBudget):
   } else {
     doc = { layers: { width, height, labels: base.slice(), touched: new Uint8Array(base.length), base }, history: emptyHistory(budget), seq: 0 };
   }
-  const startSeq = doc.seq;
-  for (const line of await readEditLog(dir)) {
-    if (line.gen !== state.generation || line.seq <= startSeq) continue;
+  const log = await readEditLog(dir);
+  const notes = log.torn.map((n) => `edits.jsonl line ${n} is not a whole record (cut by a kill or a failed write): skipped`);
+  for (const line of log.lines) {
+    if (line.gen !== state.generation || line.seq <= doc.seq) continue;
     const step = stepOf(line);
     if (!step) continue;
     const r = performStep(doc, step);
-    // Sequence numbers only count effective steps, so a replayed line must land on its own number.
-    if (r.doc.seq !== line.seq) break;
+    if (r.doc.seq !== line.seq) {
+      // A record lost to a torn line leaves a gap in the numbering. The steps after it were acknowledged
+      // and each op paints absolute values, so they still apply; they keep the numbers clients saw.
+      notes.push(`step ${line.seq} replayed after a gap (expected step ${r.doc.seq})`);
+      doc = { ...r.doc, seq: line.seq };
+      continue;
+    }
     doc = r.doc;
   }
-  return { kind: 'doc', doc, fromSnapshot };
+  if (notes.length) console.warn(`${dir}: ${notes.join('; ')}`);
+  return { kind: 'doc', doc, fromSnapshot, notes };
 }
 
 export interface StoredCorrection {
@@ -496,28 +511,6 @@ export async function readCorrection(dir: string): Promise<StoredCorrection | nu
     generation: state.generation + (r.kind === 'doc' ? 0 : 1),
     updatedAt: state.updatedAt,
   };
-}
-
-/**
- * A kill in the middle of an append leaves a last line without its newline; the next append would glue
- * onto it and both lines would be unreadable. End the torn line first (it is then skipped as torn).
- */
-async function repairLogTail(dir: string): Promise<void> {
-  const file = path.join(dir, 'edits.jsonl');
-  let handle: fsp.FileHandle | undefined;
-  try {
-    handle = await fsp.open(file, 'r');
-    const { size } = await handle.stat();
-    if (size === 0) return;
-    const last = Buffer.alloc(1);
-    await handle.read(last, 0, 1, size - 1);
-    if (last[0] === 0x0a) return;
-  } catch {
-    return; // no log yet
-  } finally {
-    await handle?.close();
-  }
-  await appendLine(file, '');
 }
 
 function defaultWho(): string {

@@ -40,7 +40,14 @@ export async function saveCheckpoint(
   const bytes = encodeTensors(tensors, { iteration: String(iteration) });
   await writeFileAtomic(tensorFile(dir, iteration), bytes);
   const meta: CheckpointMeta = { iteration, sha256: sha256(bytes), bytes: bytes.length, createdAt: new Date().toISOString(), state };
-  await writeJsonAtomic(metaFile(dir, iteration), meta);
+  try {
+    await writeJsonAtomic(metaFile(dir, iteration), meta);
+  } catch (err) {
+    // Without its meta file the tensor file is no checkpoint, only space a full disk needs back.
+    await fsp.rm(tensorFile(dir, iteration), { force: true }).catch(() => undefined);
+    throw err;
+  }
+  // Older checkpoints go only once this one is complete: a failed save keeps the last good one.
   await prune(dir, keep);
   return meta;
 }

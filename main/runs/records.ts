@@ -156,16 +156,18 @@ function isAlive(pid: number): boolean {
  * A run recorded as running whose process no longer exists (main was killed with it, or the machine
  * rebooted) is failed; `supervised` lists runs this process is watching, which are never touched.
  */
-export async function reconcileStatus(dir: string, supervised: ReadonlySet<string> = new Set()): Promise<RunStatus> {
+export async function reconcileStatus(dir: string, supervised: ReadonlySet<string> = new Set()): Promise<RunStatus & { problem?: string }> {
   const status = await readStatus(dir);
   const id = path.basename(dir);
   if ((status.state === 'running' || status.state === 'cancelling') && !supervised.has(id) && (status.pid === null || !isAlive(status.pid))) {
-    return updateStatus(dir, {
-      state: 'failed',
+    const patch = {
+      state: 'failed' as const,
       endedAt: new Date().toISOString(),
-      message: 'the run process disappeared without reporting (killed, or its supervisor exited)',
+      message: status.message ?? 'the run process disappeared without reporting (killed, or its supervisor exited)',
       logTail: await readLogTail(dir),
-    });
+    };
+    // A full disk must not hide the run: report the state it is really in, and why the file still says otherwise.
+    return updateStatus(dir, patch).catch((err: Error) => ({ ...status, ...patch, problem: `status.json still says ${status.state}: it could not be updated (${err.message})` }));
   }
   return status;
 }
@@ -185,6 +187,7 @@ export async function summarize(dir: string, supervised?: ReadonlySet<string>): 
     name: config.name ?? null,
     stage: config.stage,
     state: status.state,
+    ...(status.problem ? { problem: status.problem } : {}),
     createdAt: stat.birthtime.getTime() > 0 ? stat.birthtime.toISOString() : stat.mtime.toISOString(),
     iteration: status.iteration,
     // One-shot stages (pseudo-labels, eval) count images instead of iterations.
@@ -201,8 +204,9 @@ export async function listRuns(workspace: string, filter: RunFilter = {}, superv
   let names: string[];
   try {
     names = await fsp.readdir(runsRoot(workspace));
-  } catch {
-    return [];
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw err;
   }
   const out: RunSummary[] = [];
   for (const name of names) {

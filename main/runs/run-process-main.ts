@@ -1,6 +1,8 @@
 // Entry logic of a run process, separate from the entry file so tests can start a process with a
 // different stage registry. argv: --run-dir <dir> [--resume].
+import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { diskFullMessage } from '../io/disk-space';
 import { connectToParent } from './channel';
 import { appendLog } from './records';
 import { flushLog, runLoop } from './run-loop';
@@ -30,9 +32,11 @@ export async function startRunProcess(registry: StageRegistry, argv = process.ar
     channel?.send({ type: 'done', state });
   } catch (err) {
     const e = err as Error;
+    // A full disk is the person's to fix, not a bug: say so plainly, without a stack.
+    const full = diskFullMessage(err, path.dirname(path.dirname(runDir)));
     await flushLog();
-    await appendLog(runDir, `error: ${e.stack ?? e.message}`).catch(() => {});
-    channel?.send({ type: 'done', state: 'failed', message: e.message });
+    await appendLog(runDir, full ? `error: ${full}` : `error: ${e.stack ?? e.message}`).catch(() => {});
+    channel?.send({ type: 'done', state: 'failed', message: full ?? e.message });
     code = 1;
   }
   await channel?.flush();

@@ -2,40 +2,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { RunSupervisor } from './supervisor';
-import { forkLauncher } from './launcher';
 import { listCheckpoints, readCheckpoint } from './checkpoints';
+import { finalWeights, toyConfig, toyLauncher, waitForCheckpoint } from './testing/toy-runs';
 import { listRuns, readLogTail, readStatus, runDir, runPaths } from './records';
 import type { RunProgress } from '../../shared/contract/runs';
 
-const toyEntry = path.join(path.dirname(fileURLToPath(import.meta.url)), 'testing', 'toy-run-process.ts');
-const launcher = forkLauncher({ file: toyEntry, execArgv: ['--import', import.meta.resolve('tsx')] }, { ...process.env, TOY_STEP_MS: '8' });
-
-const config = (seed = 7) => ({
-  stage: 'warmup' as const,
-  seed,
-  source: { root: '/nowhere', format: 'demo' },
-  optim: { iterations: 240, lr: 0.05, batchSize: 4, polyHorizon: 1000 },
-  checkpoint: { every: 20, keep: 3 },
-});
-
-async function finalWeights(ws: string, id: string): Promise<Float32Array> {
-  const dir = runPaths(runDir(ws, id)).checkpoints;
-  const [last] = await listCheckpoints(dir);
-  expect(last).toBe(240);
-  return (await readCheckpoint(dir, last)).tensors['student.w'].data as Float32Array;
-}
-
-async function waitForCheckpoint(ws: string, id: string, atLeast: number): Promise<void> {
-  const dir = runPaths(runDir(ws, id)).checkpoints;
-  for (let i = 0; i < 400; i++) {
-    const [last] = await listCheckpoints(dir);
-    if (last !== undefined && last >= atLeast) return;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error('no checkpoint appeared');
-}
+const launcher = toyLauncher();
+const config = toyConfig;
 
 describe('run supervision (toy stage program in real processes)', () => {
   let ws: string;
@@ -73,20 +47,6 @@ describe('run supervision (toy stage program in real processes)', () => {
     expect(last.itPerSec).toBeGreaterThan(0);
     expect(last.memory.rssMb).toBeGreaterThan(0);
     expect(states).toContain('reference:succeeded');
-  });
-
-  it('a run killed with SIGKILL is marked failed with its log tail, and resume ends with the same weights', async () => {
-    const { id } = await sup.start(config(), 'killed');
-    await waitForCheckpoint(ws, id, 100);
-    sup.kill(id, 'SIGKILL');
-    const st = await sup.wait(id);
-    expect(st.state).toBe('failed');
-    expect(st.message).toMatch(/SIGKILL/);
-    expect(st.logTail?.some((l) => l.includes('started warmup'))).toBe(true);
-    expect(await sup.resume(id)).toBe('running');
-    expect((await sup.wait(id)).state).toBe('succeeded');
-    expect(Array.from(await finalWeights(ws, id))).toEqual(Array.from(reference));
-    expect((await readLogTail(runDir(ws, id), 50)).join('\n')).toMatch(/resumed from checkpoint at iteration \d+/);
   });
 
   it('a cancelled run stops between iterations, leaves a checkpoint, and resumes to the same weights', async () => {

@@ -6,6 +6,7 @@ import { promises as fsp } from 'node:fs';
 import { AppError, validationError } from '../../shared/contract/errors';
 import { configWarnings, runConfigSchema, upstreamRuns, type ConfigWarning, type RunConfig, type RunDataset } from '../../shared/runs-config';
 import type { RunProgress, RunState, RunStatus } from '../../shared/contract/runs';
+import { diskFullMessage } from '../io/disk-space';
 import { childMessageSchema } from './protocol';
 import type { LaunchedProcess, RunLauncher } from './launcher';
 import { appendLog, createRun, readConfig, readLogTail, readStatus, reconcileStatus, runDir, updateStatus } from './records';
@@ -47,6 +48,13 @@ function datasetsOf(c: RunConfig): [string, RunDataset][] {
   if ('val' in c) add('val', c.val);
   if (c.stage === 'eval') add('bnData', c.bnData);
   return out;
+}
+
+/** How a run ended, from what its process said and how it exited. */
+function outcome(live: Live, code: number | null, signal: string | null): { state: RunState; message: string | undefined } {
+  if (live.invalid) return { state: 'failed', message: live.invalid };
+  if (live.done && (code === 0 || live.done.state === 'failed')) return { state: live.done.state, message: live.done.message };
+  return { state: 'failed', message: signal ? `run process was killed (${signal})` : `run process exited with code ${code} without finishing` };
 }
 
 export class RunSupervisor {
@@ -145,15 +153,23 @@ export class RunSupervisor {
     let resolveExit!: (s: RunStatus) => void;
     const live: Live = { proc, done: null, stderr: [], exited: new Promise((r) => (resolveExit = r)), invalid: null, ready: false, cancelPending: false };
     this.live.set(id, live);
-    await updateStatus(dir, {
-      state: 'running',
-      pid: proc.pid ?? null,
-      startedAt: new Date().toISOString(),
-      endedAt: null,
-      message: undefined,
-      logTail: undefined,
-      attempts: prev.attempts + 1,
-    });
+    try {
+      await updateStatus(dir, {
+        state: 'running',
+        pid: proc.pid ?? null,
+        startedAt: new Date().toISOString(),
+        endedAt: null,
+        message: undefined,
+        logTail: undefined,
+        attempts: prev.attempts + 1,
+      });
+    } catch (err) {
+      // A run whose status cannot be recorded is not started: nobody could see or resume it.
+      this.live.delete(id);
+      proc.kill('SIGKILL');
+      const full = diskFullMessage(err, this.opts.workspace);
+      throw new AppError('internal', `run ${id} not started: ${full ?? `cannot write its status (${(err as Error).message})`}`, { where: id });
+    }
     this.emitState({ runId: id, state: 'running', message: resume ? 'resumed' : 'started' });
 
     // Status writes are serialised so a late progress update never overwrites the final state.
@@ -200,25 +216,29 @@ export class RunSupervisor {
     proc.onExit((code, signal) => {
       void (async () => {
         await writes;
-        let state: RunState;
+        let state: RunState = 'failed';
         let message: string | undefined;
-        if (live.invalid) {
-          state = 'failed';
-          message = live.invalid;
-        } else if (live.done && (code === 0 || live.done.state === 'failed')) {
-          state = live.done.state;
-          message = live.done.message;
-        } else {
-          state = 'failed';
-          message = signal ? `run process was killed (${signal})` : `run process exited with code ${code} without finishing`;
+        let logTail: string[] | undefined;
+        let status: RunStatus | null = null;
+        try {
+          ({ state, message } = outcome(live, code, signal));
+          logTail = state === 'failed' ? [...(await readLogTail(dir, 20)), ...live.stderr.slice(-10)] : undefined;
+          if (state === 'failed') await appendLog(dir, `failed: ${message}`).catch(() => undefined);
+          const patch = { state, endedAt: new Date().toISOString(), message, logTail, pid: null, iteration: lastIteration };
+          status = await updateStatus(dir, patch).catch((err: Error) => {
+            // The end of a run is reported even when its status file cannot be written (a full disk);
+            // `runs list` later finds the dead pid and says why the file is stale.
+            const note = `status.json could not be updated (${diskFullMessage(err, this.opts.workspace) ?? err.message})`;
+            message = message ? `${message}; ${note}` : note;
+            return { ...prev, ...patch, message };
+          });
+        } finally {
+          status ??= { ...prev, state, message, endedAt: new Date().toISOString(), pid: null, iteration: lastIteration };
+          this.live.delete(id);
+          this.emitState({ runId: id, state, message, logTail });
+          resolveExit(status);
         }
-        const logTail = state === 'failed' ? [...(await readLogTail(dir, 20)), ...live.stderr.slice(-10)] : undefined;
-        if (state === 'failed') await appendLog(dir, `failed: ${message}`);
-        const status = await updateStatus(dir, { state, endedAt: new Date().toISOString(), message, logTail, pid: null, iteration: lastIteration });
-        this.live.delete(id);
-        this.emitState({ runId: id, state, message, logTail });
-        resolveExit(status);
-      })();
+      })().catch((err: unknown) => console.error(`run ${id}: recording its end failed`, err));
     });
   }
 

@@ -2,7 +2,7 @@
 // service resolves datasets and starting layers, checks class ids against the dataset's class set, and
 // turns store results into contract shapes.
 import path from 'node:path';
-import { AppError } from '../../shared/contract/errors';
+import { AppError, clip } from '../../shared/contract/errors';
 import type { LabelStart, LabelState } from '../../shared/contract/labels';
 import { IGNORE_LABEL, type ClassSet } from '../../shared/classes';
 import { encodeDiff, diffPixelCount } from '../../shared/annotation/diff';
@@ -12,7 +12,7 @@ import { describeOp, type EditOp } from '../../shared/annotation/ops';
 import { countTouched, type LabelRaster } from '../../shared/annotation/raster';
 import type { Dataset } from '../datasets/types';
 import { writeFileAtomic } from '../io/atomic';
-import { decodeLabelPng, encodeLabelPng } from '../labels/formats';
+import { decodeLabelPng, encodeLabelPng, labelFileSize } from '../labels/formats';
 import { LabelStore, type ImageLabels, type StartInfo } from '../labels/store';
 import type { ServiceContext } from './context';
 import { openDataset } from '../datasets';
@@ -212,10 +212,15 @@ export const labelsHandlers: HandlersFor<'labels.'> = {
   },
   'labels.import': async (req, ctx) => {
     const d = await datasetOf(ctx, req.datasetId, req.imageId);
-    const raster = await decodeLabelPng(req.bytes, req.format, d.classSet, req.name);
+    // A label is exactly as large as its image: check the file's header before decoding a single pixel.
     const size = await imageSize(d, req.imageId);
+    const head = await labelFileSize(req.bytes, req.name);
+    if (head.width !== size.width || head.height !== size.height) {
+      throw new AppError('bad-input', `${clip(req.name)}: ${head.width}×${head.height}, image ${clip(req.imageId)} is ${size.width}×${size.height}`, { where: 'bytes' });
+    }
+    const raster = await decodeLabelPng(req.bytes, req.format, d.classSet, req.name);
     if (raster.width !== size.width || raster.height !== size.height) {
-      throw new AppError('bad-input', `${req.name}: ${raster.width}×${raster.height}, image ${req.imageId} is ${size.width}×${size.height}`, { where: req.name });
+      throw new AppError('bad-input', `${clip(req.name)}: decodes to ${raster.width}×${raster.height}, image ${clip(req.imageId)} is ${size.width}×${size.height}`, { where: 'bytes' });
     }
     // An imported mask is someone's labelling: every labelled pixel counts as a decision.
     const touched = raster.data.map((v) => (v === IGNORE_LABEL ? 0 : 1));

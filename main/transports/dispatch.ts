@@ -2,14 +2,14 @@
 // in, a Result comes out. The payload is parsed against the contract before any handler runs, and the
 // handler's answer is checked against the response schema before it leaves.
 import { isRequestName, requests, type RequestName } from '../../shared/contract/index';
-import { AppError, toAppErrorData, validationError } from '../../shared/contract/errors';
+import { AppError, boundErrorData, clip, toAppErrorData, validationError } from '../../shared/contract/errors';
 import type { Result } from '../../shared/contract/result';
 import type { ServiceContext } from '../services/context';
 import type { Handler, Handlers } from '../services/handler';
 
 export async function dispatch(handlers: Handlers, ctx: ServiceContext, name: string, payload: unknown): Promise<Result<unknown>> {
   if (!isRequestName(name)) {
-    return { ok: false, error: new AppError('not-found', `unknown request '${name}'`, { where: 'name' }).toData() };
+    return { ok: false, error: new AppError('not-found', `unknown request '${clip(name)}'`, { where: 'name' }).toData() };
   }
   const spec = requests[name];
   const parsed = spec.request.safeParse(payload);
@@ -26,8 +26,9 @@ export async function dispatch(handlers: Handlers, ctx: ServiceContext, name: st
     }
     return { ok: true, value: checked.data };
   } catch (err) {
-    const data = toAppErrorData(err);
-    if (data.code === 'internal') console.error(`[${name}]`, err);
+    // Handlers quote ids and paths from the request in their messages: never send back more than a line of them.
+    const data = boundErrorData(toAppErrorData(err));
+    if (data.code === 'internal') console.error(`[${name}]`, err instanceof Error ? clip(err.stack ?? err.message, 4000) : data.message);
     return { ok: false, error: data };
   }
 }

@@ -15,12 +15,12 @@ import type { AppErrorData, ErrorCode } from '../../shared/contract/errors';
 import type { Result } from '../../shared/contract/result';
 import type { ServiceContext } from '../services/context';
 import type { Handlers } from '../services/handler';
+import { BodyError, readBody } from './body';
 import { contentSecurityPolicy } from './csp';
 import { dispatch } from './dispatch';
 import { fileInside, mimeOf } from './mime';
 
 export const DEFAULT_HOST = '127.0.0.1';
-const MAX_BODY = 64 * 1024 * 1024;
 export const TOKEN_HEADER = 'x-proda-token';
 
 export interface HttpServerOptions {
@@ -162,21 +162,6 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<RunningS
   const sendError = (req: http.IncomingMessage, res: http.ServerResponse, status: number, error: AppErrorData): void =>
     sendJson(req, res, status, { ok: false, error });
 
-  const readBody = (req: http.IncomingMessage): Promise<string> =>
-    new Promise((resolve, reject) => {
-      const chunks: Buffer[] = [];
-      let size = 0;
-      req.on('data', (c: Buffer) => {
-        size += c.length;
-        if (size > MAX_BODY) {
-          reject(new Error(`request body over ${MAX_BODY} bytes`));
-          req.destroy();
-        } else chunks.push(c);
-      });
-      req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-      req.on('error', reject);
-    });
-
   const handleApi = async (req: http.IncomingMessage, res: http.ServerResponse, name: string): Promise<void> => {
     if (req.method !== 'POST') {
       res.setHeader('Allow', 'POST');
@@ -185,10 +170,15 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<RunningS
     }
     let payload: unknown;
     try {
-      const text = await readBody(req);
+      const text = await readBody(req, res);
       payload = text.trim() === '' ? {} : decodeJson(text);
     } catch (err) {
-      sendError(req, res, 400, { code: 'validation', message: `request body is not valid JSON: ${(err as Error).message}`, where: 'body' });
+      if (err instanceof BodyError) {
+        // The rest of the body is not read: close the connection once the answer is out.
+        res.setHeader('Connection', 'close');
+        res.once('finish', () => req.destroy());
+        sendError(req, res, err.status, { code: 'validation', message: err.message, where: 'body' });
+      } else sendError(req, res, 400, { code: 'validation', message: `request body is not valid JSON: ${(err as Error).message}`, where: 'body' });
       return;
     }
     const result = await dispatch(opts.handlers, opts.ctx, name, payload);

@@ -13,14 +13,27 @@ export const classIdSchema = z.number().int().min(0).max(IGNORE);
 const brushSize = z.number().positive().max(1024);
 const strokePoints = z.array(pointSchema).min(1).max(100_000);
 
+/**
+ * Pixel tests one stroke may cost: each segment tests about (size + 1)² pixels, so points × (size + 1)²
+ * bounds the work of strokeFootprint (about 0.2 s on one core at this limit, on the server's main
+ * thread). A 100,000-point stroke of a 1024 px brush would take minutes. The renderer's largest brush
+ * (128) still gets 2,000 points per stroke.
+ */
+export const STROKE_WORK_LIMIT = 2 ** 25;
+const strokeWithinBudget = (op: { points: readonly unknown[]; size: number }) => op.points.length * Math.ceil(op.size + 1) ** 2 <= STROKE_WORK_LIMIT;
+const strokeBudget = {
+  message: `stroke too large: points × (size + 1)² is over ${STROKE_WORK_LIMIT}; draw it as several strokes`,
+  path: ['points'],
+};
+
 export const editOpSchema = z.discriminatedUnion('tool', [
-  z.object({ tool: z.literal('brush'), points: strokePoints, size: brushSize, classId: classIdSchema }),
+  z.object({ tool: z.literal('brush'), points: strokePoints, size: brushSize, classId: classIdSchema }).refine(strokeWithinBudget, strokeBudget),
   /** Restores the starting layer under the stroke and forgets that a person touched it. */
-  z.object({ tool: z.literal('eraser'), points: strokePoints, size: brushSize }),
+  z.object({ tool: z.literal('eraser'), points: strokePoints, size: brushSize }).refine(strokeWithinBudget, strokeBudget),
   /** Marks pixels as "do not learn from here": ignore label, touched. */
-  z.object({ tool: z.literal('ignore'), points: strokePoints, size: brushSize }),
+  z.object({ tool: z.literal('ignore'), points: strokePoints, size: brushSize }).refine(strokeWithinBudget, strokeBudget),
   /** Replaces class `from` by `to`, only inside the stroke. */
-  z.object({ tool: z.literal('replace'), points: strokePoints, size: brushSize, from: classIdSchema, to: classIdSchema }),
+  z.object({ tool: z.literal('replace'), points: strokePoints, size: brushSize, from: classIdSchema, to: classIdSchema }).refine(strokeWithinBudget, strokeBudget),
   /** 4-connected flood fill of the region sharing the seed pixel's current label. */
   z.object({ tool: z.literal('fill'), x: coord, y: coord, classId: classIdSchema }),
   z.object({

@@ -48,12 +48,37 @@ export function toAppErrorData(err: unknown): AppErrorData {
   return { code: 'internal', message: String(err) };
 }
 
-/** A zod failure as one clear error naming each offending field. */
+/** Longest piece of caller-supplied text an error repeats; the rest is cut and counted. */
+export const ECHO_LIMIT = 200;
+const MAX_ISSUES = 20;
+
+/** `text` cut to `limit` characters, saying how much was left out. */
+export const clip = (text: string, limit = ECHO_LIMIT): string =>
+  text.length <= limit ? text : `${text.slice(0, limit)}… (${text.length - limit} more characters)`;
+
+/**
+ * Error data small enough to send back whatever the request carried: messages, field paths and details
+ * echo values a caller chose (ids, keys, paths), which may be megabytes long.
+ */
+export function boundErrorData(e: AppErrorData): AppErrorData {
+  const details = e.details && e.details.length > MAX_ISSUES ? [...e.details.slice(0, MAX_ISSUES), `… ${e.details.length - MAX_ISSUES} more`] : e.details;
+  return {
+    code: e.code,
+    message: clip(e.message, 4 * ECHO_LIMIT),
+    ...(e.where !== undefined ? { where: clip(e.where) } : {}),
+    ...(details ? { details: details.map((d) => clip(d, 2 * ECHO_LIMIT)) } : {}),
+  };
+}
+
+/** A zod failure as one clear error naming each offending field (paths and messages cut to a readable length). */
 export function validationError(context: string, issues: readonly z.core.$ZodIssue[]): AppError {
-  const lines = issues.map((i) => `${i.path.length ? i.path.join('.') : '(root)'}: ${i.message}`);
+  const pathOf = (i: z.core.$ZodIssue) => clip(i.path.map(String).join('.'));
+  const shown = issues.slice(0, MAX_ISSUES);
+  const lines = shown.map((i) => `${i.path.length ? pathOf(i) : '(root)'}: ${clip(i.message)}`);
+  if (issues.length > shown.length) lines.push(`… ${issues.length - shown.length} more problems`);
   const first = issues[0];
   return new AppError('validation', `${context}: ${lines.join('; ')}`, {
-    where: first && first.path.length ? first.path.join('.') : undefined,
+    where: first && first.path.length ? pathOf(first) : undefined,
     details: lines,
   });
 }

@@ -59,6 +59,8 @@ export const runSummarySchema = z.object({
   name: z.string().nullable(),
   stage: z.enum(stageKinds),
   state: runStateSchema,
+  /** Why the state shown differs from the run's files (e.g. status.json could not be updated on a full disk). */
+  problem: z.string().optional(),
   createdAt: z.string(),
   iteration: z.number().int(),
   iterations: z.number().int(),

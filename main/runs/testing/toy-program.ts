@@ -17,7 +17,10 @@ export function toyProgram(ctx: StageContext): StageProgram {
   return {
     iterations,
     async snapshot() {
-      return { tensors: { 'student.w': { shape: [DIM], data: w.slice() }, 'optim.momentum': { shape: [DIM], data: v.slice() } }, state: {} };
+      // TOY_CHECKPOINT_PAD (floats) makes checkpoints as large as a real network's, for full-disk tests.
+      const pad = Number(process.env.TOY_CHECKPOINT_PAD ?? '0');
+      const tensors = { 'student.w': { shape: [DIM], data: w.slice() }, 'optim.momentum': { shape: [DIM], data: v.slice() } };
+      return { tensors: pad > 0 ? { ...tensors, 'student.pad': { shape: [pad], data: new Float32Array(pad).fill(0.5) } } : tensors, state: {} };
     },
     async restore(ckpt) {
       w = Float32Array.from(ckpt.tensors['student.w'].data);
