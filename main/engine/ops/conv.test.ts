@@ -1,8 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { atrousConv2d, conv2d, convOutSize } from './index';
+import { readData } from '../read';
+import { zeroUpsample } from './conv';
 import type { Conv2dOptions } from './conv';
-import { gradsOf, onBackend, randomArray, relErr, size } from './test-utils';
+import { TEST_BACKENDS, gradsOf, onBackend, randomArray, relErr, size } from './test-utils';
 
 type Case = { name: string; x: [number, number, number, number]; w: [number, number, number, number]; o: Conv2dOptions };
 const cases: Case[] = [
@@ -120,5 +122,33 @@ describe('convOutSize', () => {
     expect(convOutSize(512, 7, 2, 3, 3, 1)).toBe(256);
     expect(convOutSize(7, 3, 2, 1, 1, 1)).toBe(4);
     expect(convOutSize(65, 3, 1, 6, 6, 6)).toBe(65);
+  });
+});
+
+// Regression: zeroUpsample (every stride-2 conv's input gradient) used one pad of a rank-6 view, which
+// tfjs-webgpu 4.22 cannot compile; Dawn logged a validation error and the gradient came back as zeros.
+describe.each(TEST_BACKENDS)('zeroUpsample on %s', (backend) => {
+  it.each([2, 3])('stride %i: each pixel lands on (i·s, j·s) of a zero canvas, exactly', async (s) => {
+    await onBackend(backend, async () => {
+      const shape: [number, number, number, number] = [2, 3, 5, 4];
+      const src = randomArray(size(shape), 7);
+      const x = tf.tensor4d(src, shape);
+      const y = zeroUpsample(x, s);
+      expect(y.shape).toEqual([2, 3 * s, 5 * s, 4]);
+      const got = await readData(y);
+      const want = new Float32Array(y.size);
+      for (let n = 0; n < 2; n++)
+        for (let i = 0; i < 3; i++)
+          for (let j = 0; j < 5; j++)
+            for (let c = 0; c < 4; c++) want[((n * 3 * s + i * s) * 5 * s + j * s) * 4 + c] = src[((n * 3 + i) * 5 + j) * 4 + c];
+      expect(Array.from(got)).toEqual(Array.from(want));
+      if (backend !== 'webgpu') {
+        // The old rank-6 formulation, bit for bit, where it ran correctly.
+        const old = tf.reshape(tf.pad(tf.reshape(x, [2, 3, 1, 5, 1, 4]), [[0, 0], [0, 0], [0, s - 1], [0, 0], [0, s - 1], [0, 0]]), y.shape);
+        expect(Array.from(await readData(old))).toEqual(Array.from(got));
+        old.dispose();
+      }
+      tf.dispose([x, y]);
+    });
   });
 });
