@@ -39,6 +39,11 @@ let opened: Promise<{ adapter: GpuAdapter; register: () => Promise<void> }> | nu
  */
 export function openWebgpu(): Promise<{ adapter: GpuAdapter; register: () => Promise<void> }> {
   opened ??= (async () => {
+    if (process.versions.electron) {
+      throw new Error(
+        `Dawn cannot run inside Electron's processes (Electron ${process.versions.electron} refuses the external ArrayBuffers it maps); webgpu needs a plain-Node process`,
+      );
+    }
     const { create, globals } = (await import('webgpu')) as unknown as { create: (o: string[]) => Gpu; globals: object };
     Object.assign(globalThis, globals);
     const gpu = create([]);
