@@ -4,7 +4,7 @@ import { atrousConv2d, conv2d, convOutSize } from './index';
 import { readData } from '../read';
 import { zeroUpsample } from './conv';
 import type { Conv2dOptions } from './conv';
-import { TEST_BACKENDS, gradsOf, onBackend, randomArray, relErr, size } from './test-utils';
+import { TEST_BACKENDS, gradsOf, onBackend, randomArray, relErr, size, values } from './test-utils';
 
 type Case = { name: string; x: [number, number, number, number]; w: [number, number, number, number]; o: Conv2dOptions };
 const cases: Case[] = [
@@ -33,42 +33,44 @@ function builtinPadding(o: Conv2dOptions): 'valid' | [[0, 0], [number, number], 
 
 /** Reference from tfjs's own conv2d and its built-in gradients on the cpu backend. */
 async function cpuReference(c: Case): Promise<{ y: Float32Array; dx: Float32Array; dw: Float32Array }> {
-  return onBackend('cpu', () => {
+  return onBackend('cpu', async () => {
     const [x, w] = tensors(c);
     const f = (a: tf.Tensor, b: tf.Tensor) =>
       tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, c.o.stride ?? 1, builtinPadding(c.o), 'NHWC', 1);
-    const y = tf.tidy(() => f(x, w).dataSync() as Float32Array);
-    const [dx, dw] = gradsOf(f, [x, w]);
+    const y = await values(() => f(x, w));
+    const [dx, dw] = await gradsOf(f, [x, w]);
     tf.dispose([x, w]);
     return { y, dx, dw };
   });
 }
 
 /** Exact finite differences: the probe loss sum(conv(x,w)·r) is linear in each of x and w. */
-function finiteDiff(f: (x: tf.Tensor4D, w: tf.Tensor4D) => tf.Tensor, c: Case, which: 0 | 1, idx: number[]): number[] {
-  return idx.map((i) =>
-    tf.tidy(() => {
-      const base = [randomArray(size(c.x), 1), randomArray(size(c.w), 2)];
-      const loss = (delta: number) => {
-        const arrs = base.map((a) => a.slice());
-        arrs[which][i] += delta;
+async function finiteDiff(f: (x: tf.Tensor4D, w: tf.Tensor4D) => tf.Tensor, c: Case, which: 0 | 1, idx: number[]): Promise<number[]> {
+  const base = [randomArray(size(c.x), 1), randomArray(size(c.w), 2)];
+  const loss = async (i: number, delta: number) => {
+    const arrs = base.map((a) => a.slice());
+    arrs[which][i] += delta;
+    return (
+      await values(() => {
         const y = f(tf.tensor4d(arrs[0], c.x), tf.tensor4d(arrs[1], c.w));
-        return tf.sum(tf.mul(y, tf.tensor(randomArray(y.size, 99), y.shape))).dataSync()[0];
-      };
-      return (loss(0.5) - loss(-0.5)) / 1;
-    }),
-  );
+        return tf.sum(tf.mul(y, tf.tensor(randomArray(y.size, 99), y.shape)));
+      })
+    )[0];
+  };
+  const out: number[] = [];
+  for (const i of idx) out.push((await loss(i, 0.5)) - (await loss(i, -0.5)));
+  return out;
 }
 
-describe.each(['cpu', 'wasm'] as const)('conv2d with conv-based gradients on %s', (backend) => {
+describe.each(TEST_BACKENDS)('conv2d with conv-based gradients on %s', (backend) => {
   it.each(cases)('$name: value and gradients match tfjs built-ins (cpu)', async (c) => {
     const ref = await cpuReference(c);
-    await onBackend(backend, () => {
+    await onBackend(backend, async () => {
       const [x, w] = tensors(c);
       const f = (a: tf.Tensor, b: tf.Tensor) => conv2d(a as tf.Tensor4D, b as tf.Tensor4D, c.o);
-      const y = tf.tidy(() => f(x, w).dataSync() as Float32Array);
+      const y = await values(() => f(x, w));
       expect(relErr(y, ref.y)).toBeLessThan(1e-5);
-      const [dx, dw] = gradsOf(f, [x, w]);
+      const [dx, dw] = await gradsOf(f, [x, w]);
       expect(relErr(dx, ref.dx)).toBeLessThan(1e-5);
       expect(relErr(dw, ref.dw)).toBeLessThan(1e-5);
       tf.dispose([x, w]);
@@ -76,25 +78,25 @@ describe.each(['cpu', 'wasm'] as const)('conv2d with conv-based gradients on %s'
   });
 
   it.each(dilated)('$name: dilated conv and its atrous form match finite differences', async (c) => {
-    await onBackend(backend, () => {
+    await onBackend(backend, async () => {
       const [x, w] = tensors(c);
       const d = c.o.dilation ?? 1;
       const p = c.o.pad as number;
       const direct = (a: tf.Tensor, b: tf.Tensor) => conv2d(a as tf.Tensor4D, b as tf.Tensor4D, c.o);
       const atrous = (a: tf.Tensor, b: tf.Tensor) => atrousConv2d(a as tf.Tensor4D, b as tf.Tensor4D, d, p);
-      const builtin = tf.tidy(() => tf.conv2d(x, w, 1, builtinPadding(c.o), 'NHWC', d).dataSync());
-      const y1 = tf.tidy(() => direct(x, w).dataSync());
-      const y2 = tf.tidy(() => atrous(x, w).dataSync());
+      const builtin = await values(() => tf.conv2d(x, w, 1, builtinPadding(c.o), 'NHWC', d));
+      const y1 = await values(() => direct(x, w));
+      const y2 = await values(() => atrous(x, w));
       expect(relErr(y1, builtin)).toBeLessThan(1e-5);
       expect(relErr(y2, builtin)).toBeLessThan(1e-5);
-      const [dx1, dw1] = gradsOf(direct, [x, w]);
-      const [dx2, dw2] = gradsOf(atrous, [x, w]);
+      const [dx1, dw1] = await gradsOf(direct, [x, w]);
+      const [dx2, dw2] = await gradsOf(atrous, [x, w]);
       expect(relErr(dx2, dx1)).toBeLessThan(1e-5);
       expect(relErr(dw2, dw1)).toBeLessThan(1e-5);
       const xi = [0, 3, size(c.x) - 1];
       const wi = [0, 5, size(c.w) - 1];
-      const fdx = finiteDiff(direct, c, 0, xi);
-      const fdw = finiteDiff(direct, c, 1, wi);
+      const fdx = await finiteDiff(direct, c, 0, xi);
+      const fdw = await finiteDiff(direct, c, 1, wi);
       xi.forEach((i, k) => expect(dx1[i]).toBeCloseTo(fdx[k], 3));
       wi.forEach((i, k) => expect(dw1[i]).toBeCloseTo(fdw[k], 3));
       tf.dispose([x, w]);
@@ -102,7 +104,7 @@ describe.each(['cpu', 'wasm'] as const)('conv2d with conv-based gradients on %s'
   });
 
   it('leaks no tensors across filter-only gradient steps', async () => {
-    await onBackend(backend, () => {
+    await onBackend(backend, async () => {
       const c = cases[1];
       const [x, w] = tensors(c);
       const v = tf.variable(w);

@@ -1,6 +1,7 @@
 // Helpers shared by the engine's own tests (not shipped code paths).
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../backend';
+import { readData } from '../read';
 import { openWebgpu } from '../webgpu';
 
 export type TestBackend = 'cpu' | 'wasm' | 'webgpu';
@@ -61,14 +62,29 @@ export function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return maxDiff / Math.max(maxRef, 1e-6);
 }
 
+/** The values of a tensor computed in a tidy scope (async: webgpu cannot read synchronously in Node). */
+export async function values(f: () => tf.Tensor): Promise<Float32Array> {
+  const t = tf.tidy(f);
+  try {
+    return await readData(t);
+  } finally {
+    t.dispose();
+  }
+}
+
 /** Gradients of sum(f(inputs) * r) with respect to all inputs, as arrays. */
-export function gradsOf(f: (...xs: tf.Tensor[]) => tf.Tensor, inputs: tf.Tensor[], rSeed = 99): Float32Array[] {
-  return tf.tidy(() => {
+export async function gradsOf(f: (...xs: tf.Tensor[]) => tf.Tensor, inputs: tf.Tensor[], rSeed = 99): Promise<Float32Array[]> {
+  const gs = tf.tidy(() => {
     const g = tf.grads((...xs: tf.Tensor[]) => {
       const y = f(...xs);
       const r = tf.tensor(randomArray(y.size, rSeed), y.shape);
       return tf.sum(tf.mul(y, r));
     });
-    return g(inputs).map((t) => t.dataSync() as Float32Array);
+    return g(inputs);
   });
+  try {
+    return await Promise.all(gs.map((t) => readData(t)));
+  } finally {
+    tf.dispose(gs);
+  }
 }
