@@ -53,7 +53,7 @@ if (command === 'confusion') {
       const img = await val.image(i);
       const logits = tf.tidy(() => net.apply(inputTensor([img]), { training: false }).logits);
       const label = await val.requireLabel(i);
-      cm.add(label.data, predictLabels(logits, label.height, label.width));
+      cm.add(label.data, await predictLabels(logits, label.height, label.width));
       logits.dispose();
     }
     console.log(run);

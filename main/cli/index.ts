@@ -24,6 +24,9 @@ Usage:
   proda runs resume ID [--json]
   proda runs cancel ID
   proda dataset ...        (proda dataset --help)
+  proda doctor [--json]
+        the compute backend chosen and why, every backend tried with its reason, the WebGPU adapter,
+        CUDA/cuDNN libraries for tfjs-node-gpu (and the fix when missing), Node/Electron versions
 INTEROP_HELP
 Common options:
   --workspace DIR   workspace folder (default: $PRODA_WORKSPACE or the current folder)
@@ -54,6 +57,8 @@ export async function main(argv: string[]): Promise<number> {
         return await (await import('./train-command')).evalCommand(rest);
       case 'runs':
         return await (await import('./runs-command')).runsCommand(rest);
+      case 'doctor':
+        return await (await import('./doctor-command')).doctorCommand(rest);
       case 'dataset':
         return await (await import('./dataset-command')).runDatasetCommand(rest);
       case 'export':

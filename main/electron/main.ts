@@ -11,6 +11,7 @@ import { handlers } from '../services/registry';
 import { defaultWorkspaceDir } from '../services/user-data';
 import { openOrCreateWorkspace } from '../services/workspace-service';
 import { setRunLauncher } from '../runs/host';
+import { forkLauncher, outsideAsar, resolveRunNode } from '../runs/launcher';
 import { utilityLauncher } from './utility-launcher';
 import { contentSecurityPolicy } from '../transports/csp';
 import { forwardEvents, registerIpcHandlers } from '../transports/ipc';
@@ -119,8 +120,12 @@ app
   .then(async () => {
     session.defaultSession.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
     serveRenderer();
-    // Runs train in Electron-managed utility processes; the run entry is bundled beside the server's.
-    setRunLauncher(utilityLauncher({ file: path.join(here, '..', 'node', 'run-process.js'), execArgv: [] }));
+    // Runs train in plain-Node child processes when a Node binary ships with the app (Dawn, the webgpu
+    // backend, cannot run inside Electron's processes); otherwise in Electron's utility processes, where
+    // the backend chain skips webgpu and says why. The run entry is bundled beside the server's.
+    const runEntry = path.join(here, '..', 'node', 'run-process.js');
+    const runNode = resolveRunNode();
+    setRunLauncher(runNode ? forkLauncher({ file: outsideAsar(runEntry), execArgv: [] }, process.env, runNode) : utilityLauncher({ file: runEntry, execArgv: [] }));
     const ctx = new ServiceContext({ transport: 'ipc', appVersion: appVersion() });
     services = ctx;
     registerIpcHandlers(ipcMain, { handlers, ctx, isTrustedUrl: isAppUrl });

@@ -47,7 +47,7 @@ describe.skipIf(skip !== null)('model export from a run', () => {
     runId = await createRun(ws, cfg, 'demo-export-run');
     const net = new SegNet(demoConfig(19));
     const imp = mapCheckpoint(await readTorchFile(path.join(dir, 'small_official.pkl')), net.graph, { source: 'small_official.pkl', strict: true });
-    const w = net.getWeights();
+    const w = await net.getWeights();
     for (const [k, v] of imp.params) w[k] = { shape: w[k].shape, data: v };
     net.setWeights(w);
     await writeModel(path.join(ws, 'runs', runId), net);

@@ -11,6 +11,7 @@ import type { SegNetConfig } from '../engine/nets/deeplab';
 import { buildSegNetGraph } from '../engine/nets/deeplab';
 import { fromTorchLayout, toTorchLayout } from '../engine/nets/graph';
 import { SegNet, type NamedWeights } from '../engine/nets/net';
+import { readData } from '../engine/read';
 import { writeFileAtomic, writeJsonAtomic } from '../io/atomic';
 import { checkTarget, placeFolder, stagingFolder } from '../io/folders';
 import { buildOnnxModel, ONNX_OPSET, type OnnxVariant } from './onnx-export';
@@ -149,7 +150,7 @@ function toNchw(nhwc: Float32Array, h: number, w: number, c: number): Float32Arr
 }
 
 /** Engine reference on one image: logits NHWC at 1/8 and the full-resolution argmax. */
-function engineReference(net: SegNet, img: ParityImage): { logits: Float32Array; shape: number[]; labels: Int32Array } {
+async function engineReference(net: SegNet, img: ParityImage): Promise<{ logits: Float32Array; shape: number[]; labels: Int32Array }> {
   const x = tf.tensor4d(nhwcInput(img), [1, img.height, img.width, 3]);
   try {
     const [l, lab] = tf.tidy(() => {
@@ -157,9 +158,8 @@ function engineReference(net: SegNet, img: ParityImage): { logits: Float32Array;
       const up = tf.image.resizeBilinear(logits, [img.height, img.width], true);
       return [logits, tf.argMax(up, 3)];
     });
-    const out = { logits: l.dataSync() as Float32Array, shape: l.shape, labels: lab.dataSync() as Int32Array };
-    tf.dispose([l, lab]);
-    return out;
+    const [logits, labels] = await Promise.all([readData(l), readData<'int32'>(lab)]).finally(() => tf.dispose([l, lab]));
+    return { logits, shape: l.shape, labels };
   } finally {
     x.dispose();
   }
@@ -231,9 +231,7 @@ async function tfjsParity(
       const img = images[i];
       const x = tf.tensor4d(nhwcInput(img), [1, img.height, img.width, 3]);
       const outs = model.execute({ image: x }, ['logits', 'labels']) as tf.Tensor[];
-      const got = outs[0].dataSync() as Float32Array;
-      const labels = outs[1].dataSync() as Int32Array;
-      tf.dispose([x, ...outs]);
+      const [got, labels] = await Promise.all([readData(outs[0]), readData<'int32'>(outs[1])]).finally(() => tf.dispose([x, ...outs]));
       let diff = 0;
       for (let k = 0; k < got.length; k++) diff = Math.max(diff, Math.abs(got[k] - refs[i].logits[k]));
       const s = agreement(labels, refs[i].labels);
@@ -267,7 +265,7 @@ async function safetensorsParity(
     let same = 0;
     let pixels = 0;
     for (let i = 0; i < images.length; i++) {
-      const r = engineReference(net, images[i]);
+      const r = await engineReference(net, images[i]);
       let diff = 0;
       for (let k = 0; k < r.logits.length; k++) diff = Math.max(diff, Math.abs(r.logits[k] - refs[i].logits[k]));
       const s = agreement(r.labels, refs[i].labels);
@@ -386,10 +384,10 @@ export async function exportModel(req: ExportRequest): Promise<ExportResult> {
     }
 
     // Parity: the exported runtimes against the engine, on the same images.
-    const refs: ReturnType<typeof engineReference>[] = [];
+    const refs: Awaited<ReturnType<typeof engineReference>>[] = [];
     for (const [i, img] of req.parityImages.entries()) {
       progress('parity', i, req.parityImages.length, `engine reference ${img.id}`);
-      refs.push(engineReference(net, img));
+      refs.push(await engineReference(net, img));
       // Exports run in main: let other requests and events through between forward passes.
       await new Promise((resolve) => setImmediate(resolve));
     }

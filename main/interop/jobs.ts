@@ -113,7 +113,7 @@ export async function exportRunLabels(opts: {
   const { soft, flip } = opts;
   async function* items(): AsyncGenerator<LabelExportItem> {
     for (const entry of entries) {
-      const p = predictImage(net, await dataset.readImage(entry.id), { flip });
+      const p = await predictImage(net, await dataset.readImage(entry.id), { flip });
       yield { entry, width: p.width, height: p.height, trainIds: p.trainIds, confidence: p.confidence, soft: soft ? p.soft : undefined };
     }
   }
@@ -183,7 +183,7 @@ export async function importCheckpoint(opts: {
     const net = buildNet(network, { seed: 1337 });
     try {
       // Unmatched parameters keep the network's own initialisation, as load_state_dict(strict=False) would.
-      const weights = net.getWeights();
+      const weights = await net.getWeights();
       for (const [k, v] of imported.params) weights[k] = { shape: weights[k].shape, data: v };
       const tensors = weightsToTensors('student.', weights);
       if (imported.prototypes) {

@@ -19,19 +19,19 @@ describe('predictImage', () => {
     await initBackend('cpu');
   });
 
-  it('flip-averaged predictions are mirror-equivariant, and leave no tensors behind', () => {
+  it('flip-averaged predictions are mirror-equivariant, and leave no tensors behind', async () => {
     const net = buildNet(demoConfig(19), { seed: 4 });
     const before = tf.memory().numTensors;
-    const a = predictImage(net, img, { flip: true });
-    const b = predictImage(net, { ...img, data: mirror(img.data, 3) as Uint8Array }, { flip: true });
+    const a = await predictImage(net, img, { flip: true });
+    const b = await predictImage(net, { ...img, data: mirror(img.data, 3) as Uint8Array }, { flip: true });
     expect(tf.memory().numTensors).toBe(before);
     const m = mirror(b.confidence, 1) as Float32Array;
     expect(Math.max(...Array.from(a.confidence, (v, i) => Math.abs(v - m[i])))).toBeLessThan(1e-6);
     expect(a.confidence.every((v) => v > 1 / 19 - 1e-6 && v <= 1 + 1e-6)).toBe(true);
     expect(a.trainIds.every((v) => v < 19)).toBe(true);
     // without flip, the mirrored image does not give the mirrored map (the net is not symmetric)
-    const c = predictImage(net, img);
-    const d = predictImage(net, { ...img, data: mirror(img.data, 3) as Uint8Array });
+    const c = await predictImage(net, img);
+    const d = await predictImage(net, { ...img, data: mirror(img.data, 3) as Uint8Array });
     const md = mirror(d.confidence, 1) as Float32Array;
     expect(Math.max(...Array.from(c.confidence, (v, i) => Math.abs(v - md[i])))).toBeGreaterThan(1e-6);
     expect(c.soft.channels).toBe(19);

@@ -9,6 +9,7 @@ import { classSetIds } from '../../shared/classes';
 import type { RunConfig } from '../../shared/runs-config';
 import type { SegNetConfig } from '../engine/nets/deeplab';
 import type { NamedWeights, SegNet } from '../engine/nets/net';
+import { readData } from '../engine/read';
 import { loadLatestCheckpoint } from '../runs/checkpoints';
 import { readConfig, readReport, readStatus, runDir, runPaths } from '../runs/records';
 import { MODEL_ARTIFACT, readModel, segNetConfig, tensorsToPrototypes, tensorsToWeights } from '../runs/stages/net';
@@ -89,7 +90,7 @@ export interface Prediction {
  * does it: softmax at model resolution, probabilities upsampled bilinearly (align_corners) to the image,
  * and with `flip` averaged with the mirrored prediction of the mirrored image.
  */
-export function predictImage(net: SegNet, img: { width: number; height: number; data: Uint8Array }, opts: { flip?: boolean } = {}): Prediction {
+export async function predictImage(net: SegNet, img: { width: number; height: number; data: Uint8Array }, opts: { flip?: boolean } = {}): Promise<Prediction> {
   const [labels, conf, soft] = tf.tidy(() => {
     const x = tf.div(tf.tensor4d(img.data, [1, img.height, img.width, 3], 'float32'), 255) as tf.Tensor4D;
     const probs = tf.softmax(net.apply(x, { training: false }).logits, 3) as tf.Tensor4D;
@@ -101,13 +102,12 @@ export function predictImage(net: SegNet, img: { width: number; height: number; 
     return [tf.argMax(full, 3), tf.max(full, 3), tf.transpose(probs, [0, 3, 1, 2])];
   });
   const [, c, h, w] = soft.shape;
-  const out: Prediction = {
+  const [l, cf, s] = await Promise.all([readData<'int32'>(labels), readData(conf), readData(soft)]).finally(() => tf.dispose([labels, conf, soft]));
+  return {
     width: img.width,
     height: img.height,
-    trainIds: Uint8Array.from(labels.dataSync()),
-    confidence: conf.dataSync() as Float32Array,
-    soft: { channels: c, height: h, width: w, data: soft.dataSync() as Float32Array },
+    trainIds: Uint8Array.from(l),
+    confidence: cf,
+    soft: { channels: c, height: h, width: w, data: s },
   };
-  tf.dispose([labels, conf, soft]);
-  return out;
 }

@@ -21,13 +21,13 @@ const input = () => ({
   gt: { width: 4, height: 2, data: new Uint8Array([0, 0, 1, 1, 0, 1, 1, 250]) },
 });
 
-const vec = (layers: ReturnType<typeof composeMaps>['layers'], id: string) => layers.find((l) => l.id === id) as VectorLayer;
-const lab = (layers: ReturnType<typeof composeMaps>['layers'], id: string) => layers.find((l) => l.id === id) as LabelLayer;
+const vec = (layers: Awaited<ReturnType<typeof composeMaps>>['layers'], id: string) => layers.find((l) => l.id === id) as VectorLayer;
+const lab = (layers: Awaited<ReturnType<typeof composeMaps>>['layers'], id: string) => layers.find((l) => l.id === id) as LabelLayer;
 
 describe('composeMaps', () => {
-  it('computes distances, ω, raw and denoised pseudo-labels channel-first', () => {
+  it('computes distances, ω, raw and denoised pseudo-labels channel-first', async () => {
     const before = tf.memory().numTensors;
-    const { layers, stats } = composeMaps(input());
+    const { layers, stats } = await composeMaps(input());
     expect(tf.memory().numTensors).toBe(before);
     const d = vec(layers, 'dist');
     expect([d.channels, d.height, d.width]).toEqual([2, 1, 2]);
@@ -42,8 +42,8 @@ describe('composeMaps', () => {
     expect(stats.flippedShare).toBe(0.5);
   });
 
-  it('predicts at image resolution from upsampled logits and scores against GT', () => {
-    const { layers, stats, confusion } = composeMaps(input());
+  it('predicts at image resolution from upsampled logits and scores against GT', async () => {
+    const { layers, stats, confusion } = await composeMaps(input());
     const pred = lab(layers, 'pred');
     expect([pred.width, pred.height]).toEqual([4, 2]);
     // align_corners upsampling of [c0, c1] → columns 0,1 favour class 0, columns 2,3 class 1 (logit diffs 2 vs -3).
@@ -58,13 +58,13 @@ describe('composeMaps', () => {
     expect(stats.classShare).toEqual([0.5, 0.5]);
   });
 
-  it('names mismatched inputs', () => {
-    expect(() => composeMaps({ ...input(), prototypes: { classes: 2, dims: 3, data: new Float32Array(6) } })).toThrow(/3-d/);
-    expect(() => composeMaps({ ...input(), gt: { width: 3, height: 2, data: new Uint8Array(6) } })).toThrow(/gt is 3×2/);
+  it('names mismatched inputs', async () => {
+    await expect(composeMaps({ ...input(), prototypes: { classes: 2, dims: 3, data: new Float32Array(6) } })).rejects.toThrow(/3-d/);
+    await expect(composeMaps({ ...input(), gt: { width: 3, height: 2, data: new Uint8Array(6) } })).rejects.toThrow(/gt is 3×2/);
   });
 
-  it('with only a soft label, the raw pseudo-label is its argmax', () => {
-    const { layers, stats } = composeMaps({ imageWidth: 4, imageHeight: 2, numClasses: 2, soft: input().soft });
+  it('with only a soft label, the raw pseudo-label is its argmax', async () => {
+    const { layers, stats } = await composeMaps({ imageWidth: 4, imageHeight: 2, numClasses: 2, soft: input().soft });
     expect(Array.from(lab(layers, 'raw').data)).toEqual([1, 1]);
     expect(stats.meanConfidence).toBeCloseTo(0.75, 6);
     expect(stats.miou).toBeNull();
@@ -72,7 +72,7 @@ describe('composeMaps', () => {
 });
 
 describe('confusion and IoU', () => {
-  it('skips ignore and reports absent classes as null', () => {
+  it('skips ignore and reports absent classes as null', async () => {
     const m = confusionCounts(new Uint8Array([0, 0, 250, 1]), new Uint8Array([0, 1, 1, 1]), 3);
     expect(Array.from(m)).toEqual([1, 1, 0, 0, 1, 0, 0, 0, 0]);
     expect(iouFromConfusion(m, 3)).toEqual([0.5, 0.5, null]);

@@ -6,6 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import { IGNORE_LABEL } from '../../shared/classes';
 import type { ImageStats, LabelLayer, MapLayer, ScalarLayer, VectorLayer } from '../../shared/contract/maps';
 import { resizeBilinearAligned } from '../engine/ops/resize';
+import { readData } from '../engine/read';
 import { prototypeDistances } from '../engine/proda/distance';
 import { prototypeWeights, rectifiedLabels } from '../engine/proda/rectify';
 
@@ -73,7 +74,7 @@ export interface Composed {
   confusion: Float64Array | null;
 }
 
-export function composeMaps(input: ComposeInput): Composed {
+export async function composeMaps(input: ComposeInput): Promise<Composed> {
   const { imageWidth: W, imageHeight: H, numClasses: C } = input;
   const temperature = input.temperature ?? 1;
   const layers: MapLayer[] = [];
@@ -96,10 +97,7 @@ export function composeMaps(input: ComposeInput): Composed {
     // Evaluation protocol: bilinear (align_corners) upsampling of the logits to the image, then argmax.
     const [predT, probsT] = tf.tidy(() => [tf.argMax(resizeBilinearAligned(x, [H, W]), -1), tf.softmax(x, -1)]);
     x.dispose();
-    const predI = predT.dataSync() as Int32Array;
-    const probs = probsT.dataSync() as Float32Array;
-    predT.dispose();
-    probsT.dispose();
+    const [predI, probs] = await Promise.all([readData<'int32'>(predT), readData(probsT)]).finally(() => tf.dispose([predT, probsT]));
     pred = labelsFrom(predI);
     probsChw = toChw(probs, L.height, L.width, C);
     layers.push({ kind: 'label', id: 'pred', width: W, height: H, data: pred });
@@ -134,16 +132,19 @@ export function composeMaps(input: ComposeInput): Composed {
     eta.dispose();
     soft?.dispose();
     const [dT, wT, rawT, denT] = outs;
-    const d = dT.dataSync() as Float32Array;
-    const w = wT.dataSync() as Float32Array;
-    layers.push({ kind: 'vector', id: 'dist', width: F.width, height: F.height, channels: C, data: toChw(d, F.height, F.width, C) });
-    layers.push({ kind: 'vector', id: 'omega', width: F.width, height: F.height, channels: C, data: toChw(w, F.height, F.width, C) });
-    if (rawT && denT) {
-      rawL = { kind: 'label', id: 'raw', width: F.width, height: F.height, data: labelsFrom(rawT.dataSync() as Int32Array) };
-      denL = { kind: 'label', id: 'denoised', width: F.width, height: F.height, data: labelsFrom(denT.dataSync() as Int32Array) };
-      layers.push(rawL, denL);
+    try {
+      const [d, w] = await Promise.all([readData(dT), readData(wT)]);
+      layers.push({ kind: 'vector', id: 'dist', width: F.width, height: F.height, channels: C, data: toChw(d, F.height, F.width, C) });
+      layers.push({ kind: 'vector', id: 'omega', width: F.width, height: F.height, channels: C, data: toChw(w, F.height, F.width, C) });
+      if (rawT && denT) {
+        const [raw, den] = await Promise.all([readData<'int32'>(rawT), readData<'int32'>(denT)]);
+        rawL = { kind: 'label', id: 'raw', width: F.width, height: F.height, data: labelsFrom(raw) };
+        denL = { kind: 'label', id: 'denoised', width: F.width, height: F.height, data: labelsFrom(den) };
+        layers.push(rawL, denL);
+      }
+    } finally {
+      for (const t of outs) t.dispose();
     }
-    for (const t of outs) t.dispose();
   } else if (input.soft) {
     // No features: the raw pseudo-label is still the soft label's argmax.
     const S = input.soft;

@@ -149,7 +149,7 @@ export class MapsEngine {
         });
       }
       step(3, 3, 'distances, ω and rectified labels');
-      const composed = composeMaps({
+      const composed = await composeMaps({
         imageWidth: width,
         imageHeight: height,
         numClasses: C,

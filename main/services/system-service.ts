@@ -1,6 +1,6 @@
 // system.info: versions and the compute backend. Selecting a backend loads tfjs (and maybe wasm), so
 // it starts once, lazily, and the answer is shared by every later call.
-import { initBackend } from '../engine/backend';
+import { backendSummary, initBackend } from '../engine/backend';
 import type { BackendInfo } from '../../shared/contract/system';
 import type { HandlersFor } from './handler';
 
@@ -16,11 +16,16 @@ function backendOnce(): Promise<BackendInfo | null> {
 }
 
 export const systemHandlers: HandlersFor<'system.'> = {
-  'system.info': async (_req, ctx) => ({
-    appVersion: ctx.appVersion,
-    node: process.versions.node,
-    platform: `${process.platform}-${process.arch}`,
-    transport: ctx.transport,
-    backend: await backendOnce(),
-  }),
+  'system.info': async (_req, ctx) => {
+    const backend = await backendOnce();
+    return {
+      appVersion: ctx.appVersion,
+      node: process.versions.node,
+      platform: `${process.platform}-${process.arch}`,
+      transport: ctx.transport,
+      backend,
+      electron: process.versions.electron ?? null,
+      summary: backendSummary(backend),
+    };
+  },
 };

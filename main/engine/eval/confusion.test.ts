@@ -49,10 +49,10 @@ describe('confusion matrix and mIoU', () => {
     expect(nanmean([NaN, 1, 0])).toBe(0.5);
   });
 
-  it('predicts at label resolution from 1/8 logits without leaking', () => {
+  it('predicts at label resolution from 1/8 logits without leaking', async () => {
     const logits = tf.tensor4d([1, 0, 0, 1], [1, 1, 2, 2]);
     const before = tf.memory().numTensors;
-    const p = predictLabels(logits, 3, 5);
+    const p = await predictLabels(logits, 3, 5);
     expect(tf.memory().numTensors).toBe(before);
     expect([...p.slice(0, 5)]).toEqual([0, 0, 0, 1, 1]);
     logits.dispose();

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { readData } from '../read';
 import { MIOU13_OF_16 } from '../../../shared/classes';
 
 /**
@@ -111,11 +112,13 @@ export function worstFirst(scores: ReadonlyMap<string, number>): { id: string; m
  * Argmax prediction at label resolution: logits [N,h,w,C] (1/8) bilinearly upsampled with align_corners to H×W, then argmax,
  * as the reference validates. Returns N·H·W train ids, row-major per image (read outside tidy).
  */
-export function predictLabels(logits: tf.Tensor4D, height: number, width: number): Int32Array {
+export async function predictLabels(logits: tf.Tensor4D, height: number, width: number): Promise<Int32Array> {
   const pred = tf.tidy(() => tf.argMax(tf.image.resizeBilinear(logits, [height, width], true), -1).toInt());
-  const out = pred.dataSync() as Int32Array;
-  pred.dispose();
-  return Int32Array.from(out);
+  try {
+    return Int32Array.from(await readData<'int32'>(pred));
+  } finally {
+    pred.dispose();
+  }
 }
 
 /** Accumulating evaluator over a split: keeps the split's confusion matrix and each image's mIoU. */

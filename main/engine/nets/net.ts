@@ -1,6 +1,7 @@
 // A network = a NetGraph plus its parameters as named tf.Variables (BN running stats are
 // non-trainable variables in the same map). Weights cross the engine boundary as typed arrays.
 import * as tf from '@tensorflow/tfjs';
+import { readData } from '../read';
 import { buildDiscriminatorGraph, buildSegNetGraph } from './deeplab';
 import type { SegNetConfig } from './deeplab';
 import { runGraph, variableStore } from './executor';
@@ -62,11 +63,11 @@ export class GraphNet {
   }
 
   /** Snapshot of every parameter and buffer, tfjs layout (conv HWIO, linear [in, out]). */
-  getWeights(): NamedWeights {
+  async getWeights(): Promise<NamedWeights> {
     this.assertAlive();
     const out: NamedWeights = {};
     for (const p of this.graph.params) {
-      out[p.name] = { shape: [...p.shape], data: (this.params.get(p.name) as tf.Variable).dataSync() as Float32Array };
+      out[p.name] = { shape: [...p.shape], data: await readData(this.params.get(p.name) as tf.Variable) };
     }
     return out;
   }

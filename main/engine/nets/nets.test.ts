@@ -82,7 +82,7 @@ describe('layout conversion', () => {
 
 describe('demo SegNet and discriminator on wasm', () => {
   it('runs at 1/8, dropout is seeded, weights round-trip, and training steps leak nothing', async () => {
-    await onBackend('wasm', () => {
+    await onBackend('wasm', async () => {
       const tensorsBefore = tf.memory().numTensors;
       const net = new SegNet(demoConfig(9), { seed: 3 });
       // One tensor per parameter/buffer: construction leaves nothing else behind.
@@ -104,8 +104,8 @@ describe('demo SegNet and discriminator on wasm', () => {
       ]);
 
       const other = new SegNet(demoConfig(9), { seed: 4 });
-      expect(other.getWeights()['conv1.weight'].data).not.toEqual(net.getWeights()['conv1.weight'].data);
-      other.setWeights(net.getWeights());
+      expect((await other.getWeights())['conv1.weight'].data).not.toEqual((await net.getWeights())['conv1.weight'].data);
+      other.setWeights(await net.getWeights());
       const same = tf.tidy(() => [net, other].map((n) => n.apply(x, { training: false }).logits.dataSync()));
       expect(Array.from(same[1])).toEqual(Array.from(same[0]));
       expect(() => other.setWeights({ 'conv1.weight': { shape: [1], data: new Float32Array(1) } }, { strict: false })).toThrow(/conv1.weight: shape \[1\]/);
@@ -117,10 +117,10 @@ describe('demo SegNet and discriminator on wasm', () => {
         opt.minimize(() => tf.mean(tf.square(net.apply(x, { training: true, dropoutSeed: 5 }).logits)) as tf.Scalar, false, vars);
       step();
       const before = tf.memory().numTensors;
-      const rmBefore = net.getWeights()['bn1.running_mean'].data;
+      const rmBefore = (await net.getWeights())['bn1.running_mean'].data;
       for (let i = 0; i < 3; i++) step();
       expect(tf.memory().numTensors).toBe(before);
-      expect(net.getWeights()['bn1.running_mean'].data).not.toEqual(rmBefore);
+      expect((await net.getWeights())['bn1.running_mean'].data).not.toEqual(rmBefore);
 
       const d = new Discriminator(9, { seed: 1 });
       expect(d.graph.params.map((p) => p.name)).toEqual(

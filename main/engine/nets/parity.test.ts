@@ -83,7 +83,7 @@ describe.each(['cpu', 'wasm'] as const)('network parity with PyTorch on %s', (ba
     ['bottleneck', false],
     ['bottleneck', true],
   ] as const)('%s (checkpointed blocks: %s): eval forward, train-mode forward, BN running stats and gradients', async (name, checkpoint) => {
-    await onBackend(backend, () => {
+    await onBackend(backend, async () => {
       const { net, x, dir } = load(name);
       const before = tf.memory().numTensors;
 
@@ -112,7 +112,7 @@ describe.each(['cpu', 'wasm'] as const)('network parity with PyTorch on %s', (ba
       });
       tf.dispose([rf, rl]);
 
-      const weights = net.getWeights();
+      const weights = await net.getWeights();
       for (const spec of net.graph.params) {
         if (!spec.name.includes('running_')) continue;
         const want = npy(join(dir, 'train_stats', `${spec.name}.npy`)).data;

@@ -51,12 +51,19 @@ function padOrCrop(x: tf.Tensor4D, top: number, bottom: number, left: number, ri
   return y;
 }
 
-/** Spreads each pixel to (i·s, j·s) of a zero canvas of size (ho·s, wo·s). */
-function zeroUpsample(x: tf.Tensor4D, s: number): tf.Tensor4D {
+/**
+ * Spreads each pixel to (i·s, j·s) of a zero canvas of size (h·s, w·s).
+ * Two rank-4 pads (columns, then rows) rather than one pad of a rank-6 view: tfjs-backend-webgpu 4.22
+ * cannot compile rank-5/6 pads, and Dawn then only logs a validation error and yields zeros. Padding
+ * with zeros is exact, so cpu and wasm results are bit-identical to the rank-6 form.
+ */
+export function zeroUpsample(x: tf.Tensor4D, s: number): tf.Tensor4D {
   const [n, h, w, c] = x.shape;
-  const x6 = tf.reshape(x, [n, h, 1, w, 1, c]);
-  const p = tf.pad(x6, [[0, 0], [0, 0], [0, s - 1], [0, 0], [0, s - 1], [0, 0]]);
-  return tf.reshape(p, [n, h * s, w * s, c]);
+  // [n·h, w, 1, c] → [n·h, w, s, c]: each pixel followed by s-1 zero pixels along its row.
+  const cols = tf.pad(tf.reshape(x, [n * h, w, 1, c]), [[0, 0], [0, 0], [0, s - 1], [0, 0]]);
+  // [n, h, 1, w·s·c] → [n, h, s, w·s·c]: each widened row followed by s-1 zero rows.
+  const rows = tf.pad(tf.reshape(cols, [n, h, 1, w * s * c]), [[0, 0], [0, 0], [0, s - 1], [0, 0]]);
+  return tf.reshape(rows, [n, h * s, w * s, c]);
 }
 
 function forwardConv(x: tf.Tensor4D, w: tf.Tensor4D, { s, d, pad }: Norm): tf.Tensor4D {

@@ -1,32 +1,37 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { resizeBilinearAligned, stopGradient } from './index';
-import { gradsOf, onBackend, randomArray, relErr } from './test-utils';
+import { readData } from '../read';
+import { TEST_BACKENDS, gradsOf, onBackend, randomArray, relErr, values } from './test-utils';
 
-describe.each(['cpu', 'wasm'] as const)('gradient fixes on %s', (backend) => {
+describe.each(TEST_BACKENDS)('gradient fixes on %s', (backend) => {
   it('resize-bilinear (align corners) gradient has the input shape on non-square maps and matches wasm/finite differences', async () => {
     const xShape: [number, number, number, number] = [1, 3, 5, 2];
     const f = (a: tf.Tensor) => resizeBilinearAligned(a as tf.Tensor4D, [7, 4]);
-    const ref = await onBackend('wasm', () => {
+    const ref = await onBackend('wasm', async () => {
       const x = tf.tensor4d(randomArray(30, 11), xShape);
-      const [g] = gradsOf(f, [x]);
+      const [g] = await gradsOf(f, [x]);
       x.dispose();
       return g;
     });
-    await onBackend(backend, () => {
+    await onBackend(backend, async () => {
       const x = tf.tensor4d(randomArray(30, 11), xShape);
-      const [g] = gradsOf(f, [x]);
+      const [g] = await gradsOf(f, [x]);
       expect(g.length).toBe(30);
       expect(relErr(g, ref)).toBeLessThan(1e-5);
       // The map is linear in x: one exact finite difference.
-      const probe = (delta: number) =>
-        tf.tidy(() => {
-          const arr = x.dataSync().slice();
-          arr[9] += delta;
-          const y = f(tf.tensor4d(arr, xShape));
-          return tf.sum(tf.mul(y, tf.tensor(randomArray(y.size, 99), y.shape))).dataSync()[0];
-        });
-      expect(g[9]).toBeCloseTo(probe(0.5) - probe(-0.5), 4);
+      const x0 = await readData(x);
+      const probe = async (delta: number) => {
+        const arr = x0.slice();
+        arr[9] += delta;
+        return (
+          await values(() => {
+            const y = f(tf.tensor4d(arr, xShape));
+            return tf.sum(tf.mul(y, tf.tensor(randomArray(y.size, 99), y.shape)));
+          })
+        )[0];
+      };
+      expect(g[9]).toBeCloseTo((await probe(0.5)) - (await probe(-0.5)), 4);
       const shape = tf.tidy(() => tf.grad((a: tf.Tensor) => tf.sum(f(a)))(x).shape);
       expect(shape).toEqual(xShape);
       x.dispose();
@@ -34,16 +39,14 @@ describe.each(['cpu', 'wasm'] as const)('gradient fixes on %s', (backend) => {
   });
 
   it('comparison ops have zero gradients, so masks built from differentiated values do not break backprop', async () => {
-    await onBackend(backend, () => {
+    await onBackend(backend, async () => {
       const x = tf.tensor1d([-1, 0.5, 2, 3]);
-      const g = tf.tidy(() =>
-        tf
-          .grad((a: tf.Tensor) => {
-            const mask = tf.cast(tf.logicalAnd(tf.greater(a, 0), tf.lessEqual(a, 2)), 'float32');
-            const eq = tf.cast(tf.notEqual(a, tf.scalar(3)), 'float32');
-            return tf.sum(tf.mul(tf.mul(a, mask), eq));
-          })(x)
-          .dataSync(),
+      const g = await values(() =>
+        tf.grad((a: tf.Tensor) => {
+          const mask = tf.cast(tf.logicalAnd(tf.greater(a, 0), tf.lessEqual(a, 2)), 'float32');
+          const eq = tf.cast(tf.notEqual(a, tf.scalar(3)), 'float32');
+          return tf.sum(tf.mul(tf.mul(a, mask), eq));
+        })(x),
       );
       expect(Array.from(g)).toEqual([0, 1, 1, 0]);
       x.dispose();
@@ -51,9 +54,9 @@ describe.each(['cpu', 'wasm'] as const)('gradient fixes on %s', (backend) => {
   });
 
   it('stopGradient passes values and cuts the tape', async () => {
-    await onBackend(backend, () => {
+    await onBackend(backend, async () => {
       const x = tf.tensor1d([1, 2, 3]);
-      const g = tf.tidy(() => tf.grad((a: tf.Tensor) => tf.sum(tf.mul(a, stopGradient(tf.square(a)))))(x).dataSync());
+      const g = await values(() => tf.grad((a: tf.Tensor) => tf.sum(tf.mul(a, stopGradient(tf.square(a)))))(x));
       expect(Array.from(g)).toEqual([1, 4, 9]);
       const before = tf.memory().numTensors;
       tf.tidy(() => {

@@ -57,10 +57,10 @@ export class Adam {
     this.steps = t;
   }
 
-  exportState(): NamedArrays {
+  async exportState(): Promise<NamedArrays> {
     return {
-      ...exportVariables(this.m, 'exp_avg.', { iterations: this.steps }),
-      ...exportVariables(this.v, 'exp_avg_sq.', { iterations: this.steps }),
+      ...(await exportVariables(this.m, 'exp_avg.', { iterations: this.steps })),
+      ...(await exportVariables(this.v, 'exp_avg_sq.', { iterations: this.steps })),
     };
   }
 

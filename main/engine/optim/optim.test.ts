@@ -14,7 +14,7 @@ const v = (f: { data: Float32Array | Int32Array; shape: number[] }, trainable = 
   tf.tidy(() => tf.variable(tf.tensor(f.data, f.shape, 'float32'), trainable));
 
 describe('optimisers vs torch.optim', () => {
-  it('SGD momentum 0.9, weight decay 2e-4, poly LR: 3 steps match torch (weights and momentum buffer)', () => {
+  it('SGD momentum 0.9, weight decay 2e-4, poly LR: 3 steps match torch (weights and momentum buffer)', async () => {
     const w = v(fixture('optim', 'w0'));
     const params = new Map([['layer1.0.conv1.weight', w]]);
     const opt = new Sgd();
@@ -23,7 +23,7 @@ describe('optimisers vs torch.optim', () => {
       tf.tidy(() => opt.step(params, { 'layer1.0.conv1.weight': tf.tensor(g.data, g.shape) }, () => polyLr(0.01, i, 10, 0.9)));
     }
     expect(closeViolation(w.dataSync(), fixture('optim', 'sgd').data)).toBe(0);
-    const state = opt.exportState();
+    const state = await opt.exportState();
     expect(closeViolation(state['momentum_buffer.layer1.0.conv1.weight'].data, fixture('optim', 'sgd_buf').data)).toBe(0);
     expect(state['momentum_buffer.__iterations'].data[0]).toBe(3);
     // import into a fresh optimiser: the next step is identical

@@ -53,7 +53,7 @@ export class Sgd {
     this.steps += 1;
   }
 
-  exportState(): NamedArrays {
+  exportState(): Promise<NamedArrays> {
     return exportVariables(this.buffers, 'momentum_buffer.', { iterations: this.steps });
   }
 

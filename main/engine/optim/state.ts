@@ -1,17 +1,18 @@
 import * as tf from '@tensorflow/tfjs';
+import { readData } from '../read';
 import type { NamedArrays } from './params';
 
 const COUNTER_KEY = '__iterations';
 
 /** Optimiser state → named float32 arrays (`<prefix><param name>`), plus a scalar step counter. */
-export function exportVariables(
+export async function exportVariables(
   vars: ReadonlyMap<string, tf.Variable>,
   prefix: string,
   counters: { iterations: number },
-): NamedArrays {
+): Promise<NamedArrays> {
   const out: NamedArrays = {};
   for (const [name, v] of vars) {
-    out[prefix + name] = { shape: [...v.shape], data: Float32Array.from(v.dataSync() as Float32Array) };
+    out[prefix + name] = { shape: [...v.shape], data: Float32Array.from(await readData(v)) };
   }
   out[prefix + COUNTER_KEY] = { shape: [], data: Float32Array.of(counters.iterations) };
   return out;

@@ -54,18 +54,19 @@ describe('DataParallel on two wasm workers', () => {
       replicas.forEach((r) => r.init(init));
       const local = replicas[0];
       const localLosses: number[] = [];
-      batches.forEach((b, step) => {
-        const rs = splitBatch(b, 2).map((s, i) => replicas[i].grads(s, step));
+      for (const [step, b] of batches.entries()) {
+        const shards = splitBatch(b, 2);
+        const rs = [await replicas[0].grads(shards[0], step), await replicas[1].grads(shards[1], step)];
         localLosses.push((rs[0].losses.loss + rs[1].losses.loss) / 2);
         const g = averagePacked(rs.map((r) => r.grads));
         const bufs = averagePacked(rs.map((r) => r.buffers));
         replicas.forEach((r) => r.apply(g, bufs, step));
-      });
+      }
       losses.forEach((l, i) => expect(l).toBeCloseTo(localLosses[i], 6));
       expect(losses[1]).not.toBe(losses[0]);
 
       const [w0, w1] = [await dp.weights(0), await dp.weights(1)];
-      const mine = local.weights();
+      const mine = await local.weights();
       for (const k of Object.keys(mine)) {
         expect(Array.from(w1[k].data), k).toEqual(Array.from(w0[k].data));
         const maxDiff = mine[k].data.reduce((m, v, i) => Math.max(m, Math.abs(v - w0[k].data[i])), 0);

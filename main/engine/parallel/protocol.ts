@@ -71,9 +71,9 @@ export type HostBatch = Record<string, { shape: number[]; data: Float32Array | I
  */
 export interface ParallelTask<Init = unknown> {
   init(init: Init): void | Promise<void>;
-  grads(shard: HostBatch, step: number): ShardResult;
+  grads(shard: HostBatch, step: number): Promise<ShardResult>;
   apply(grads: Packed, buffers: Packed, step: number): void;
-  weights(): Record<string, { shape: number[]; data: Float32Array }>;
+  weights(): Promise<Record<string, { shape: number[]; data: Float32Array }>>;
   dispose?(): void;
 }
 

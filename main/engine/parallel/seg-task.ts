@@ -6,6 +6,7 @@ import type { SegNetConfig } from '../nets';
 import { SegNet } from '../nets';
 import { isBackboneParam } from '../optim/schedule';
 import { Sgd } from '../optim/sgd';
+import { readData, takeNumber } from '../read';
 import { lossAndGrads } from '../train/grads';
 import type { HostBatch, Packed, ParallelTask, ShardResult } from './protocol';
 import { pack, unpack } from './protocol';
@@ -45,7 +46,7 @@ export class SegTask implements ParallelTask<SegTaskInit> {
     this.sgd = new Sgd();
   }
 
-  grads(shard: HostBatch, step: number): ShardResult {
+  async grads(shard: HostBatch, step: number): Promise<ShardResult> {
     const net = this.need();
     const seed = (this.o?.dropoutSeed ?? 0) * 1000003 + step;
     const { value, grads } = tf.tidy(() => {
@@ -53,14 +54,13 @@ export class SegTask implements ParallelTask<SegTaskInit> {
       const y = tf.tensor3d(shard.label.data, shard.label.shape as [number, number, number], 'int32');
       return lossAndGrads(net, () => segmentationLoss(net.apply(x, { training: true, dropoutSeed: seed }).logits, y));
     });
-    const loss = value.dataSync()[0];
-    value.dispose();
+    const loss = await takeNumber(value);
     const host: Record<string, { shape: number[]; data: Float32Array }> = {};
     for (const [k, g] of Object.entries(grads)) {
-      host[k] = { shape: g.shape, data: g.dataSync() as Float32Array };
+      host[k] = { shape: g.shape, data: await readData(g) };
       g.dispose();
     }
-    return { losses: { loss }, grads: pack(host), buffers: pack(this.buffers()) };
+    return { losses: { loss }, grads: pack(host), buffers: pack(await this.buffers()) };
   }
 
   apply(gradsPacked: Packed, buffersPacked: Packed, _step: number): void {
@@ -73,7 +73,7 @@ export class SegTask implements ParallelTask<SegTaskInit> {
     for (const [k, v] of Object.entries(unpack(buffersPacked))) tf.tidy(() => net.params.get(k)?.assign(tf.tensor(v.data, v.shape)));
   }
 
-  weights(): Record<string, { shape: number[]; data: Float32Array }> {
+  weights(): Promise<Record<string, { shape: number[]; data: Float32Array }>> {
     return this.need().getWeights();
   }
 
@@ -83,10 +83,10 @@ export class SegTask implements ParallelTask<SegTaskInit> {
     this.net = null;
   }
 
-  private buffers(): Record<string, { shape: number[]; data: Float32Array }> {
+  private async buffers(): Promise<Record<string, { shape: number[]; data: Float32Array }>> {
     const net = this.need();
     const out: Record<string, { shape: number[]; data: Float32Array }> = {};
-    for (const p of net.graph.params) if (!p.trainable) out[p.name] = { shape: p.shape, data: (net.params.get(p.name) as tf.Variable).dataSync() as Float32Array };
+    for (const p of net.graph.params) if (!p.trainable) out[p.name] = { shape: p.shape, data: await readData(net.params.get(p.name) as tf.Variable) };
     return out;
   }
 

@@ -35,7 +35,7 @@ async function handle(msg: Msg): Promise<void> {
         port?.postMessage({ ok: true, backend: info.name });
         return;
       case 'grads': {
-        const r = task.grads(msg.shard, msg.step);
+        const r = await task.grads(msg.shard, msg.step);
         port?.postMessage({ ok: true, result: r }, [r.grads.data.buffer, r.buffers.data.buffer] as ArrayBuffer[]);
         return;
       }
@@ -44,7 +44,7 @@ async function handle(msg: Msg): Promise<void> {
         port?.postMessage({ ok: true });
         return;
       case 'weights': {
-        const p = pack(task.weights());
+        const p = pack(await task.weights());
         port?.postMessage({ ok: true, weights: p }, [p.data.buffer] as ArrayBuffer[]);
         return;
       }

@@ -78,17 +78,17 @@ describe('ProDA components vs the PyTorch reference (cpu backend)', () => {
     });
   });
 
-  it('prototype initialisation (2 passes, ≥10 pixels) and EMA updates', () => {
+  it('prototype initialisation (2 passes, ≥10 pixels) and EMA updates', async () => {
     const batches = [0, 1, 2].map((b) => [t4('proto_init', `feat${b}`), t4('proto_init', `logits${b}`)] as const);
     const [, , D] = [0, 0, batches[0][0].shape[3]];
     const C = batches[0][1].shape[3];
     const p = createPrototypes(C, D);
-    for (let pass = 0; pass < 2; pass++) for (const [f, l] of batches) accumulatePrototypeMean(p, classCentroids(f, l, 10));
+    for (let pass = 0; pass < 2; pass++) for (const [f, l] of batches) accumulatePrototypeMean(p, await classCentroids(f, l, 10));
     expect(closeViolation(p.vectors, fixture('proto_init', 'vectors').data)).toBe(0);
     expect([...p.counts]).toEqual([...fixture('proto_init', 'counts').data]);
     for (const m of [1e-4, 0.3]) {
       const q = clonePrototypes(p);
-      for (const [f, l] of batches) emaUpdatePrototypes(q, classCentroids(f, l, 10), m);
+      for (const [f, l] of batches) emaUpdatePrototypes(q, await classCentroids(f, l, 10), m);
       expect(closeViolation(q.vectors, fixture(`proto_ema_${m}`, 'vectors').data)).toBe(0);
     }
     for (const [f, l] of batches) {

@@ -40,17 +40,17 @@ describe('prototype bookkeeping', () => {
     expect([...p.vectors]).toEqual([2, 1, 0, 0]);
   });
 
-  it('class centroids: mean feature over argmax pixels, ≥ minPixels, no leaks', () => {
+  it('class centroids: mean feature over argmax pixels, ≥ minPixels, no leaks', async () => {
     // 1 image, 4×4, class 1 on the left 2 columns (8 px), class 0 on the right (8 px)
     const logits = tf.tensor4d(Array.from({ length: 16 }, (_, i) => ((i % 4) < 2 ? [0, 1] : [1, 0])).flat(), [1, 4, 4, 2]);
     const feat = tf.tensor4d(Array.from({ length: 16 }, (_, i) => [i, 1]).flat(), [1, 4, 4, 2]);
     const before = tf.memory().numTensors;
-    const c8 = classCentroids(feat, logits, 8);
+    const c8 = await classCentroids(feat, logits, 8);
     expect(tf.memory().numTensors).toBe(before);
     // left columns: i ∈ {0,1,4,5,8,9,12,13} → mean 6.5
     expect([...c8.vectors.subarray(2, 4)]).toEqual([6.5, 1]);
     expect([...c8.pixels]).toEqual([8, 8]);
-    const c9 = classCentroids(feat, logits, 9);
+    const c9 = await classCentroids(feat, logits, 9);
     expect([...c9.vectors]).toEqual([0, 0, 0, 0]);
     tf.dispose([logits, feat]);
   });

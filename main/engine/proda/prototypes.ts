@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { readData } from '../read';
 
 /**
  * Class prototypes η (C × D, row-major) with the per-class update counters the reference keeps
@@ -40,7 +41,7 @@ export interface ClassCentroids {
  * v_nk = mean of feat over the pixels where argmax_c logits = k (no confidence threshold), NHWC inputs at the same
  * resolution (feat [N,H,W,D], logits [N,H,W,C]). Pairs with fewer than `minPixels` pixels are marked absent.
  */
-export function classCentroids(feat: tf.Tensor4D, logits: tf.Tensor4D, minPixels = 10): ClassCentroids {
+export async function classCentroids(feat: tf.Tensor4D, logits: tf.Tensor4D, minPixels = 10): Promise<ClassCentroids> {
   const [N, H, W, D] = feat.shape;
   const C = logits.shape[3];
   if (logits.shape[0] !== N || logits.shape[1] !== H || logits.shape[2] !== W) {
@@ -52,10 +53,7 @@ export function classCentroids(feat: tf.Tensor4D, logits: tf.Tensor4D, minPixels
     const c = tf.sum(onehot, 1); // [N,C]
     return [s, c];
   });
-  const vectors = sums.dataSync() as Float32Array;
-  const cnt = counts.dataSync() as Float32Array;
-  sums.dispose();
-  counts.dispose();
+  const [vectors, cnt] = await Promise.all([readData(sums), readData(counts)]).finally(() => tf.dispose([sums, counts]));
   const out = new Float32Array(N * C * D);
   const pixels = new Int32Array(N * C);
   for (let nk = 0; nk < N * C; nk++) {

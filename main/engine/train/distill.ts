@@ -9,7 +9,8 @@ import type { Sgd } from '../optim/sgd';
 import type { KdStudent } from '../proda/losses';
 import { crossEntropy, distillationKl, weightedCrossEntropy } from '../proda/losses';
 import { IGNORE } from '../proda/rectify';
-import { addGrads, localStep, lossAndGrads, sourceCeGrads, takeNumber, trainForward } from './grads';
+import { takeNumbers } from '../read';
+import { addGrads, localStep, lossAndGrads, sourceCeGrads, trainForward } from './grads';
 import type { NamedGrads } from './grads';
 
 /**
@@ -104,7 +105,7 @@ export interface DistillLosses {
  * into the strong view (250 padding); student on the strong image, CE on logits upsampled to label size; KD to the frozen
  * eval-mode teacher on the same strong image.
  */
-export function distillGradients(state: DistillState, batch: DistillBatch, o: DistillOptions): { grads: NamedGrads; losses: DistillLosses } {
+export async function distillGradients(state: DistillState, batch: DistillBatch, o: DistillOptions): Promise<{ grads: NamedGrads; losses: DistillLosses }> {
   const { student, teacher } = state;
   const lr = polyLr(o.lr, o.iteration, o.maxIterations, o.polyPower);
   const [, lh, lw] = batch.pseudoLabels.shape;
@@ -132,19 +133,8 @@ export function distillGradients(state: DistillState, batch: DistillBatch, o: Di
   });
   const grads = addGrads(src.grads, tgt.grads);
   tf.dispose([prep.labels, prep.teacherLogits, ...(prep.weights ? [prep.weights] : [])]);
-  const sourceCe = takeNumber(src.value);
-  const target = takeNumber(tgt.value);
-  return {
-    grads,
-    losses: {
-      total: sourceCe + target,
-      sourceCe,
-      targetCe: takeNumber(parts.ce),
-      kd: takeNumber(parts.kd),
-      lr,
-      labelledFraction: takeNumber(prep.labelled),
-    },
-  };
+  const [sourceCe, target, targetCe, kd, labelledFraction] = await takeNumbers([src.value, tgt.value, parts.ce, parts.kd, prep.labelled]);
+  return { grads, losses: { total: sourceCe + target, sourceCe, targetCe, kd, lr, labelledFraction } };
 }
 
 /** The update half: one SGD step with the 1×/10× groups (`--finetune`). */
@@ -154,6 +144,6 @@ export function distillApply(state: DistillState, grads: NamedGrads, o: DistillO
 }
 
 /** One stage-2/3 iteration in one process. */
-export function distillStep(state: DistillState, batch: DistillBatch, o: DistillOptions): DistillLosses {
+export function distillStep(state: DistillState, batch: DistillBatch, o: DistillOptions): Promise<DistillLosses> {
   return localStep(distillGradients(state, batch, o), (grads) => distillApply(state, grads, o));
 }

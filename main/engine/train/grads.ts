@@ -43,13 +43,6 @@ export function disposeGrads(g: NamedGrads): void {
   for (const t of Object.values(g)) t.dispose();
 }
 
-/** Reads a scalar tensor and frees it. */
-export function takeNumber(t: tf.Tensor): number {
-  const v = t.dataSync()[0];
-  t.dispose();
-  return v;
-}
-
 /** BN affine parameter names of a net (`--freeze_bn` freezes them; BN then runs in eval mode). */
 export function batchNormAffineNames(net: GraphNet): Set<string> {
   const out = new Set<string>();
@@ -84,7 +77,8 @@ export function sourceCeGrads(student: SegNet, source: tf.Tensor4D, labels: tf.T
 }
 
 /** One iteration in one process: the gradient half, then the update, with the gradients freed even if it throws. */
-export function localStep<L>(g: { grads: NamedGrads; losses: L }, apply: (grads: NamedGrads) => void): L {
+export async function localStep<L>(gradients: Promise<{ grads: NamedGrads; losses: L }>, apply: (grads: NamedGrads) => void): Promise<L> {
+  const g = await gradients;
   try {
     apply(g.grads);
   } finally {

@@ -6,7 +6,8 @@ import type { StageKind } from '../optim/schedule';
 import type { Sgd } from '../optim/sgd';
 import { crossEntropy } from '../proda/losses';
 import { IGNORE } from '../proda/rectify';
-import { addGrads, localStep, lossAndGrads, sourceCeGrads, takeNumber, trainForward } from './grads';
+import { takeNumbers } from '../read';
+import { addGrads, localStep, lossAndGrads, sourceCeGrads, trainForward } from './grads';
 import type { NamedGrads } from './grads';
 
 export interface SelfTrainBatch {
@@ -49,7 +50,7 @@ export interface SelfTrainLosses {
  * for the demo): ŷ = argmax of the labeller's eval-mode softmax at 1/4 crop, ignored where max p ≤ threshold;
  * source CE + target CE.
  */
-export function selfTrainGradients(state: SelfTrainState, batch: SelfTrainBatch, o: SelfTrainOptions): { grads: NamedGrads; losses: SelfTrainLosses } {
+export async function selfTrainGradients(state: SelfTrainState, batch: SelfTrainBatch, o: SelfTrainOptions): Promise<{ grads: NamedGrads; losses: SelfTrainLosses }> {
   const { student, labeller } = state;
   const lr = polyLr(o.lr, o.iteration, o.maxIterations, o.polyPower);
   const [, th, tw] = batch.target.shape;
@@ -67,9 +68,8 @@ export function selfTrainGradients(state: SelfTrainState, batch: SelfTrainBatch,
   );
   const grads = addGrads(src.grads, tgt.grads);
   pseudo.labels.dispose();
-  const sourceCe = takeNumber(src.value);
-  const targetCe = takeNumber(tgt.value);
-  return { grads, losses: { total: sourceCe + targetCe, sourceCe, targetCe, lr, labelledFraction: takeNumber(pseudo.labelled) } };
+  const [sourceCe, targetCe, labelledFraction] = await takeNumbers([src.value, tgt.value, pseudo.labelled]);
+  return { grads, losses: { total: sourceCe + targetCe, sourceCe, targetCe, lr, labelledFraction } };
 }
 
 /** The update half: one SGD step with the chosen LR groups. */
@@ -79,6 +79,6 @@ export function selfTrainApply(state: SelfTrainState, grads: NamedGrads, o: Self
 }
 
 /** One self-training iteration in one process. */
-export function selfTrainStep(state: SelfTrainState, batch: SelfTrainBatch, o: SelfTrainOptions): SelfTrainLosses {
+export function selfTrainStep(state: SelfTrainState, batch: SelfTrainBatch, o: SelfTrainOptions): Promise<SelfTrainLosses> {
   return localStep(selfTrainGradients(state, batch, o), (grads) => selfTrainApply(state, grads, o));
 }

@@ -81,7 +81,7 @@ async function runOnce(backend: 'cpu' | 'wasm'): Promise<void> {
     strongOps: strongOps(),
   };
   const before = tf.memory().numTensors;
-  const losses = stage1Step(
+  const losses = await stage1Step(
     { student, ema, prototypes: protos, optimizer },
     batch,
     {

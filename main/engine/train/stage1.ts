@@ -13,7 +13,8 @@ import { mrkld, structureKl, symmetricCrossEntropy } from '../proda/losses';
 import type { ClassCentroids, Prototypes } from '../proda/prototypes';
 import { classCentroids, emaUpdatePrototypes, prototypesTensor } from '../proda/prototypes';
 import { prototypeWeights, rectifiedLabels } from '../proda/rectify';
-import { addGrads, localStep, lossAndGrads, sourceCeGrads, takeNumber, trainForward } from './grads';
+import { takeNumbers } from '../read';
+import { addGrads, localStep, lossAndGrads, sourceCeGrads, trainForward } from './grads';
 import type { NamedGrads } from './grads';
 
 /** One stage-1 batch, NHWC, images RGB/255. Label-resolution maps are at 1/4 of the crop (128×224 at paper scale). */
@@ -89,7 +90,7 @@ export interface Stage1Gradients {
  * KL between the EMA weak-view prototype assignment (carried into the strong view) and the student's strong-view one.
  * Touches no parameter except BN running statistics (train-mode forwards), so shards of a batch can run on replicas.
  */
-export function stage1Gradients(state: Stage1State, batch: Stage1Batch, o: Stage1Options): Stage1Gradients {
+export async function stage1Gradients(state: Stage1State, batch: Stage1Batch, o: Stage1Options): Promise<Stage1Gradients> {
   const { student, ema } = state;
   const [, lh, lw] = batch.softPseudo.shape;
   const lr = polyLr(o.lr, o.iteration, o.maxIterations, o.polyPower);
@@ -134,23 +135,21 @@ export function stage1Gradients(state: Stage1State, batch: Stage1Batch, o: Stage
     return tf.addN([sce.loss, tf.mul(reg, o.regularW), tf.mul(kl, o.protoConsistW)]) as tf.Scalar;
   });
   const grads = addGrads(src.grads, tgt.grads);
-  const centroids = classCentroids(emaFull.feat, emaFull.logits, o.minPixels);
+  const centroids = await classCentroids(emaFull.feat, emaFull.logits, o.minPixels);
 
   tf.dispose([emaFull.feat, emaFull.logits, protos, teacher.labels]);
   teacherDist?.dispose();
-  const sourceCe = takeNumber(src.value);
-  const target = takeNumber(tgt.value);
-  const losses: Stage1Losses = {
-    total: sourceCe + target,
-    sourceCe,
-    sce: takeNumber(terms.sce),
-    ce: takeNumber(terms.ce),
-    rce: takeNumber(terms.rce),
-    regular: takeNumber(terms.reg),
-    structureKl: takeNumber(terms.kl),
-    lr,
-    rectifiedChanged: takeNumber(teacher.changed),
-  };
+  const [sourceCe, target, sce, ce, rce, regular, kl, rectifiedChanged] = await takeNumbers([
+    src.value,
+    tgt.value,
+    terms.sce,
+    terms.ce,
+    terms.rce,
+    terms.reg,
+    terms.kl,
+    teacher.changed,
+  ]);
+  const losses: Stage1Losses = { total: sourceCe + target, sourceCe, sce, ce, rce, regular, structureKl: kl, lr, rectifiedChanged };
   return { grads, centroids, losses };
 }
 
@@ -166,7 +165,7 @@ export function stage1Apply(state: Stage1State, grads: NamedGrads, centroids: re
 }
 
 /** One stage-1 iteration in one process: `stage1Gradients` then `stage1Apply`. */
-export function stage1Step(state: Stage1State, batch: Stage1Batch, o: Stage1Options): Stage1Losses {
-  const g = stage1Gradients(state, batch, o);
-  return localStep(g, (grads) => stage1Apply(state, grads, [g.centroids], o));
+export async function stage1Step(state: Stage1State, batch: Stage1Batch, o: Stage1Options): Promise<Stage1Losses> {
+  const g = await stage1Gradients(state, batch, o);
+  return localStep(Promise.resolve(g), (grads) => stage1Apply(state, grads, [g.centroids], o));
 }

@@ -51,7 +51,7 @@ async function warmupParity(backend: 'cpu' | 'wasm'): Promise<void> {
   D.setWeights(unpackWeights(D, 'warmup', 'd_init', J.d_keys, J.d_shapes));
   const batch = { source: load('warmup', 'src') as tf.Tensor4D, sourceLabels: load('warmup', 'src_labels', 'int32') as tf.Tensor3D, target: load('warmup', 'tgt') as tf.Tensor4D };
   const state = { net, discriminator: D, optimizer: new Sgd(), optimizerD: new Adam() };
-  const r = warmupStep(state, batch, {
+  const r = await warmupStep(state, batch, {
     iteration: 0,
     maxIterations: 100,
     polyPower: 0.9,
@@ -94,7 +94,7 @@ async function distillParity(backend: 'cpu' | 'wasm'): Promise<void> {
     const student = new SegNet(toy);
     student.setWeights(unpackWeights(student, 'distill', 'init', J.keys, J.shapes));
     const optimizer = new Sgd();
-    const r = distillStep({ student, teacher, optimizer }, batch, {
+    const r = await distillStep({ student, teacher, optimizer }, batch, {
       iteration: 0,
       maxIterations: 100,
       polyPower: 0.9,

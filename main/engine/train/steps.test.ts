@@ -76,7 +76,7 @@ const stage1Opts = (iteration: number): Stage1Options => ({
   dropout: true,
 });
 
-function runStage1(steps: number) {
+async function runStage1(steps: number) {
   const student = new SegNet(tiny, { seed: 3 });
   const ema = new SegNet(tiny, { seed: 3 });
   const prototypes = createPrototypes(C, 8);
@@ -87,11 +87,11 @@ function runStage1(steps: number) {
   for (let i = 0; i < steps; i++) {
     const b = stage1Inputs(100 + i);
     const before = tf.memory().numTensors;
-    losses.push(stage1Step({ student, ema, prototypes, optimizer }, b, stage1Opts(i)));
+    losses.push(await stage1Step({ student, ema, prototypes, optimizer }, b, stage1Opts(i)));
     counts.push(tf.memory().numTensors - before);
     tf.dispose([b.source, b.sourceLabels, b.targetWeak, b.targetStrong, b.targetFull, b.softPseudo]);
   }
-  const weights = student.getWeights();
+  const weights = await student.getWeights();
   const protos = prototypes.vectors.slice();
   student.dispose();
   ema.dispose();
@@ -100,9 +100,9 @@ function runStage1(steps: number) {
 }
 
 describe('training steps (tiny net, wasm)', () => {
-  it('stage1Step: deterministic from seeds, numTensors flat after the first step, prototypes move, γ1 = 0 skips the KL', () => {
-    const a = runStage1(5);
-    const b = runStage1(2);
+  it('stage1Step: deterministic from seeds, numTensors flat after the first step, prototypes move, γ1 = 0 skips the KL', async () => {
+    const a = await runStage1(5);
+    const b = await runStage1(2);
     expect(b.losses).toEqual(a.losses.slice(0, 2));
     // step 1 creates the momentum buffers; later steps create nothing
     expect(a.counts.slice(1)).toEqual([0, 0, 0, 0]);
@@ -115,7 +115,7 @@ describe('training steps (tiny net, wasm)', () => {
     const student = new SegNet(tiny, { seed: 3 });
     const ema = new SegNet(tiny, { seed: 3 });
     const b0 = stage1Inputs(200);
-    const off = stage1Step({ student, ema, prototypes: createPrototypes(C, 8), optimizer: new Sgd() }, b0, { ...stage1Opts(0), protoConsistW: 0 });
+    const off = await stage1Step({ student, ema, prototypes: createPrototypes(C, 8), optimizer: new Sgd() }, b0, { ...stage1Opts(0), protoConsistW: 0 });
     expect(off.structureKl).toBe(0);
     expect(off.total).toBeCloseTo(off.sourceCe + off.sce + 0.1 * off.regular, 4);
     tf.dispose([b0.source, b0.sourceLabels, b0.targetWeak, b0.targetStrong, b0.targetFull, b0.softPseudo]);
@@ -123,7 +123,7 @@ describe('training steps (tiny net, wasm)', () => {
     ema.dispose();
   });
 
-  it('stage1 in two halves: shard gradients averaged and applied on two replicas keep them identical', () => {
+  it('stage1 in two halves: shard gradients averaged and applied on two replicas keep them identical', async () => {
     const replicas = [0, 1].map(() => {
       const student = new SegNet(tiny, { seed: 3 });
       const ema = new SegNet(tiny, { seed: 3 });
@@ -144,13 +144,13 @@ describe('training steps (tiny net, wasm)', () => {
     });
     const shards = [shard(0), shard(1)];
     const opts = { ...stage1Opts(0), dropout: false };
-    const parts = replicas.map((r, i) => stage1Gradients(r, shards[i], opts));
+    const parts = [await stage1Gradients(replicas[0], shards[0], opts), await stage1Gradients(replicas[1], shards[1], opts)];
     const avg = tf.tidy(() => Object.fromEntries(Object.keys(parts[0].grads).map((k) => [k, tf.keep(tf.div(tf.add(parts[0].grads[k], parts[1].grads[k]), 2))])));
     const centroids = parts.map((p) => p.centroids);
     for (const r of replicas) stage1Apply(r, avg, centroids, opts);
     // BN running statistics came from different shards: align them as the data-parallel coordinator does (average)
-    const w0 = replicas[0].student.getWeights();
-    const w1 = replicas[1].student.getWeights();
+    const w0 = await replicas[0].student.getWeights();
+    const w1 = await replicas[1].student.getWeights();
     for (const k of Object.keys(w0)) {
       if (k.includes('running_')) continue;
       expect(w1[k].data).toEqual(w0[k].data);
@@ -168,7 +168,7 @@ describe('training steps (tiny net, wasm)', () => {
     }
   });
 
-  it('warmupStep: BN affine frozen, D trained by Adam, LS-GAN terms reported, no leaks', () => {
+  it('warmupStep: BN affine frozen, D trained by Adam, LS-GAN terms reported, no leaks', async () => {
     const net = new SegNet(tiny, { seed: 4 });
     const D = new Discriminator(C, { seed: 4, planes: 4 });
     const state = { net, discriminator: D, optimizer: new Sgd(), optimizerD: new Adam() };
@@ -179,9 +179,9 @@ describe('training steps (tiny net, wasm)', () => {
     const src = u([2, 32, 48, 3]) as tf.Tensor4D;
     const tgt = u([2, 32, 48, 3]) as tf.Tensor4D;
     const opts = { iteration: 0, maxIterations: 10, polyPower: 0.9, lr: 0.01, lrD: 1e-3, adv: 0.01, freezeBn: true, seed: 1, dropout: true };
-    const r = warmupStep(state, { source: src, sourceLabels: labels, target: tgt }, opts);
+    const r = await warmupStep(state, { source: src, sourceLabels: labels, target: tgt }, opts);
     const before = tf.memory().numTensors;
-    warmupStep(state, { source: src, sourceLabels: labels, target: tgt }, { ...opts, iteration: 1 });
+    await warmupStep(state, { source: src, sourceLabels: labels, target: tgt }, { ...opts, iteration: 1 });
     expect(tf.memory().numTensors).toBe(before);
     expect(r.discriminator).toBeGreaterThan(0);
     expect(r.advG).toBeGreaterThan(0);
@@ -196,7 +196,7 @@ describe('training steps (tiny net, wasm)', () => {
     state.optimizerD.dispose();
   });
 
-  it('distillStep: KD variants differ, ignored pixels carry no CE, teacher untouched', () => {
+  it('distillStep: KD variants differ, ignored pixels carry no CE, teacher untouched', async () => {
     const student = new SegNet(tiny, { seed: 6 });
     const teacher = new SegNet(tiny, { seed: 7 });
     const t0 = teacher.params.get('layer5.head.1.weight')!.dataSync().slice();
@@ -206,8 +206,8 @@ describe('training steps (tiny net, wasm)', () => {
     const allIgnored = tf.fill([2, 8, 12], 250, 'int32') as tf.Tensor3D;
     const strongOps = [0, 1].map(() => sampleStrongOps(rng, 48, 32));
     const base = { iteration: 0, maxIterations: 10, polyPower: 0.9, lr: 0.001, weight: 1, align: STRONG_ALIGN_DEFAULTS, seed: 2, dropout: false };
-    const snapshot = student.getWeights();
-    const runWith = (kdStudent: 'log_softmax' | 'softmax-reference-bug') => {
+    const snapshot = await student.getWeights();
+    const runWith = async (kdStudent: 'log_softmax' | 'softmax-reference-bug') => {
       student.setWeights(snapshot);
       return distillStep(
         { student, teacher, optimizer: new Sgd() },
@@ -215,8 +215,8 @@ describe('training steps (tiny net, wasm)', () => {
         { ...base, kdStudent },
       );
     };
-    const fixed = runWith('log_softmax');
-    const bug = runWith('softmax-reference-bug');
+    const fixed = await runWith('log_softmax');
+    const bug = await runWith('softmax-reference-bug');
     expect(fixed.targetCe).toBe(0);
     expect(fixed.labelledFraction).toBe(0);
     expect(fixed.kd).toBeGreaterThan(0);
@@ -229,7 +229,7 @@ describe('training steps (tiny net, wasm)', () => {
     teacher.dispose();
   });
 
-  it('class-balanced thresholds keep the same most confident fraction of every class', () => {
+  it('class-balanced thresholds keep the same most confident fraction of every class', async () => {
     const acc = new ClassBalancedThresholds(3);
     // class 0: confident everywhere; class 1: hesitant (0.5..0.9); class 2: absent; 250 is skipped
     acc.add([0, 0, 0, 0, 1, 1, 1, 1, 250], [0.99, 0.98, 0.97, 0.96, 0.5, 0.6, 0.8, 0.9, 0.1]);
@@ -249,16 +249,16 @@ describe('training steps (tiny net, wasm)', () => {
     expect(strided.thresholds(1, 0.95)[1]).toBeCloseTo(0.1, 5);
   });
 
-  it('selfTrainStep: thresholding controls the labelled fraction', () => {
+  it('selfTrainStep: thresholding controls the labelled fraction', async () => {
     const student = new SegNet(tiny, { seed: 8 });
     const { u, labels } = batchTensors(12);
     const src = u([2, 32, 48, 3]) as tf.Tensor4D;
     const tgt = u([2, 32, 48, 3]) as tf.Tensor4D;
     const opts = { iteration: 0, maxIterations: 10, polyPower: 0.9, lr: 0.001, groups: 'stage1' as const, seed: 1, dropout: false };
-    const none = selfTrainStep({ student, labeller: student, optimizer: new Sgd() }, { source: src, sourceLabels: labels, target: tgt }, { ...opts, threshold: 1 });
+    const none = await selfTrainStep({ student, labeller: student, optimizer: new Sgd() }, { source: src, sourceLabels: labels, target: tgt }, { ...opts, threshold: 1 });
     expect(none.labelledFraction).toBe(0);
     expect(none.targetCe).toBe(0);
-    const all = selfTrainStep({ student, labeller: student, optimizer: new Sgd() }, { source: src, sourceLabels: labels, target: tgt }, { ...opts, threshold: 0 });
+    const all = await selfTrainStep({ student, labeller: student, optimizer: new Sgd() }, { source: src, sourceLabels: labels, target: tgt }, { ...opts, threshold: 0 });
     expect(all.labelledFraction).toBe(1);
     expect(all.targetCe).toBeGreaterThan(0);
     tf.dispose([src, tgt, labels]);

@@ -5,7 +5,8 @@ import type { Adam } from '../optim/adam';
 import { lrScaleFor, polyLr } from '../optim/schedule';
 import type { Sgd } from '../optim/sgd';
 import { crossEntropy, lsganLoss } from '../proda/losses';
-import { batchNormAffineNames, disposeGrads, dropoutSeed, lossAndGrads, takeNumber } from './grads';
+import { takeNumbers } from '../read';
+import { batchNormAffineNames, disposeGrads, dropoutSeed, lossAndGrads } from './grads';
 import type { NamedGrads } from './grads';
 
 export interface WarmupBatch {
@@ -60,7 +61,7 @@ export interface WarmupGradients {
  * softmax of logits upsampled to the crop size. D's gradient uses D's weights before the step, as in the reference
  * (its generator step leaves D untouched), so both halves can be computed before either update.
  */
-export function warmupGradients(state: WarmupState, batch: WarmupBatch, o: WarmupOptions): WarmupGradients {
+export async function warmupGradients(state: WarmupState, batch: WarmupBatch, o: WarmupOptions): Promise<WarmupGradients> {
   const { net, discriminator: D } = state;
   const lr = polyLr(o.lr, o.iteration, o.maxIterations, o.polyPower);
   const frozen = o.freezeBn ? batchNormAffineNames(net) : undefined;
@@ -93,9 +94,8 @@ export function warmupGradients(state: WarmupState, batch: WarmupBatch, o: Warmu
   );
   const d = lossAndGrads(D, () => tf.add(lsganLoss(D.apply(probsS!), SOURCE), lsganLoss(D.apply(probsT!), TARGET)) as tf.Scalar);
   tf.dispose([probsS!, probsT!]);
-  const total = takeNumber(g.value);
-  const adv = takeNumber(advG!);
-  return { grads: g.grads, gradsD: d.grads, losses: { sourceCe: total - o.adv * adv, advG: adv, discriminator: takeNumber(d.value), lr } };
+  const [total, adv, discriminator] = await takeNumbers([g.value, advG!, d.value]);
+  return { grads: g.grads, gradsD: d.grads, losses: { sourceCe: total - o.adv * adv, advG: adv, discriminator, lr } };
 }
 
 /** The update half: SGD on the net (1×/10× groups), Adam on the discriminator, both at their poly-decayed rates. */
@@ -107,8 +107,8 @@ export function warmupApply(state: WarmupState, grads: NamedGrads, gradsD: Named
 }
 
 /** One warm-up iteration in one process: generator step with D frozen, then the discriminator step. */
-export function warmupStep(state: WarmupState, batch: WarmupBatch, o: WarmupOptions): WarmupLosses {
-  const g = warmupGradients(state, batch, o);
+export async function warmupStep(state: WarmupState, batch: WarmupBatch, o: WarmupOptions): Promise<WarmupLosses> {
+  const g = await warmupGradients(state, batch, o);
   try {
     warmupApply(state, g.grads, g.gradsD, o);
   } finally {

@@ -85,8 +85,7 @@ export async function evaluate(net: SegNet, val: ImageSource, opts: EvalOptions)
       for (let b = 0; b < batch.length; b++) {
         const label = await val.requireLabel(i + b);
         const one = tf.slice(logits, [b, 0, 0, 0], [1, -1, -1, -1]) as tf.Tensor4D;
-        const pred = predictLabels(one, label.height, label.width);
-        one.dispose();
+        const pred = await predictLabels(one, label.height, label.width).finally(() => one.dispose());
         cm.add(label.data, pred);
         scored += 1;
       }

@@ -47,7 +47,7 @@ export const PROTOTYPES_ARTIFACT = path.join('artifacts', 'prototypes.safetensor
 
 /** The final student of a training run (tfjs layout; see main/interop for PyTorch export). */
 export async function writeModel(runDir: string, net: SegNet, prototypes?: Prototypes): Promise<string> {
-  const t = weightsToTensors('student.', net.getWeights());
+  const t = weightsToTensors('student.', await net.getWeights());
   if (prototypes) prototypesToTensors(prototypes, t);
   await writeFileAtomic(path.join(runDir, MODEL_ARTIFACT), encodeTensors(t, { format: 'proda-workbench model', layout: 'tfjs (conv HWIO)' }));
   return MODEL_ARTIFACT;

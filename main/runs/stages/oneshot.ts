@@ -8,6 +8,7 @@ import { writeFileAtomic, writeJsonAtomic } from '../../io/atomic';
 import { writeNpy } from '../../io/npy';
 import { encodeIndexPng } from '../../io/png';
 import type { SegNet } from '../../engine/nets';
+import { readData } from '../../engine/read';
 import { accumulatePrototypeMean, classCentroids, createPrototypes, type ClassCentroids } from '../../engine/proda/prototypes';
 import { readConfig } from '../records';
 import type { StageContext, StageProgram } from '../program';
@@ -63,11 +64,10 @@ export function pseudoProgram(open: DatasetOpener) {
           if (ctx.cancelled()) return { final: null, artifacts: [] };
           const batch = await sameSizeBatch(target, i, n, 8);
           if (config.mode === 'soft') {
-            const { probs, cent } = softBatch(net, batch, config.prototypes.minPixels);
+            const { probs, cent } = await softBatch(net, batch, config.prototypes.minPixels);
             centroids.push(cent);
             const [N, h, w, C] = probs.shape;
-            const nhwc = probs.dataSync() as Float32Array;
-            probs.dispose();
+            const nhwc = await readData(probs).finally(() => probs.dispose());
             for (let b = 0; b < N; b++) {
               const id = target.ids[i + b];
               const chw = new Float32Array(C * h * w);
@@ -79,7 +79,7 @@ export function pseudoProgram(open: DatasetOpener) {
             }
             index.softShape = [C, h, w];
           } else {
-            const { labels, confs } = hardBatch(net, batch, config.flip);
+            const { labels, confs } = await hardBatch(net, batch, config.flip);
             const { width, height } = batch[0];
             for (let b = 0; b < batch.length; b++) {
               const id = target.ids[i + b];
@@ -128,16 +128,15 @@ async function sameSizeBatch(src: ImageSource, i: number, n: number, max: number
 }
 
 /** Eval-mode softmax at output resolution plus each image's class centroids (calc_prototype). */
-function softBatch(net: SegNet, imgs: Img[], minPixels: number) {
+async function softBatch(net: SegNet, imgs: Img[], minPixels: number) {
   const out = tf.tidy(() => net.apply(inputTensor(imgs), { training: false }));
-  const cent = classCentroids(out.feat, out.logits, minPixels);
   const probs = tf.tidy(() => tf.softmax(out.logits, -1));
-  tf.dispose([out.feat, out.logits]);
+  const cent = await classCentroids(out.feat, out.logits, minPixels).finally(() => tf.dispose([out.feat, out.logits]));
   return { probs, cent };
 }
 
 /** Flip-averaged probabilities upsampled to image size: argmax labels and their confidence. */
-function hardBatch(net: SegNet, imgs: Img[], flip: boolean) {
+async function hardBatch(net: SegNet, imgs: Img[], flip: boolean) {
   const res = tf.tidy(() => {
     const x = inputTensor(imgs);
     const size: [number, number] = [imgs[0].height, imgs[0].width];
@@ -148,12 +147,10 @@ function hardBatch(net: SegNet, imgs: Img[], flip: boolean) {
     }
     return { label: tf.argMax(p, -1).toInt(), conf: tf.max(p, -1) };
   });
-  const label = res.label.dataSync();
-  const conf = res.conf.dataSync() as Float32Array;
+  const [label, conf] = await Promise.all([readData<'int32'>(res.label), readData(res.conf)]).finally(() => tf.dispose([res.label, res.conf]));
   const hw = imgs[0].width * imgs[0].height;
   const labels = imgs.map((_, b) => Uint8Array.from(label.subarray(b * hw, (b + 1) * hw)));
   const confs = imgs.map((_, b) => conf.slice(b * hw, (b + 1) * hw));
-  tf.dispose([res.label, res.conf]);
   return { labels, confs };
 }
 

@@ -22,7 +22,8 @@ import { warmupStep } from '../../engine/train/warmup';
 import { stage1Step } from '../../engine/train/stage1';
 import { ClassBalancedThresholds, distillStep, thresholdPseudoLabels } from '../../engine/train/distill';
 import { selfTrainStep } from '../../engine/train/selftrain';
-import { batchNormAffineNames, disposeGrads, dropoutSeed, lossAndGrads, takeNumber } from '../../engine/train/grads';
+import { batchNormAffineNames, disposeGrads, dropoutSeed, lossAndGrads } from '../../engine/train/grads';
+import { takeNumber } from '../../engine/read';
 import { readNpyFile } from '../../io/npy';
 import { decodeLabel8 } from '../../io/png';
 import { batchIndices } from '../data-order';
@@ -111,9 +112,9 @@ abstract class TrainingProgram implements StageProgram {
 
   /** Student weights and optimiser state; stages with more state (EMA net, prototypes, discriminator) add it in the hooks. */
   async snapshot(): Promise<{ tensors: TensorMap; state: Record<string, unknown> }> {
-    const t = weightsToTensors('student.', this.student.getWeights());
-    optimToTensors('optim.', this.sgd.exportState(), t);
-    this.snapshotMore(t);
+    const t = weightsToTensors('student.', await this.student.getWeights());
+    optimToTensors('optim.', await this.sgd.exportState(), t);
+    await this.snapshotMore(t);
     return { tensors: t, state: {} };
   }
   async restore(ckpt: Checkpoint): Promise<void> {
@@ -121,7 +122,7 @@ abstract class TrainingProgram implements StageProgram {
     this.sgd.importState(tensorsToOptim('optim.', ckpt.tensors));
     this.restoreMore(ckpt);
   }
-  protected snapshotMore(_t: TensorMap): void {}
+  protected async snapshotMore(_t: TensorMap): Promise<void> {}
   protected restoreMore(_ckpt: Checkpoint): void {}
   abstract step(it: number): Promise<StepResult>;
   protected prototypes(): Prototypes | undefined {
@@ -187,10 +188,10 @@ class WarmupProgram extends TrainingProgram {
   protected nets() {
     return [this.net, ...(this.disc ? [this.disc as unknown as SegNet] : [])];
   }
-  protected override snapshotMore(t: TensorMap) {
+  protected override async snapshotMore(t: TensorMap) {
     if (this.disc && this.optD) {
-      weightsToTensors('disc.', this.disc.getWeights(), t);
-      optimToTensors('optimD.', this.optD.exportState(), t);
+      weightsToTensors('disc.', await this.disc.getWeights(), t);
+      optimToTensors('optimD.', await this.optD.exportState(), t);
     }
   }
   protected override restoreMore(ckpt: Checkpoint) {
@@ -209,7 +210,7 @@ class WarmupProgram extends TrainingProgram {
         const t = await weakBatch(this.target, c, it, STREAM.target, false);
         const target = inputTensor(t.images);
         try {
-          const r = warmupStep(
+          const r = await warmupStep(
             { net: this.net, discriminator: this.disc, optimizer: this.sgd, optimizerD: this.optD },
             { source, sourceLabels, target },
             {
@@ -243,7 +244,7 @@ class WarmupProgram extends TrainingProgram {
       );
       this.sgd.step(this.net.params, g.grads, (name) => lr * lrScaleFor('warmup', name));
       disposeGrads(g.grads);
-      return { losses: { source_ce: takeNumber(g.value) }, lr };
+      return { losses: { source_ce: await takeNumber(g.value) }, lr };
     } finally {
       tf.dispose([source, sourceLabels]);
     }
@@ -306,8 +307,8 @@ class Stage1Program extends TrainingProgram {
   protected override prototypes() {
     return this.protos;
   }
-  protected override snapshotMore(t: TensorMap) {
-    weightsToTensors('ema.', this.ema.getWeights(), t);
+  protected override async snapshotMore(t: TensorMap) {
+    weightsToTensors('ema.', await this.ema.getWeights(), t);
     prototypesToTensors(this.protos, t);
   }
   protected override restoreMore(ckpt: Checkpoint) {
@@ -340,7 +341,7 @@ class Stage1Program extends TrainingProgram {
         ),
       );
       tensors.push(softPseudo);
-      const r = stage1Step(
+      const r = await stage1Step(
         { student: this.net, ema: this.ema, prototypes: this.protos, optimizer: this.sgd },
         { source, sourceLabels, targetWeak, targetStrong, targetFull, softPseudo, weakParams: t.params, strongOps: strong.map((x) => x.ops) },
         {
@@ -491,7 +492,7 @@ class DistillProgram extends TrainingProgram {
     const pseudoLabels = labelTensor(pl);
     const pseudoWeights = touched.every((x) => x !== null) ? weightTensor(touched as LabelRaster[], weight) : undefined;
     try {
-      const r = distillStep(
+      const r = await distillStep(
         { student: this.net, teacher: this.teacher, optimizer: this.sgd },
         { source, sourceLabels, targetStrong, pseudoLabels, pseudoWeights, strongOps: strong.map((x) => x.ops) },
         {
@@ -551,7 +552,7 @@ class SelfTrainProgram extends TrainingProgram {
     const sourceLabels = labelTensor(s.labels);
     const target = inputTensor(t.images);
     try {
-      const r = selfTrainStep(
+      const r = await selfTrainStep(
         { student: this.net, labeller: this.labeller, optimizer: this.sgd },
         { source, sourceLabels, target },
         { iteration: it, maxIterations: c.optim.polyHorizon, polyPower: c.optim.power, lr: c.optim.lr, threshold: c.threshold, groups: 'stage1', seed: c.seed, dropout: true },

@@ -27,13 +27,13 @@ export function StatusBar({ message }: { message?: string }) {
   const b = info?.backend;
   return (
     <footer className="status-bar">
-      <span data-testid="status-backend" title={b?.skipped.map((s) => `${s.provider}: ${s.reason}`).join('\n')}>
+      <span data-testid="status-backend" title={info ? [info.summary, ...(b?.skipped.map((s) => `${s.provider}: ${s.reason}`) ?? [])].join('\n') : undefined}>
         {error
           ? `backend: unknown (${error})`
           : !info
             ? 'backend: …'
             : b
-              ? `backend: ${b.name} · ${b.gpu ? 'GPU' : 'no GPU'} · ${b.threads} thread${b.threads === 1 ? '' : 's'}`
+              ? `backend: ${b.name} · ${b.gpu ? 'GPU' : 'no GPU'}${b.name === 'webgpu' && b.adapter ? ` (${b.adapter.software ? 'software ' : ''}${b.adapter.device})` : ''} · ${b.threads} thread${b.threads === 1 ? '' : 's'}`
               : 'backend: none available'}
       </span>
       {info && <span data-testid="status-transport">{info.transport === 'ipc' ? 'desktop (IPC)' : 'browser (HTTP)'}</span>}
