@@ -2,7 +2,8 @@
 
 Usage: /usr/bin/python3 bench/pytorch_step.py --net demo|resnet101 --height H --width W --batch N
        [--classes C] [--threads 2] [--steps K] [--time-cap S]
-Prints one JSON line: {"forward_ms": ..., "step_ms": ..., "steps": k, ...}.
+Prints one JSON line: {"forward_times_ms": [...], "step_times_ms": [...], "torch": version, ...}: every timed
+repetition after one untimed warm-up, so the caller computes min and median over alternating runs.
 The architecture is the one of fixtures/parity/nets_reference.py (the parity reference), the step is
 the same as the TypeScript benchmark's: logits upsampled (bilinear, align_corners) to the input size,
 cross-entropy against fixed random labels, backward, SGD momentum 0.9, weight decay 2e-4.
@@ -39,6 +40,7 @@ def main():
     ap.add_argument('--time-cap', type=float, default=120.0)
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
+    torch.set_num_interop_threads(1)
     torch.manual_seed(1337)
     net = Net(dict(CONFIGS[a.net], classes=a.classes))
     x = torch.rand(a.batch, 3, a.height, a.width)
@@ -66,16 +68,12 @@ def main():
             t = time.perf_counter()
             f()
             times.append((time.perf_counter() - t) * 1000)
-        if not times:
-            times.append((time.perf_counter() - start) * 1000)
-        times.sort()
-        return times[len(times) // 2], len(times)
+        return [round(t, 2) for t in times]
 
-    fwd, nf = timed(forward)
-    stp, ns = timed(step)
+    fwd = timed(forward)
+    stp = timed(step)
     print(json.dumps({'net': a.net, 'batch': a.batch, 'height': a.height, 'width': a.width, 'threads': a.threads,
-                      'forward_ms': round(fwd, 1), 'forward_runs': nf, 'step_ms': round(stp, 1), 'step_runs': ns,
-                      'torch': torch.__version__}))
+                      'forward_times_ms': fwd, 'step_times_ms': stp, 'torch': torch.__version__}))
 
 
 if __name__ == '__main__':
