@@ -13,7 +13,6 @@
 // cross-entropy against fixed random labels, backward, SGD momentum 0.9 / weight decay 2e-4 (the same in
 // PyTorch). tfjs's wasm backend is single-threaded in Node: its all-core figure is the data-parallel
 // trainer (one replica per core, gradients averaged), which has no forward of its own.
-import * as tf from '@tensorflow/tfjs';
 import * as ort from 'onnxruntime-node';
 import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -22,15 +21,12 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { initBackend } from '../main/engine/backend';
 import type { BackendPreference } from '../main/engine/backend';
-import { SegNet, demoConfig } from '../main/engine/nets';
+import { SegNet } from '../main/engine/nets';
 import type { SegNetConfig } from '../main/engine/nets';
-import { Sgd } from '../main/engine/optim/sgd';
 import { DataParallel } from '../main/engine/parallel/data-parallel';
 import { splitBatch } from '../main/engine/parallel/protocol';
-import type { HostBatch } from '../main/engine/parallel/protocol';
-import { segmentationLoss } from '../main/engine/parallel/seg-task';
 import type { SegTaskInit } from '../main/engine/parallel/seg-task';
-import { lossAndGrads } from '../main/engine/train/grads';
+import { CLASSES, engineBench, hostBatch, netConfig } from './engine-step';
 import { buildOnnxModel } from '../main/interop/onnx-export';
 import { busyReason, describeLoad, fmtStats, idleProbe, loadRecord, markdownTable, ratio, stats } from './method';
 
@@ -48,10 +44,9 @@ interface NetCase {
   rounds: number;
 }
 
-const CLASSES = 19;
 const nets: Record<NetCase['key'], NetCase> = {
-  demo: { key: 'demo', config: demoConfig(CLASSES), batch: 8, height: 128, width: 256, reps: 3, rounds: 3 },
-  resnet101: { key: 'resnet101', config: { backbone: 'resnet101', numClasses: CLASSES }, batch: 1, height: 512, width: 896, reps: 1, rounds: 2 },
+  demo: { key: 'demo', config: netConfig('demo'), batch: 8, height: 128, width: 256, reps: 3, rounds: 3 },
+  resnet101: { key: 'resnet101', config: netConfig('resnet101'), batch: 1, height: 512, width: 896, reps: 1, rounds: 2 },
 };
 
 type Contender =
@@ -72,14 +67,6 @@ interface Sample {
   stepMs: number[];
   /** Set when the contender cannot run here (not installed, time cap, out of memory): not retried. */
   note?: string;
-}
-
-function hostBatch(c: NetCase): HostBatch {
-  let s = 12345;
-  const next = () => (s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 4294967296;
-  const image = new Float32Array(c.batch * c.height * c.width * 3).map(() => next());
-  const label = new Int32Array(c.batch * c.height * c.width).map(() => Math.floor(next() * CLASSES));
-  return { image: { shape: [c.batch, c.height, c.width, 3], data: image }, label: { shape: [c.batch, c.height, c.width], data: label } };
 }
 
 /** One untimed warm-up, then `reps` timed calls; results are printed as they come so a later crash keeps them. */
@@ -105,33 +92,12 @@ async function tfjsChild(c: NetCase, backend: BackendPreference, reps: number): 
     return { forwardMs: [], stepMs: [], note: `unavailable here: ${info.skipped.map((s) => `${s.provider}: ${s.reason}`).join('; ')}` };
   }
   const label = `tfjs ${info.name}${info.gpu ? ' (GPU)' : ''}`;
-  const batch = hostBatch(c);
   const net = new SegNet(c.config, { seed: 1 });
-  const x = tf.tensor4d(batch.image.data, batch.image.shape as [number, number, number, number]);
-  const y = tf.tensor3d(batch.label.data as Int32Array, batch.label.shape as [number, number, number], 'int32');
-  const out: Sample = { label, forwardMs: [], stepMs: [] };
-  out.forwardMs = await timed(
-    reps,
-    async () => {
-      const logits = tf.tidy(() => net.apply(x, { training: false }).logits);
-      await logits.data();
-      logits.dispose();
-    },
-    (ms) => emit({ ...out, forwardMs: ms }),
-  );
-  const sgd = new Sgd();
   // ResNet-101 keeps > 4 GB of activations for backprop: recompute blocks instead (wasm32 heap limit).
-  const checkpoint = c.key === 'resnet101';
-  out.stepMs = await timed(
-    reps,
-    async () => {
-      const { value, grads } = lossAndGrads(net, () => segmentationLoss(net.apply(x, { training: true, dropoutSeed: 1, checkpoint }).logits, y));
-      sgd.step(net.params, grads, () => 1e-4);
-      await value.data();
-      tf.dispose([value, ...Object.values(grads)]);
-    },
-    (ms) => emit({ ...out, stepMs: ms }),
-  );
+  const bench = engineBench(net, hostBatch(c.batch, c.height, c.width), c.key === 'resnet101');
+  const out: Sample = { label, forwardMs: [], stepMs: [] };
+  out.forwardMs = await timed(reps, bench.forward, (ms) => emit({ ...out, forwardMs: ms }));
+  out.stepMs = await timed(reps, bench.step, (ms) => emit({ ...out, stepMs: ms }));
   return out;
 }
 
@@ -139,7 +105,7 @@ async function parallelChild(c: NetCase, workers: number, reps: number): Promise
   const init: SegTaskInit = { config: c.config, seed: 1, lr: 1e-4, dropoutSeed: 1 };
   const dp = await DataParallel.create({ taskUrl: new URL('../main/engine/parallel/seg-task.ts', import.meta.url).href, init, workers, backend: 'wasm' });
   try {
-    const shards = splitBatch(hostBatch(c), workers);
+    const shards = splitBatch(hostBatch(c.batch, c.height, c.width), workers);
     const label = `tfjs ${dp.backends[0]}, ${workers} replicas`;
     const stepMs = await timed(reps, () => dp.step(shards).then(() => undefined), (ms) => emit({ label, forwardMs: [], stepMs: ms }));
     return { label, forwardMs: [], stepMs };
@@ -152,7 +118,7 @@ async function parallelChild(c: NetCase, workers: number, reps: number): Promise
 async function onnxChild(c: NetCase, threads: number, reps: number): Promise<Sample> {
   await initBackend('cpu');
   const net = new SegNet(c.config, { seed: 1 });
-  const weights = net.getWeights();
+  const weights = await net.getWeights();
   const params = new Map(Object.entries(weights).map(([k, v]) => [k, v.data]));
   const model = buildOnnxModel(net.graph, params, { variant: 'probs' });
   net.dispose();
