@@ -13,17 +13,6 @@ import { exportFormats, type ExportFormat, ParityError } from './export-model';
 import { exportRunLabels, exportRunModel, exportStamp, importCheckpoint, type Progress } from './jobs';
 import { labelLayouts, type LabelLayout } from './labels-export';
 
-export const INTEROP_HELP = `  proda export --run RUN [--formats onnx,tfjs,safetensors,pytorch] [--images N] [--side PX]
-        [--data ROOT --format F [--split S] [--classes 19|16|13]] [--min-agreement 0.999] [--out DIR]
-        export a run's student with sidecars after a parity check against the engine (parity.json)
-  proda export-labels --run RUN --data ROOT --format F [--split S] [--classes C] [--layouts cityscapes,proda] [--soft] [--no-flip] [--out DIR]
-        predicted label maps in Cityscapes (gtFine/results/conf) and official ProDA pseudo-label layouts
-        (flip-averaged like generate_pseudo_label.py --flip unless --no-flip)
-  proda import FILE [--arch resnet101|demo|...] [--classes 19] [--bn-pretrain] [--strict] [--dry-run] [--out DIR]
-        map a PyTorch checkpoint (official ProDA, torchvision, SimCLRv2, prototypes) onto a network and
-        print the key report; writes <workspace>/imports/<id>/ unless --dry-run
-`;
-
 function list<T extends string>(v: string | undefined, allowed: readonly T[], name: string, dflt: readonly T[]): T[] {
   if (v === undefined) return [...dflt];
   const items = v.split(',').map((s) => s.trim()).filter(Boolean);
