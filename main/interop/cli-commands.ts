@@ -9,6 +9,7 @@ import { openDataset } from '../datasets';
 import type { Dataset } from '../datasets/types';
 import { intOption, outputMode, parse, printJson, UsageError, workspaceOf } from '../cli/args';
 import { EXIT } from '../cli/exit-codes';
+import { writableWorkspace } from '../cli/workspace';
 import { exportFormats, type ExportFormat, ParityError } from './export-model';
 import { exportRunLabels, exportRunModel, exportStamp, importCheckpoint, type Progress } from './jobs';
 import { labelLayouts, type LabelLayout } from './labels-export';
@@ -53,7 +54,7 @@ export async function exportCommand(argv: string[]): Promise<number> {
     ...datasetOptions,
   });
   if (!values.run) throw new UsageError('--run RUN is required');
-  const workspace = path.resolve(workspaceOf(values.workspace));
+  const workspace = await writableWorkspace(values.workspace, values.json);
   const formats: ExportFormat[] = list(values.formats, exportFormats, 'formats', exportFormats);
   const minAgreement = values['min-agreement'] === undefined ? undefined : z.coerce.number().min(0).max(1).safeParse(values['min-agreement']);
   if (minAgreement && !minAgreement.success) throw new UsageError('--min-agreement takes a number in [0, 1]');
@@ -92,7 +93,7 @@ export async function exportCommand(argv: string[]): Promise<number> {
 export async function exportLabelsCommand(argv: string[]): Promise<number> {
   const { values } = parse(argv, { run: { type: 'string' }, layouts: { type: 'string' }, soft: { type: 'boolean' }, 'no-flip': { type: 'boolean' }, out: { type: 'string' }, ...datasetOptions });
   if (!values.run) throw new UsageError('--run RUN is required');
-  const workspace = path.resolve(workspaceOf(values.workspace));
+  const workspace = await writableWorkspace(values.workspace, values.json);
   const layouts: LabelLayout[] = list(values.layouts, labelLayouts, 'layouts', labelLayouts);
   const dataset = (await datasetArg(values, true))!;
   const outDir = path.resolve(values.out ?? path.join(workspace, 'exports', `labels-${values.run}-${exportStamp()}`));
@@ -114,7 +115,9 @@ export async function importCommand(argv: string[]): Promise<number> {
   );
   const file = positionals[0];
   if (!file) throw new UsageError('import needs the checkpoint file');
-  const workspace = path.resolve(workspaceOf(values.workspace));
+  // Only an import written under <workspace>/imports/ makes the folder a workspace.
+  const intoWorkspace = !values['dry-run'] && values.out === undefined;
+  const workspace = intoWorkspace ? await writableWorkspace(values.workspace, values.json) : path.resolve(workspaceOf(values.workspace));
   const outDir = values['dry-run'] ? null : path.resolve(values.out ?? path.join(workspace, 'imports', `${path.basename(file).replace(/[^A-Za-z0-9._-]/g, '_')}-${exportStamp()}`));
   try {
     const r = await importCheckpoint({
