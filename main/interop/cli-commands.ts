@@ -75,8 +75,8 @@ export async function exportCommand(argv: string[]): Promise<number> {
     if (values.json) printJson({ ok: true, dir: r.outDir, files: r.files, parity: p });
     else {
       process.stdout.write(`exported to ${r.outDir}\n`);
-      for (const [name, q] of [['ONNX', p.onnx], ['TF.js', p.tfjs]] as const) {
-        if (q) process.stdout.write(`  ${name.padEnd(6)} max |Δlogit| ${q.maxAbsLogitDiff.toExponential(2)}  argmax agreement ${(q.argmaxAgreement * 100).toFixed(3)}%\n`);
+      for (const [name, q] of [['ONNX', p.onnx], ['TF.js', p.tfjs], ['safetensors (reloaded)', p.safetensors], ['PyTorch .pkl (reloaded)', p.pytorch]] as const) {
+        if (q) process.stdout.write(`  ${name.padEnd(24)} max |Δlogit| ${q.maxAbsLogitDiff.toExponential(2)}  argmax agreement ${(q.argmaxAgreement * 100).toFixed(3)}%\n`);
       }
     }
     return EXIT.ok;
