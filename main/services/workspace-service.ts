@@ -72,7 +72,8 @@ export async function createWorkspace(ctx: ServiceContext, folder: string, opts:
     throw new AppError('conflict', `${root} already holds a workspace: open it instead`, { where: root });
   }
   if (existing && existing.length > 0) {
-    throw new AppError('conflict', `${root} is not empty: pick a new or empty folder for a workspace`, { where: root });
+    const adoptable = (await probeFolder(root)).kind === 'adoptable';
+    throw new AppError('conflict', `${root} is not empty: pick a new or empty folder for a workspace${adoptable ? ' (it holds runs: open it to adopt it)' : ''}`, { where: root });
   }
   for (const dir of WORKSPACE_DIRS) await fsp.mkdir(path.join(root, dir), { recursive: true });
   const datasets: DatasetRef[] = opts.demo
