@@ -121,7 +121,7 @@ describe.skipIf(skip !== null)('model export from a run', () => {
     expect(r.parity.pytorch!.perImage.map((e) => e.id)).toEqual(['a']);
     expect(r.parity.pytorch!.argmaxAgreement).toBe(1);
     const side = JSON.parse(readFileSync(path.join(outDir, 'proda_checkpoint.pkl.json'), 'utf8'));
-    expect(side.usage).toBe('official ProDA: --resume_path proda_checkpoint.pkl');
+    expect(side.artifact.usage).toBe('official ProDA: --resume_path proda_checkpoint.pkl');
   }, 60_000);
 
   it('independent readers accept the files: PyTorch loads the safetensors and the official-format checkpoint (strict) and reproduces its logits; the onnx checker passes both models (opset 17)', () => {
