@@ -96,8 +96,10 @@ async function compare(argv: string[]): Promise<number> {
 async function resume(argv: string[]): Promise<number> {
   const { values, positionals } = parse(argv, {}, 1);
   const id = one(positionals, 'runs resume');
-  const { sup, sink } = terminalSupervisor(await writableWorkspace(values.workspace, values.json), outputMode(values.json));
+  const workspace = workspaceOf(values.workspace);
+  const { sup, sink } = terminalSupervisor(workspace, outputMode(values.json));
   await sup.resume(id);
+  await writableWorkspace(workspace, values.json);
   const status = await follow(sup, sink, id);
   if (values.json) printJson({ ok: status.state === 'succeeded', id, state: status.state, message: status.message, logTail: status.logTail });
   else process.stdout.write(`run ${id} ${status.state}${status.message ? `: ${status.message}` : ''}\n`);

@@ -1,16 +1,19 @@
 // proda train / pseudo / eval: one stage each, run in a child process and followed to its end.
+import path from 'node:path';
 import type { RunConfigInput } from '../../shared/runs-config';
 import { loadRunConfigFile } from '../runs/config-file';
 import { readReport, runDir } from '../runs/records';
-import { intOption, parse, outputMode, printJson, UsageError } from './args';
+import { intOption, parse, outputMode, printJson, UsageError, workspaceOf } from './args';
 import { exitFor, startAndFollow, terminalSupervisor } from './supervise';
 import { formatEval } from './tables';
 import { registerNewDatasets, writableWorkspace } from './workspace';
 
 async function runAndReport(workspaceFlag: string | undefined, json: boolean | undefined, config: unknown, id?: string): Promise<number> {
-  const workspace = await writableWorkspace(workspaceFlag, json);
+  const workspace = path.resolve(workspaceOf(workspaceFlag));
   const { sup, sink } = terminalSupervisor(workspace, outputMode(json));
-  const out = await startAndFollow(sup, sink, config, id);
+  // The workspace.json is written once the run folder exists (a refused config writes nothing), and
+  // again at the end for datasets the run read.
+  const out = await startAndFollow(sup, sink, config, id, () => writableWorkspace(workspace, json));
   await registerNewDatasets(workspace);
   const report = await readReport(runDir(workspace, out.id));
   if (json) {

@@ -54,7 +54,7 @@ export async function exportCommand(argv: string[]): Promise<number> {
     ...datasetOptions,
   });
   if (!values.run) throw new UsageError('--run RUN is required');
-  const workspace = await writableWorkspace(values.workspace, values.json);
+  const workspace = path.resolve(workspaceOf(values.workspace));
   const formats: ExportFormat[] = list(values.formats, exportFormats, 'formats', exportFormats);
   const minAgreement = values['min-agreement'] === undefined ? undefined : z.coerce.number().min(0).max(1).safeParse(values['min-agreement']);
   if (minAgreement && !minAgreement.success) throw new UsageError('--min-agreement takes a number in [0, 1]');
@@ -71,6 +71,8 @@ export async function exportCommand(argv: string[]): Promise<number> {
       outDir,
       onProgress: reporter(values.json),
     });
+    // The run is in this workspace and its export was written: make sure the app can open it.
+    await writableWorkspace(workspace, values.json);
     const p = r.parity;
     if (values.json) printJson({ ok: true, dir: r.outDir, files: r.files, parity: p });
     else {
@@ -93,12 +95,13 @@ export async function exportCommand(argv: string[]): Promise<number> {
 export async function exportLabelsCommand(argv: string[]): Promise<number> {
   const { values } = parse(argv, { run: { type: 'string' }, layouts: { type: 'string' }, soft: { type: 'boolean' }, 'no-flip': { type: 'boolean' }, out: { type: 'string' }, ...datasetOptions });
   if (!values.run) throw new UsageError('--run RUN is required');
-  const workspace = await writableWorkspace(values.workspace, values.json);
+  const workspace = path.resolve(workspaceOf(values.workspace));
   const layouts: LabelLayout[] = list(values.layouts, labelLayouts, 'layouts', labelLayouts);
   const dataset = (await datasetArg(values, true))!;
   const outDir = path.resolve(values.out ?? path.join(workspace, 'exports', `labels-${values.run}-${exportStamp()}`));
   try {
     const r = await exportRunLabels({ workspace, runId: values.run, dataset, layouts, soft: values.soft ?? false, flip: !values['no-flip'], outDir, onProgress: reporter(values.json) });
+    await writableWorkspace(workspace, values.json);
     if (values.json) printJson({ ok: true, dir: outDir, images: r.images, files: r.files.length });
     else process.stdout.write(`${r.images} images, ${r.files.length} files in ${outDir}\n`);
     return EXIT.ok;
@@ -115,9 +118,9 @@ export async function importCommand(argv: string[]): Promise<number> {
   );
   const file = positionals[0];
   if (!file) throw new UsageError('import needs the checkpoint file');
-  // Only an import written under <workspace>/imports/ makes the folder a workspace.
+  // Only an import written under <workspace>/imports/ makes the folder a workspace (once it succeeded).
   const intoWorkspace = !values['dry-run'] && values.out === undefined;
-  const workspace = intoWorkspace ? await writableWorkspace(values.workspace, values.json) : path.resolve(workspaceOf(values.workspace));
+  const workspace = path.resolve(workspaceOf(values.workspace));
   const outDir = values['dry-run'] ? null : path.resolve(values.out ?? path.join(workspace, 'imports', `${path.basename(file).replace(/[^A-Za-z0-9._-]/g, '_')}-${exportStamp()}`));
   try {
     const r = await importCheckpoint({
@@ -127,6 +130,7 @@ export async function importCommand(argv: string[]): Promise<number> {
       outDir,
       onProgress: reporter(values.json),
     });
+    if (intoWorkspace) await writableWorkspace(workspace, values.json);
     if (values.json) printJson({ ok: true, dir: r.dir, summary: r.summary, report: r.report });
     else {
       const rep = r.report;
