@@ -13,8 +13,10 @@ import sharp from 'sharp';
 import { api, demoRunDataset, expectTrue, openDemoWorkspace, waitRun } from './helpers.mjs';
 
 export const title = 'inspector';
-// Three quick training runs happen inside this spec; on 2 loaded cores they take minutes, not seconds.
-export const timeout = 600_000;
+// Three quick training runs happen inside this spec; on 2 loaded cores they take minutes, not seconds
+// (under a load average of 25 stage 1 ran at 0.08 it/s and the spec passed 600 s at iteration 29 of 30).
+// A cap, not a duration: every wait inside ends when the UI shows the state it waits for.
+export const timeout = 1_800_000;
 
 const refs = path.join(path.dirname(fileURLToPath(import.meta.url)), 'references');
 /** Compares a screenshot with its reference: share of pixels differing by more than 24 levels in any channel. */
