@@ -31,7 +31,7 @@ export const tests = [
       expectEq(res.status(), 200, 'page with token');
       expectTrue((res.headers()['content-security-policy'] ?? '').includes("script-src 'self'"), 'CSP header present');
       const status = page.getByTestId('status-backend');
-      await status.filter({ hasText: /backend: (wasm|cpu|tensorflow|webgl)/ }).waitFor({ timeout: 30_000 });
+      await status.filter({ hasText: /backend: (wasm|cpu|tensorflow|webgl)/ }).waitFor();
       expectTrue(/GPU/.test(await status.innerText()), 'status bar says GPU or no GPU');
       await page.getByTestId('workspace-name').filter({ hasNotText: 'No workspace open' }).waitFor();
       await shot('loaded');
@@ -79,7 +79,7 @@ export const tests = [
           return false;
         },
         null,
-        { timeout: 15_000 },
+        { timeout: 120_000 },
       );
       await shot('labels');
     },
@@ -102,15 +102,15 @@ export const tests = [
     async run({ page, server, tmp, shot }) {
       await page.goto(server.url, { waitUntil: 'domcontentloaded' });
       await page.getByTestId('grid-count').filter({ hasText: /\d+ images/ }).waitFor();
-      // Let the page's socket connect before the event fires.
-      await page.waitForTimeout(300);
+      // The event must find the page's socket connected: the page marks it when it opens.
+      await page.locator('html[data-socket=open]').waitFor();
       const res = await fetch(`${server.origin}/api/workspace.create`, {
         method: 'POST',
         headers: { 'x-proda-token': server.token },
         body: JSON.stringify({ path: `${tmp}/second-workspace`, name: 'Second', demoCount: 2 }),
       });
       expectEq(res.status, 200, 'workspace.create from a second client');
-      await page.getByTestId('workspace-name').filter({ hasText: 'Second' }).waitFor({ timeout: 20_000 });
+      await page.getByTestId('workspace-name').filter({ hasText: 'Second' }).waitFor();
       await page.getByTestId('grid-count').filter({ hasText: '2 images' }).waitFor();
       await shot('second-workspace');
       // Put the original workspace back for the specs that follow.

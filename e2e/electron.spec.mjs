@@ -45,7 +45,7 @@ export const tests = [
         if (exposed.bridge !== 'object' || exposed.require !== 'undefined' || exposed.process !== 'undefined') {
           throw new Error(`renderer globals not isolated: ${JSON.stringify(exposed)}`);
         }
-        await win.getByTestId('status-transport').filter({ hasText: 'IPC' }).waitFor({ timeout: 60_000 });
+        await win.getByTestId('status-transport').filter({ hasText: 'IPC' }).waitFor({ timeout: 120_000 });
         await win.locator('[data-testid=grid-cell] img').first().waitFor({ timeout: 120_000 });
         await win.getByTestId('grid-cell').first().click();
         await win.getByTestId('image-view-size').filter({ hasText: /\d+×\d+/ }).waitFor();

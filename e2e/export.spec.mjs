@@ -106,8 +106,8 @@ export const tests = [
       await page.getByTestId('import-start').click();
       const keys = page.getByTestId('import-report');
       const importFailed = await Promise.race([
-        keys.waitFor({ timeout: 60_000 }).then(() => false),
-        page.getByTestId('import-error').waitFor({ timeout: 60_000 }).then(() => true),
+        keys.waitFor({ timeout: 120_000 }).then(() => false),
+        page.getByTestId('import-error').waitFor({ timeout: 120_000 }).then(() => true),
       ]);
       if (importFailed) throw new Error(`import failed: ${await page.getByTestId('import-error').textContent()}`);
       const count = async (g) => Number(await keys.locator(`details[data-group="${g}"]`).getAttribute('data-count'));

@@ -1,5 +1,88 @@
-// Helpers the browser specs share: contract calls through the page's own origin and token, and waiting
-// for a run to reach a state. Not a spec (the runner loads only *.spec.mjs).
+// Helpers the runner and the specs share: starting the real server and Chromium, contract calls through
+// the page's own origin and token, and waiting for a run to reach a state. Not a spec (the runner loads
+// only *.spec.mjs).
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+/**
+ * Cap of a wait on UI state with no explicit timeout (Playwright's own default is 30 s). Waits end when
+ * the state shows, so a generous cap costs nothing on a quiet machine and keeps a loaded one from flaking.
+ */
+export const WAIT_MS = Number(process.env.E2E_WAIT_MS ?? 120_000);
+
+export function withTimeout(promise, ms, what) {
+  let timer;
+  return Promise.race([
+    promise,
+    new Promise((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}
+
+/** Starts the real server (`dist/node/serve.js`) on a free port and resolves once it printed its URL. */
+export async function startServer(workspace, dataDir, extraArgs = []) {
+  const entry = path.join(root, 'dist', 'node', 'serve.js');
+  if (!existsSync(entry)) throw new Error(`${entry} is missing: run \`npm run build\` first`);
+  const child = spawn(process.execPath, [entry, '--port', '0', '--workspace', workspace, ...extraArgs], {
+    cwd: root,
+    env: { ...process.env, PRODA_DATA_DIR: dataDir },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  const url = await withTimeout(
+    new Promise((resolve, reject) => {
+      const onData = (d) => {
+        out += d;
+        const m = out.match(/http:\/\/\S+\?token=[0-9a-f]+/);
+        if (m) resolve(m[0]);
+      };
+      child.stdout.on('data', onData);
+      child.stderr.on('data', (d) => (out += d));
+      child.on('exit', (code) => reject(new Error(`server exited with ${code} before printing its URL:\n${out}`)));
+    }),
+    120_000,
+    'server start',
+  );
+  const u = new URL(url);
+  return {
+    url,
+    origin: u.origin,
+    token: u.searchParams.get('token'),
+    port: Number(u.port),
+    workspace,
+    output: () => out,
+    stop: () =>
+      new Promise((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', resolve);
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+// One browser; every test gets a fresh context (its own cookies and storage), so tests cannot leak
+// auth state into each other. Playwright gives the browser a fresh temporary profile.
+export const launchChromium = () =>
+  chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      '--disable-quic',
+    ],
+  });
+
 
 export const expectEq = (actual, expected, what) => {
   if (actual !== expected) throw new Error(`${what}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`);

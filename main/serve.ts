@@ -16,7 +16,8 @@ import { DEFAULT_HOST, startHttpServer } from './transports/http-server';
 const usage = `usage: npm run serve -- [--port N] [--host ADDR] [--workspace DIR] [--allow-origin URL]...
   --port        port to listen on (default: a free one)
   --host        address to bind (default ${DEFAULT_HOST}; anything else exposes the server to the network)
-  --workspace   workspace folder to open (created with the demo benchmark if it has no workspace.json)
+  --workspace   workspace folder to open; a new or empty folder is created with the demo benchmark, and one
+                that holds runs or a demo benchmark but no workspace.json (what proda left) is adopted
   --allow-origin  extra browser origin allowed to call the API (e.g. an SSH-forwarded http://localhost:9000)
   --demo-count  images per training split when the workspace is created with the demo (default: the generator's)`;
 

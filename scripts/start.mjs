@@ -22,7 +22,10 @@ try {
   // The package's export is the path of the binary its install script downloaded; it throws without one.
   electron = createRequire(import.meta.url)('electron');
 } catch (err) {
-  const why = String(err?.message ?? err).split('\n')[0];
+  // Electron's own message ends with "please delete node_modules/electron and try installing again", which
+  // cannot help offline and contradicts the advice below: report the fact, not its advice.
+  const first = String(err?.message ?? err).split('\n')[0];
+  const why = /failed to install correctly/i.test(first) ? 'node_modules/electron holds no downloaded binary' : first.replace(/,?\s*please delete node_modules\/electron.*$/i, '');
   console.error(
     `\nThe Electron binary is not installed, so the desktop app cannot start here (${why}). ` +
       'This is expected where `npm ci` ran offline or with ELECTRON_SKIP_BINARY_DOWNLOAD=1: the Electron JS and types ' +

@@ -259,7 +259,7 @@ export const evalConfigSchema = z
     val: runDatasetSchema,
     /** 'both' scores twice, so a table can show what re-estimating BN alone changes. */
     bn: z.enum(['running', 'reestimate', 'both']).default('running'),
-    /** Target images (no labels used) whose statistics replace BN's running stats when bn = reestimate. */
+    /** Target images (no labels used) whose statistics replace BN's running stats when bn = reestimate; the val images when omitted. */
     bnData: runDatasetSchema.optional(),
     bnImages: z.number().int().min(1).max(RUN_LIMITS.images).default(BN_REESTIMATE_IMAGES),
     protocol: z.enum(['19', '16', '13']).optional(),

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -7,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { main } from './index';
 import { makeDemo } from '../datasets';
 import { EXIT } from './exit-codes';
+import { loadWorkspaceFile } from '../services/workspace-file';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, '..', '..');
@@ -65,6 +67,8 @@ describe('proda CLI', () => {
     expect(JSON.parse(missing.out)).toMatchObject({ ok: false, error: { code: 'not-found' } });
     const bad = await cli('train', '--config', path.join(ws, 'bad.json'), '--json', '--workspace', ws);
     expect(bad.code).toBe(EXIT.invalid);
+    // A refused command writes nothing: the folder does not become a workspace.
+    expect(existsSync(path.join(ws, 'workspace.json'))).toBe(false);
     const data = JSON.parse(bad.out);
     expect(data.error.message).toContain('bad.json');
     expect(data.error.message).toContain('optim.iterations');
@@ -77,6 +81,9 @@ describe('proda CLI', () => {
     const ra = JSON.parse(a.out);
     expect(ra).toMatchObject({ ok: true, id: 'ra', state: 'succeeded' });
     expect(ra.report.iterations).toBe(30);
+    // ...and a command that wrote a run made the folder a workspace the app opens, with the run's dataset.
+    const file = await loadWorkspaceFile(ws);
+    expect(file.datasets.map((d) => [d.id, d.root, d.split, d.role])).toEqual([['demo-demo-source', path.join(ws, 'demo'), 'source', 'source']]);
     expect((await cli('train', '--config', path.join(ws, 'b.json'), '--id', 'rb', '--workspace', ws)).code).toBe(EXIT.ok);
 
     const list = JSON.parse((await cli('runs', 'list', '--json', '--workspace', ws)).out);

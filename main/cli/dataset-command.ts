@@ -7,7 +7,8 @@ import { AppError } from '../../shared/contract/errors';
 import type { CheckReport, DatasetFormat } from '../../shared/datasets';
 import { datasetFormats, problemLine } from '../../shared/datasets';
 import { checkDataset } from '../datasets/check';
-import { DEMO_DEFAULTS, makeDemo } from '../datasets/demo';
+import { makeDemo } from '../datasets/demo';
+import { commandHelp } from './help';
 import { EXIT, exitCodeFor } from './exit-codes';
 
 export interface CommandIo {
@@ -15,17 +16,6 @@ export interface CommandIo {
   err: (s: string) => void;
   isTTY: boolean;
 }
-
-const HELP = `proda dataset: make and check datasets
-
-Usage:
-  proda dataset make-demo --out DIR --seed N [--width ${DEMO_DEFAULTS.width}] [--height ${DEMO_DEFAULTS.height}] [--count ${DEMO_DEFAULTS.count}] [--json]
-        write the built-in synthetic benchmark (source, target-train, target-val; target-val has count/2 images)
-  proda dataset check ROOT --format ${datasetFormats.join('|')} [--split S] [--classes 19|16|13] [--role source|target]
-                      [--max-problems N] [--json]
-        read every image and label; print counts, sizes, the class histogram, per-domain colour statistics
-        and one line per problem. Exits 3 when any error is found.
-`;
 
 const processIo = (): CommandIo => ({
   out: (s) => process.stdout.write(s),
@@ -50,11 +40,13 @@ export async function runDatasetCommand(argv: string[], io: CommandIo = processI
       case 'help':
       case '--help':
       case '-h':
-        io.out(HELP);
+        io.out(commandHelp('dataset') ?? '');
         return sub === undefined ? EXIT.usage : EXIT.ok;
       case 'make-demo':
+        if (rest.includes('--help') || rest.includes('-h')) return (io.out(commandHelp('dataset make-demo') ?? ''), EXIT.ok);
         return await makeDemoCommand(rest, io);
       case 'check':
+        if (rest.includes('--help') || rest.includes('-h')) return (io.out(commandHelp('dataset check') ?? ''), EXIT.ok);
         return await checkCommand(rest, io);
       default:
         throw new Usage(`unknown dataset command "${sub}"`);

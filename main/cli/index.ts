@@ -6,46 +6,34 @@ import { diskFullMessage } from '../io/disk-space';
 import { EXIT, EXIT_CODE_HELP, exitCodeFor } from './exit-codes';
 import { UsageError } from './args';
 
-const HELP = `proda: ProDA domain adaptation workbench, headless
+const HELP = (commands: string) => `proda: ProDA domain adaptation workbench, headless
 
 Usage:
-  proda demo [--quick] [--seed N | --seeds 1,2,3] [--workspace DIR] [--json]
-        generate the built-in benchmark, run warm-up, stage 1, distillation and the baselines,
-        print target mIoU and per-class IoU per stage
-  proda train --config FILE [--id ID] [--workspace DIR] [--json]
-        run one stage from a JSON run config (see shared/runs-config.ts)
-  proda pseudo --model RUN --data ROOT --format F [--split S] [--mode soft|hard] [--workspace DIR] [--json]
-        soft (+ prototypes) or hard pseudo-labels from a finished run
-  proda eval --model RUN --data ROOT --format F [--split S] [--bn running|reestimate|both] [--workspace DIR] [--json]
-        score a run's model on a labelled split
-  proda runs list [--stage S] [--state S] [--text T] [--json]
-  proda runs show ID [--json]
-  proda runs compare A B [--json]
-  proda runs resume ID [--json]
-  proda runs cancel ID
-  proda dataset ...        (proda dataset --help)
-  proda doctor [--json]
-        the compute backend chosen and why, every backend tried with its reason, the WebGPU adapter,
-        CUDA/cuDNN libraries for tfjs-node-gpu (and the fix when missing), Node/Electron versions
-INTEROP_HELP
+${commands}
+
+proda <command> --help prints a command's options and an example.
 Common options:
-  --workspace DIR   workspace folder (default: $PRODA_WORKSPACE or the current folder)
+  --workspace DIR   workspace folder (default: $PRODA_WORKSPACE or the current folder); commands that
+                    write into it (demo, train, pseudo, eval, export, export-labels, import) create its
+                    workspace.json when it is missing, so the app and \`npm run serve\` open it
   --json            one JSON object on stdout, nothing else there; progress is silent
 
 ${EXIT_CODE_HELP}
 `;
 
+const wantsHelp = (args: string[]): boolean => args.includes('--help') || args.includes('-h');
+
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   const json = rest.includes('--json');
   try {
+    if (command !== undefined && wantsHelp(rest)) return await printCommandHelp(command, rest);
     switch (command) {
       case undefined:
       case 'help':
       case '--help':
       case '-h':
-        // The interop module owns its help text; it is loaded only when help is asked for.
-        process.stdout.write(HELP.replace('INTEROP_HELP', (await import('../interop/cli-commands')).INTEROP_HELP));
+        process.stdout.write(HELP((await import('./help')).overview()));
         return command === undefined ? EXIT.usage : EXIT.ok;
       case 'demo':
         return await (await import('./demo-command')).demoCommand(rest);
@@ -73,6 +61,17 @@ export async function main(argv: string[]): Promise<number> {
   } catch (err) {
     return reportError(err, json);
   }
+}
+
+/** `proda CMD --help` and `proda GROUP SUB --help`: the command's options and an example, exit 0. */
+async function printCommandHelp(command: string, rest: string[]): Promise<number> {
+  const { commandHelp, GROUPS } = await import('./help');
+  // In a group (runs, dataset) the first word names the subcommand; elsewhere it is a positional (a file).
+  const name = command in GROUPS && rest[0] && !rest[0].startsWith('-') ? `${command} ${rest[0]}` : command;
+  const text = commandHelp(name);
+  if (!text) throw new UsageError(`unknown command "${name}"`);
+  process.stdout.write(text);
+  return EXIT.ok;
 }
 
 export function reportError(err: unknown, json: boolean): number {

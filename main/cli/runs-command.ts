@@ -6,6 +6,7 @@ import { outputMode, parse, printJson, UsageError, workspaceOf } from './args';
 import { EXIT } from './exit-codes';
 import { exitFor, follow, terminalSupervisor } from './supervise';
 import { formatEval, pct, table } from './tables';
+import { writableWorkspace } from './workspace';
 
 export async function runsCommand(argv: string[]): Promise<number> {
   const [sub, ...rest] = argv;
@@ -95,8 +96,10 @@ async function compare(argv: string[]): Promise<number> {
 async function resume(argv: string[]): Promise<number> {
   const { values, positionals } = parse(argv, {}, 1);
   const id = one(positionals, 'runs resume');
-  const { sup, sink } = terminalSupervisor(workspaceOf(values.workspace), outputMode(values.json));
+  const workspace = workspaceOf(values.workspace);
+  const { sup, sink } = terminalSupervisor(workspace, outputMode(values.json));
   await sup.resume(id);
+  await writableWorkspace(workspace, values.json);
   const status = await follow(sup, sink, id);
   if (values.json) printJson({ ok: status.state === 'succeeded', id, state: status.state, message: status.message, logTail: status.logTail });
   else process.stdout.write(`run ${id} ${status.state}${status.message ? `: ${status.message}` : ''}\n`);

@@ -47,8 +47,9 @@ export async function follow(sup: RunSupervisor, sink: ProgressSink, id: string)
   }
 }
 
-export async function startAndFollow(sup: RunSupervisor, sink: ProgressSink, config: unknown, id?: string): Promise<Outcome> {
+export async function startAndFollow(sup: RunSupervisor, sink: ProgressSink, config: unknown, id?: string, onStarted?: () => Promise<unknown>): Promise<Outcome> {
   const { id: runId, warnings } = await sup.start(config, id);
+  await onStarted?.();
   for (const w of warnings) sink.line(`warning: ${w.field}: ${w.message}`);
   sink.line(`run ${runId} started`);
   return { id: runId, status: await follow(sup, sink, runId), warnings };

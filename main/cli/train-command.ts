@@ -1,14 +1,20 @@
 // proda train / pseudo / eval: one stage each, run in a child process and followed to its end.
+import path from 'node:path';
 import type { RunConfigInput } from '../../shared/runs-config';
 import { loadRunConfigFile } from '../runs/config-file';
 import { readReport, runDir } from '../runs/records';
-import { parse, outputMode, printJson, UsageError, workspaceOf } from './args';
+import { intOption, parse, outputMode, printJson, UsageError, workspaceOf } from './args';
 import { exitFor, startAndFollow, terminalSupervisor } from './supervise';
 import { formatEval } from './tables';
+import { registerNewDatasets, writableWorkspace } from './workspace';
 
-async function runAndReport(workspace: string, json: boolean | undefined, config: unknown, id?: string): Promise<number> {
+async function runAndReport(workspaceFlag: string | undefined, json: boolean | undefined, config: unknown, id?: string): Promise<number> {
+  const workspace = path.resolve(workspaceOf(workspaceFlag));
   const { sup, sink } = terminalSupervisor(workspace, outputMode(json));
-  const out = await startAndFollow(sup, sink, config, id);
+  // The workspace.json is written once the run folder exists (a refused config writes nothing), and
+  // again at the end for datasets the run read.
+  const out = await startAndFollow(sup, sink, config, id, () => writableWorkspace(workspace, json));
+  await registerNewDatasets(workspace);
   const report = await readReport(runDir(workspace, out.id));
   if (json) {
     printJson({ ok: out.status.state === 'succeeded', id: out.id, state: out.status.state, message: out.status.message, warnings: out.warnings, report, logTail: out.status.logTail });
@@ -27,7 +33,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
   const { values } = parse(argv, { config: { type: 'string' }, id: { type: 'string' } });
   if (!values.config) throw new UsageError('train needs --config FILE');
   const config = await loadRunConfigFile(values.config);
-  return runAndReport(workspaceOf(values.workspace), values.json, config, values.id);
+  return runAndReport(values.workspace, values.json, config, values.id);
 }
 
 const dataOptions = { data: { type: 'string' }, format: { type: 'string' }, split: { type: 'string' }, model: { type: 'string' }, id: { type: 'string' }, seed: { type: 'string' } } as const;
@@ -37,23 +43,30 @@ function dataset(values: { data?: string; format?: string; split?: string }) {
   return { root: values.data, format: values.format, ...(values.split ? { split: values.split } : {}) };
 }
 
+const seedOf = (v: string | undefined) => {
+  const seed = intOption(v, 'seed');
+  return seed === undefined ? {} : { seed };
+};
+
 export async function pseudoCommand(argv: string[]): Promise<number> {
   const { values } = parse(argv, { ...dataOptions, mode: { type: 'string', default: 'soft' } });
   if (!values.model) throw new UsageError('pseudo needs --model RUN');
-  const config: RunConfigInput = { stage: 'pseudo', model: values.model, target: dataset(values) as never, mode: values.mode as 'soft' | 'hard' };
-  return runAndReport(workspaceOf(values.workspace), values.json, config, values.id);
+  const config: RunConfigInput = { stage: 'pseudo', ...seedOf(values.seed), model: values.model, target: dataset(values) as never, mode: values.mode as 'soft' | 'hard' };
+  return runAndReport(values.workspace, values.json, config, values.id);
 }
 
 export async function evalCommand(argv: string[]): Promise<number> {
   const { values } = parse(argv, { ...dataOptions, bn: { type: 'string', default: 'running' }, 'bn-data': { type: 'string' }, 'bn-split': { type: 'string' } });
   if (!values.model) throw new UsageError('eval needs --model RUN');
   const val = dataset(values);
+  // Without --bn-data / --bn-split the eval stage re-estimates on the scored split's own images (labels unused).
   const config = {
     stage: 'eval',
+    ...seedOf(values.seed),
     model: values.model,
     val,
     bn: values.bn,
     ...(values['bn-data'] || values['bn-split'] ? { bnData: { ...val, root: values['bn-data'] ?? val.root, split: values['bn-split'] ?? val.split } } : {}),
   };
-  return runAndReport(workspaceOf(values.workspace), values.json, config, values.id);
+  return runAndReport(values.workspace, values.json, config, values.id);
 }

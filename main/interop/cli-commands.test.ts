@@ -73,6 +73,16 @@ describe('proda export / export-labels / import', () => {
     expect(existsSync(path.join(ws, 'imports'))).toBe(false);
   });
 
+  it.skipIf(fxDir === null)('import finds bn_pretrain.* keys without --bn-pretrain and builds the bn_clr network, dropping nothing', async () => {
+    const r = await capture(() => importCommand([path.join(fxDir!, 'small_bnclr_dp.pkl'), '--arch', 'demo', '--dry-run', '--workspace', ws]));
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/bn_pretrain\.\* keys found: network built with the bn_clr BatchNorm \(as with --bn-pretrain\); \d+ matched, 0 missing, 0 unexpected/);
+    // Without the keys, nothing is said and no bn_pretrain layer is built.
+    const plain = await capture(() => importCommand([path.join(fxDir!, 'small_official.pkl'), '--arch', 'demo', '--dry-run', '--workspace', ws]));
+    expect(plain.out).not.toMatch(/bn_pretrain/);
+    expect(plain.out).toMatch(/0 missing, 0 unexpected/);
+  });
+
   it.skipIf(fxDir === null)('import refuses the malicious pickle as invalid input', async () => {
     await expect(importCommand([path.join(fxDir!, 'malicious.pkl'), '--arch', 'demo', '--dry-run'])).rejects.toMatchObject({ code: 'bad-input' });
   });

@@ -9,22 +9,11 @@ import { openDataset } from '../datasets';
 import type { Dataset } from '../datasets/types';
 import { intOption, outputMode, parse, printJson, UsageError, workspaceOf } from '../cli/args';
 import { EXIT } from '../cli/exit-codes';
+import { writableWorkspace } from '../cli/workspace';
 import { resolveInside } from '../io/paths';
 import { exportFormats, type ExportFormat, ParityError } from './export-model';
 import { exportRunLabels, exportRunModel, exportStamp, importCheckpoint, type Progress } from './jobs';
 import { labelLayouts, type LabelLayout } from './labels-export';
-
-export const INTEROP_HELP = `  proda export --run RUN [--formats onnx,tfjs,safetensors,pytorch] [--images N] [--side PX]
-        [--data ROOT --format F [--split S] [--classes 19|16|13]] [--min-agreement 0.999] [--out DIR [--force]]
-        export a run's student with sidecars after a parity check against the engine (parity.json);
-        an existing non-empty --out is refused unless --force, which replaces only the export's own files
-  proda export-labels --run RUN --data ROOT --format F [--split S] [--classes C] [--layouts cityscapes,proda] [--soft] [--no-flip] [--out DIR]
-        predicted label maps in Cityscapes (gtFine/results/conf) and official ProDA pseudo-label layouts
-        (flip-averaged like generate_pseudo_label.py --flip unless --no-flip)
-  proda import FILE [--arch resnet101|demo|...] [--classes 19] [--bn-pretrain] [--strict] [--dry-run] [--out DIR]
-        map a PyTorch checkpoint (official ProDA, torchvision, SimCLRv2, prototypes) onto a network and
-        print the key report; writes <workspace>/imports/<id>/ unless --dry-run
-`;
 
 function list<T extends string>(v: string | undefined, allowed: readonly T[], name: string, dflt: readonly T[]): T[] {
   if (v === undefined) return [...dflt];
@@ -85,12 +74,14 @@ export async function exportCommand(argv: string[]): Promise<number> {
       force: values.force ?? false,
       onProgress: reporter(values.json),
     });
+    // The run is in this workspace and its export was written: make sure the app can open it.
+    await writableWorkspace(workspace, values.json);
     const p = r.parity;
     if (values.json) printJson({ ok: true, dir: r.outDir, files: r.files, parity: p });
     else {
       process.stdout.write(`exported to ${r.outDir}\n`);
-      for (const [name, q] of [['ONNX', p.onnx], ['TF.js', p.tfjs]] as const) {
-        if (q) process.stdout.write(`  ${name.padEnd(6)} max |Δlogit| ${q.maxAbsLogitDiff.toExponential(2)}  argmax agreement ${(q.argmaxAgreement * 100).toFixed(3)}%\n`);
+      for (const [name, q] of [['ONNX', p.onnx], ['TF.js', p.tfjs], ['safetensors (reloaded)', p.safetensors], ['PyTorch .pkl (reloaded)', p.pytorch]] as const) {
+        if (q) process.stdout.write(`  ${name.padEnd(24)} max |Δlogit| ${q.maxAbsLogitDiff.toExponential(2)}  argmax agreement ${(q.argmaxAgreement * 100).toFixed(3)}%\n`);
       }
     }
     return EXIT.ok;
@@ -113,6 +104,7 @@ export async function exportLabelsCommand(argv: string[]): Promise<number> {
   const outDir = values.out ? path.resolve(values.out) : resolveInside(workspace, 'exports', `labels-${values.run}-${exportStamp()}`);
   try {
     const r = await exportRunLabels({ workspace, runId: values.run, dataset, layouts, soft: values.soft ?? false, flip: !values['no-flip'], outDir, onProgress: reporter(values.json) });
+    await writableWorkspace(workspace, values.json);
     if (values.json) printJson({ ok: true, dir: outDir, images: r.images, files: r.files.length });
     else process.stdout.write(`${r.images} images, ${r.files.length} files in ${outDir}\n`);
     return EXIT.ok;
@@ -129,6 +121,8 @@ export async function importCommand(argv: string[]): Promise<number> {
   );
   const file = positionals[0];
   if (!file) throw new UsageError('import needs the checkpoint file');
+  // Only an import written under <workspace>/imports/ makes the folder a workspace (once it succeeded).
+  const intoWorkspace = !values['dry-run'] && values.out === undefined;
   const workspace = path.resolve(workspaceOf(values.workspace));
   const outDir = values['dry-run'] ? null : path.resolve(values.out ?? path.join(workspace, 'imports', `${path.basename(file).replace(/[^A-Za-z0-9._-]/g, '_')}-${exportStamp()}`));
   try {
@@ -139,6 +133,7 @@ export async function importCommand(argv: string[]): Promise<number> {
       outDir,
       onProgress: reporter(values.json),
     });
+    if (intoWorkspace) await writableWorkspace(workspace, values.json);
     if (values.json) printJson({ ok: true, dir: r.dir, summary: r.summary, report: r.report });
     else {
       const rep = r.report;

@@ -82,8 +82,11 @@ describe.skipIf(skip !== null)('model export from a run', () => {
     expect(p.onnx!.maxAbsLogitDiff).toBeLessThan(1e-4);
     expect(p.tfjs!.maxAbsLogitDiff).toBeLessThan(1e-4);
     expect(p.onnx!.probsSumError).toBeLessThan(1e-5);
-    // read back into the engine, the safetensors weights give the very same logits
+    // read back into the engine, the safetensors weights give the very same logits, and so does the
+    // official .pkl read back through the checkpoint importer
     expect(p.safetensors!.maxAbsLogitDiff).toBe(0);
+    expect(p.pytorch!.maxAbsLogitDiff).toBe(0);
+    expect(p.pytorch!.perImage).toHaveLength(3);
     expect(steps).toContain('done');
     expect(existsSync(`${outDir}.partial`)).toBe(false);
     for (const f of ['model.probs.onnx', 'model.argmax.onnx', 'tfjs/model.json', 'tfjs/sidecar.json', 'weights.safetensors', 'parity.json', 'sidecar.json']) {
@@ -109,6 +112,17 @@ describe.skipIf(skip !== null)('model export from a run', () => {
     const ms = collectTensors(back);
     expect(Array.from(toFloat32(ms.get('ResNet101.model_state.layer5.head.1.weight')!))).toEqual(Array.from(sd.get('layer5.head.1.weight')!.data));
   }, 120_000);
+
+  it('a PyTorch-only export is compared too: the .pkl read back through the importer, not "passed" on nothing', async () => {
+    const model = await loadRunModel(ws, runId);
+    const outDir = path.join(ws, 'exports', 'pt-only');
+    const r = await exportModel({ outDir, network: model.network, weights: model.weights, formats: ['pytorch'], info: model.info, parityImages: [image('a', 40, 24, 4)] });
+    expect(r.parity).toMatchObject({ onnx: null, tfjs: null, safetensors: null, passed: true });
+    expect(r.parity.pytorch!.perImage.map((e) => e.id)).toEqual(['a']);
+    expect(r.parity.pytorch!.argmaxAgreement).toBe(1);
+    const side = JSON.parse(readFileSync(path.join(outDir, 'proda_checkpoint.pkl.json'), 'utf8'));
+    expect(side.artifact.usage).toBe('official ProDA: --resume_path proda_checkpoint.pkl');
+  }, 60_000);
 
   it('independent readers accept the files: PyTorch loads the safetensors and the official-format checkpoint (strict) and reproduces its logits; the onnx checker passes both models (opset 17)', () => {
     const outDir = path.join(ws, 'exports', 'e1');

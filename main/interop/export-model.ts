@@ -17,6 +17,8 @@ import { checkTarget, placeFolder, stagingFolder } from '../io/folders';
 import { buildOnnxModel, ONNX_OPSET, type OnnxVariant } from './onnx-export';
 import { type StTensor, encodeSafetensors, readSafetensorsFile } from './safetensors';
 import { tfjsFileHandler, writeTfjsGraphModel } from './tfjs-export';
+import { mapCheckpoint } from './import-weights';
+import { parseTorchFile } from './torch-checkpoint';
 import { encodeTorchFile, officialCheckpoint, type WritableTensor } from './torch-writer';
 
 export const exportFormats = ['onnx', 'tfjs', 'safetensors', 'pytorch'] as const;
@@ -52,6 +54,12 @@ export interface ParityEntry {
   argmaxAgreement: number;
 }
 
+export interface ReloadParity {
+  maxAbsLogitDiff: number;
+  argmaxAgreement: number;
+  perImage: ParityEntry[];
+}
+
 export interface ParityReport {
   images: number;
   /** Worst over images and runtimes. */
@@ -63,7 +71,9 @@ export interface ParityReport {
   onnx: { maxAbsLogitDiff: number; argmaxAgreement: number; probsSumError: number; perImage: ParityEntry[] } | null;
   tfjs: { maxAbsLogitDiff: number; argmaxAgreement: number; perImage: ParityEntry[] } | null;
   /** The safetensors file read back into a fresh engine network (catches layout and naming errors). */
-  safetensors: { maxAbsLogitDiff: number; argmaxAgreement: number; perImage: ParityEntry[] } | null;
+  safetensors: ReloadParity | null;
+  /** The official .pkl read back through the checkpoint importer into a fresh engine network. */
+  pytorch: ReloadParity | null;
   backend: string;
   seconds: number;
 }
@@ -245,20 +255,13 @@ async function tfjsParity(
   }
 }
 
-async function safetensorsParity(
-  file: string,
+/** A file read back into a fresh engine network, scored against the exporting network's logits. */
+async function reloadedParity(
+  weights: NamedWeights,
   network: SegNetConfig,
   refs: { logits: Float32Array; shape: number[]; labels: Int32Array }[],
   images: readonly ParityImage[],
-): Promise<NonNullable<ParityReport['safetensors']>> {
-  const { tensors } = await readSafetensorsFile(file);
-  const graph = buildSegNetGraph(network);
-  const weights: NamedWeights = {};
-  for (const spec of graph.params) {
-    const t = tensors.get(spec.name);
-    if (!t || t.dtype !== 'float32' || t.shape.join() !== spec.torchShape.join()) throw new Error(`${file}: ${spec.name} missing or of the wrong shape`);
-    weights[spec.name] = { shape: spec.shape, data: fromTorchLayout(spec, t.data as Float32Array) };
-  }
+): Promise<ReloadParity> {
   const net = buildNet(network, { weights });
   try {
     const perImage: ParityEntry[] = [];
@@ -277,6 +280,31 @@ async function safetensorsParity(
   } finally {
     net.dispose();
   }
+}
+
+async function safetensorsParity(file: string, network: SegNetConfig, refs: Parameters<typeof reloadedParity>[2], images: readonly ParityImage[]): Promise<ReloadParity> {
+  const { tensors } = await readSafetensorsFile(file);
+  const graph = buildSegNetGraph(network);
+  const weights: NamedWeights = {};
+  for (const spec of graph.params) {
+    const t = tensors.get(spec.name);
+    if (!t || t.dtype !== 'float32' || t.shape.join() !== spec.torchShape.join()) throw new Error(`${file}: ${spec.name} missing or of the wrong shape`);
+    weights[spec.name] = { shape: spec.shape, data: fromTorchLayout(spec, t.data as Float32Array) };
+  }
+  return reloadedParity(weights, network, refs, images);
+}
+
+/**
+ * The official-format .pkl read back through the importer (torch-checkpoint.ts + import-weights.ts), the
+ * same path `proda import` takes: a key, layout or pickling mistake shows as a mismatch, not as a pass.
+ */
+async function pytorchParity(file: string, network: SegNetConfig, refs: Parameters<typeof reloadedParity>[2], images: readonly ParityImage[]): Promise<ReloadParity> {
+  const graph = buildSegNetGraph(network);
+  // strict: a missing, unexpected or mis-shaped key fails the export with the importer's own report.
+  const mapped = mapCheckpoint(parseTorchFile(new Uint8Array(await fsp.readFile(file)), file), graph, { source: file, strict: true });
+  const weights: NamedWeights = {};
+  for (const spec of graph.params) weights[spec.name] = { shape: spec.shape, data: mapped.params.get(spec.name)! };
+  return reloadedParity(weights, network, refs, images);
 }
 
 export class ParityError extends Error {
@@ -332,6 +360,7 @@ export async function exportModel(req: ExportRequest): Promise<ExportResult> {
     }
     let tfjsModelJson: string | null = null;
     let safetensorsFile: string | null = null;
+    let pytorchFile: string | null = null;
     if (req.formats.includes('tfjs')) {
       progress('tfjs', 0, 1, 'TF.js graph model');
       const dir = path.join(staging, 'tfjs');
@@ -370,6 +399,7 @@ export async function exportModel(req: ExportRequest): Promise<ExportResult> {
         bestIou: req.info.miou ?? 0,
       });
       const file = path.join(staging, 'proda_checkpoint.pkl');
+      pytorchFile = file;
       await writeFileAtomic(file, encodeTorchFile(ckpt, 'proda_checkpoint'));
       await writeJsonAtomic(
         `${file}.json`,
@@ -377,7 +407,7 @@ export async function exportModel(req: ExportRequest): Promise<ExportResult> {
           format: 'pytorch',
           file: 'proda_checkpoint.pkl',
           layout: "torch.save zip; {'ResNet101': {'model_state', 'objective_vectors'}, 'iter', 'best_iou'} as the official train.py writes it",
-          usage: 'official ProDA: --resume_path proda_checkpoint.pkl (bn_pretrain models also need --bn_clr)',
+          usage: `official ProDA: --resume_path proda_checkpoint.pkl${req.network.bnPretrain ? ' --student_init simclr --bn_clr (this network has the bn_pretrain BatchNorm)' : ''}`,
         }),
       );
       files.push(file, `${file}.json`);
@@ -395,7 +425,10 @@ export async function exportModel(req: ExportRequest): Promise<ExportResult> {
     progress('parity', req.parityImages.length, req.parityImages.length, 'runtimes compared');
     const tfjsP = tfjsModelJson ? await tfjsParity(tfjsModelJson, refs, req.parityImages) : null;
     const stP = safetensorsFile ? await safetensorsParity(safetensorsFile, req.network, refs, req.parityImages) : null;
-    const checked = [onnxP, tfjsP, stP].filter((p): p is NonNullable<typeof p> => p !== null);
+    const ptP = pytorchFile ? await pytorchParity(pytorchFile, req.network, refs, req.parityImages) : null;
+    // Every format is compared, so "passed" never stands on nothing.
+    const checked = [onnxP, tfjsP, stP, ptP].filter((p): p is NonNullable<typeof p> => p !== null);
+    if (checked.length === 0) throw new Error('export: no exported format could be compared with the engine');
     const parity: ParityReport = {
       images: req.parityImages.length,
       maxAbsLogitDiff: Math.max(0, ...checked.map((p) => p.maxAbsLogitDiff)),
@@ -405,6 +438,7 @@ export async function exportModel(req: ExportRequest): Promise<ExportResult> {
       onnx: onnxP,
       tfjs: tfjsP,
       safetensors: stP,
+      pytorch: ptP,
       backend: tf.getBackend(),
       seconds: (Date.now() - t0) / 1000,
     };

@@ -71,6 +71,18 @@ function stripCommonPrefix(keys: string[]): { prefix: string | null; map: Map<st
   return { prefix: null, map: new Map(keys.map((k) => [k, k])) };
 }
 
+/**
+ * Whether a checkpoint carries the official bn_clr BatchNorm (`bn_pretrain.*`, what --student_init simclr
+ * --bn_clr trains). A network built without it would leave those keys unused and disagree with the
+ * official model on most pixels, so the importer builds the network with it instead (jobs.ts).
+ */
+export function hasBnPretrainKeys(obj: unknown, source: string): boolean {
+  if (isTorchTensor(obj)) return false;
+  const located = locateStateDict(obj, source);
+  const keys = [...located.dict.keys()].filter((k) => isTorchTensor(located.dict.get(k))).map(String);
+  return [...stripCommonPrefix(keys).map.keys()].some((k) => k.startsWith('bn_pretrain.'));
+}
+
 const IGNORABLE = [/(^|\.)num_batches_tracked$/, /^fc\.(weight|bias)$/];
 
 function prototypesOf(t: unknown, source: string): { classes: number; dim: number; data: Float32Array } | null {

@@ -12,7 +12,7 @@ import { toDatasetRef } from '../runs/dataset-refs';
 import { MODEL_ARTIFACT, PROTOTYPES_ARTIFACT, prototypesToTensors, segNetConfig, weightsToTensors } from '../runs/stages/net';
 import { encodeTensors } from '../runs/tensor-file';
 import { buildNet, type ExportFormat, type ExportResult, exportModel, type ParityImage } from './export-model';
-import { type ImportReport, mapCheckpoint, summarizeReport } from './import-weights';
+import { type ImportReport, hasBnPretrainKeys, mapCheckpoint, summarizeReport } from './import-weights';
 import { exportLabels, type LabelExportItem, type LabelLayout } from './labels-export';
 import { loadRunModel, predictImage } from './run-model';
 import { readTorchFile } from './torch-checkpoint';
@@ -163,13 +163,17 @@ export async function importCheckpoint(opts: {
   const progress = opts.onProgress ?? (() => {});
   progress('read', 0, 2, `reading ${opts.file}`);
   const obj = await readTorchFile(opts.file);
+  // bn_pretrain.* keys mean the official bn_clr network: build it with that BatchNorm even without
+  // --bn-pretrain, and say so, rather than drop the keys and import a network that predicts differently.
+  const detected = !opts.network.bnPretrain && hasBnPretrainKeys(obj, opts.file);
+  const bnPretrain = opts.network.bnPretrain || detected;
   // segNetConfig's demo preset has no bn_pretrain switch; an import honours the flag for every arch.
-  const network = { ...segNetConfig(opts.network), bnPretrain: opts.network.bnPretrain };
+  const network = { ...segNetConfig(opts.network), bnPretrain };
   // Map against the graph alone: building the network (random init of every parameter) is only
   // needed when weights are written.
   const graph = buildSegNetGraph(network);
   const imported = mapCheckpoint(obj, graph, { source: opts.file, strict: opts.strict });
-  const summary = summarizeReport(imported.report);
+  const summary = `${detected ? 'bn_pretrain.* keys found: network built with the bn_clr BatchNorm (as with --bn-pretrain); ' : ''}${summarizeReport(imported.report)}`;
   progress('map', 1, 2, summary);
   if (!opts.outDir) return { report: imported.report, summary, dir: null };
   if (imported.prototypes) {
@@ -201,7 +205,7 @@ export async function importCheckpoint(opts: {
   await writeJsonAtomic(path.join(opts.outDir, 'import.json'), {
     importId: path.basename(opts.outDir),
     file: opts.file,
-    network: opts.network,
+    network: { ...opts.network, bnPretrain },
     report: imported.report,
     createdAt: new Date().toISOString(),
   });

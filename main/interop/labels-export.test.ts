@@ -49,6 +49,11 @@ describe.each(['19', '16', '13'] as ClassSetId[])('label export, %s classes', (s
     const lut = cityscapesLabelIdLut(set);
     expect(Array.from(labelIds.data, (v) => lut[v])).toEqual(Array.from(trainIds));
     expect(decodeLabel8(read('cityscapes/results/aachen/aachen_000000_000019_leftImg8bit.png'), 'r').data).toEqual(labelIds.data);
+    // instanceIds, as cityscapesScripts' evaluator opens it: 16-bit, no instances, so each pixel is its labelId
+    const inst = decodePng(read(`${gt}_gtFine_instanceIds.png`), 'instanceIds');
+    expect(inst.bitDepth).toBe(16);
+    expect(inst.channels).toBe(1);
+    expect(Array.from(inst.data)).toEqual(Array.from(labelIds.data));
     expect(decodeLabel8(read(`${gt}_gtFine_labelTrainIds.png`), 't').data).toEqual(trainIds);
     const colour = decodePng(read(`${gt}_gtFine_color.png`), 'c');
     expect(colour.channels).toBe(3);

@@ -1,7 +1,11 @@
 // Label maps out, in the layouts other tools read:
 //
 //  cityscapes/gtFine/<split>/<city>/<prefix>_gtFine_labelIds.png       labelIds (what the Cityscapes reader
-//             ..._gtFine_labelTrainIds.png, ..._gtFine_color.png        and cityscapesScripts read as ground truth)
+//             ..._gtFine_instanceIds.png                                and cityscapesScripts read as ground truth;
+//             ..._gtFine_labelTrainIds.png, ..._gtFine_color.png        its evaluator also opens instanceIds, 16-bit:
+//                                                                       a predicted map has no instances, so every
+//                                                                       pixel is its labelId, the encoding Cityscapes
+//                                                                       uses for regions without an instance id)
 //  cityscapes/results/<city>/<prefix>_leftImg8bit.png                  labelIds, one file per image, so
 //                                                                       cityscapesScripts' prediction glob
 //                                                                       `<city>_<seq>_<frame>*.png` finds exactly
@@ -89,9 +93,11 @@ export async function exportLabelItem(item: LabelExportItem, opts: LabelExportOp
   const split = item.entry.split ?? 'val';
 
   if (opts.layouts.includes('cityscapes')) {
-    const labelIds = grey(toLabelIds(trainIds, opts.classSet));
+    const ids = toLabelIds(trainIds, opts.classSet);
+    const labelIds = grey(ids);
     const gt = path.join('cityscapes', 'gtFine', split, city);
     await put(path.join(gt, `${prefix}_gtFine_labelIds.png`), labelIds);
+    await put(path.join(gt, `${prefix}_gtFine_instanceIds.png`), encodePng({ width, height, colorType: 0, bitDepth: 16, data: Uint16Array.from(ids) }));
     await put(path.join(gt, `${prefix}_gtFine_labelTrainIds.png`), grey(trainIds));
     await put(path.join(gt, `${prefix}_gtFine_color.png`), colour);
     await put(path.join('cityscapes', 'results', city, `${prefix}_leftImg8bit.png`), labelIds);

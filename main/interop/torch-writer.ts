@@ -1,8 +1,11 @@
 // Writes files `torch.load` reads: the zip layout of torch.save (`<name>/data.pkl`, raw storages under
 // `<name>/data/<key>`, `<name>/version`). The pickle only uses what torch's own writer emits for
-// tensors in dicts (collections.OrderedDict, torch._utils._rebuild_tensor_v2, typed storages), so it
-// also passes torch.load(weights_only=True). Used to hand a workbench model back to the official code
-// as `{'ResNet101': {'model_state', 'objective_vectors'}, 'iter', 'best_iou'}`.
+// tensors in dicts (collections.OrderedDict, torch._utils._rebuild_tensor_v2, typed storages). Used to
+// hand a workbench model back to the official code as `{'ResNet101': {'model_state', 'objective_vectors'},
+// 'iter', 'best_iou'}`, which it reads with a plain torch.load. torch.load(weights_only=True) on torch 1.13
+// (Debian 12's) refuses it: that unpickler has no BINFLOAT, so the float best_iou stops it, exactly as it
+// stops torch.save's own output of any float (checked with /usr/bin/python3); without best_iou the same
+// file loads there. Newer torch versions' weights-only loader reads floats; that is not verified here.
 import { crc32 } from 'node:zlib';
 import { DTYPE_BYTES, type TensorData, type TorchDtype, contiguousStrides, numel } from './torch-checkpoint';
 

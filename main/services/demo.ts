@@ -16,18 +16,23 @@ export interface DemoOptions {
 export async function demoDatasets(workspaceRoot: string, opts: DemoOptions): Promise<DatasetRef[]> {
   const root = path.join(workspaceRoot, DEMO_DIR);
   await makeDemo({ out: root, seed: opts.seed, count: opts.count, onProgress: opts.onProgress });
-  const ref = (split: string, role: DatasetRef['role'], name: string): DatasetRef => ({
-    id: `demo-${split}`,
-    name,
+  return demoRefs(root, 'demo');
+}
+
+/**
+ * The three datasets of a generated benchmark at `root`. `folder` is its name under datasets/ ('demo' for
+ * the app's, 'demo-quick' for `proda demo --quick`): it prefixes the ids, so both can be registered at once.
+ */
+export function demoRefs(root: string, folder: string): DatasetRef[] {
+  const label = folder === 'demo' ? 'Demo' : `Demo (${folder})`;
+  const ref = (split: string, role: DatasetRef['role'], what: string): DatasetRef => ({
+    id: `${folder}-${split}`,
+    name: `${label} ${what}`,
     format: 'demo',
     root,
     split,
     role,
     classSet: '19',
   });
-  return [
-    ref('source', 'source', 'Demo source (synthetic)'),
-    ref('target-train', 'target', 'Demo target (train)'),
-    ref('target-val', 'target', 'Demo target (val)'),
-  ];
+  return [ref('source', 'source', 'source (synthetic)'), ref('target-train', 'target', 'target (train)'), ref('target-val', 'target', 'target (val)')];
 }

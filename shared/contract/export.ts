@@ -27,6 +27,8 @@ export const parityReportSchema = z.object({
   tfjs: z.object({ maxAbsLogitDiff: z.number(), argmaxAgreement: z.number(), perImage: z.array(parityEntrySchema) }).nullable(),
   /** The safetensors export read back into a fresh engine network. */
   safetensors: z.object({ maxAbsLogitDiff: z.number(), argmaxAgreement: z.number(), perImage: z.array(parityEntrySchema) }).nullable(),
+  /** The official-format .pkl read back through the checkpoint importer into a fresh engine network. */
+  pytorch: z.object({ maxAbsLogitDiff: z.number(), argmaxAgreement: z.number(), perImage: z.array(parityEntrySchema) }).nullable(),
   backend: z.string(),
   seconds: z.number(),
 });

@@ -159,7 +159,11 @@ export function evalProgram(open: DatasetOpener) {
     const config = ctx.config as ConfigOf<'eval'>;
     const { net } = await loadUpstreamNet(ctx, config.model);
     const val = await ImageSource.open(open, config.val, 'target', { evalLabels: true, cacheMb: 64 });
-    const bnSource = config.bnData ? await ImageSource.open(open, config.bnData, 'target', { cacheMb: 64 }) : undefined;
+    // Re-estimation without bnData uses the scored split's images (never its labels): the default of
+    // `proda eval --bn both`, so a plain command works; bnData names other target images (e.g. target-train).
+    const bnData = config.bnData ?? (config.bn === 'running' ? undefined : config.val);
+    const bnSource = bnData ? await ImageSource.open(open, bnData, 'target', { cacheMb: 64 }) : undefined;
+    if (!config.bnData && bnData) ctx.log(`BN re-estimation images: the scored split itself (${bnData.split ?? bnData.root}); set bnData for other target images`);
     const modes = config.bn === 'both' ? (['running', 'reestimate'] as const) : ([config.bn] as const);
     return {
       iterations: 0,

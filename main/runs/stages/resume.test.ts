@@ -8,7 +8,7 @@ import { makeDemo } from '../../datasets';
 import { RunSupervisor } from '../supervisor';
 import { forkLauncher, resolveRunEntry } from '../launcher';
 import { listCheckpoints } from '../checkpoints';
-import { runDir, runPaths } from '../records';
+import { readLogTail, readReport, runDir, runPaths } from '../records';
 import { decodeTensors } from '../tensor-file';
 import type { RunConfigInput } from '../../../shared/runs-config';
 
@@ -87,4 +87,14 @@ describe('stage runs on the real engine (wasm, tiny demo)', () => {
     }
     expect(maxDiff).toBeLessThan(1e-5);
   }, 240_000);
+
+  it('eval with bn both and no bnData re-estimates BN on the scored split (proda eval --bn both)', async () => {
+    const val = { root: data, format: 'demo' as const, split: 'target-val' };
+    await sup.start({ seed: 4, stage: 'eval', model: 'w', val, bn: 'both', bnImages: 2 }, 'eval-both');
+    const st = await sup.wait('eval-both');
+    expect(st.state, `${st.message} ${st.logTail?.join('\n')}`).toBe('succeeded');
+    const report = await readReport(runDir(ws, 'eval-both'));
+    expect(report?.evals.map((e) => e.bn)).toEqual(['running', 'reestimate']);
+    expect((await readLogTail(runDir(ws, 'eval-both'), 50)).join('\n')).toMatch(/BN re-estimation images: the scored split itself \(target-val\)/);
+  }, 120_000);
 });

@@ -37,6 +37,8 @@ export function httpClient(base: URL, token: string): ContractClient {
     socket = ws;
     ws.onopen = () => {
       retry = 500;
+      // Shown on the page so a test can wait for live events instead of guessing how long connecting takes.
+      document.documentElement.dataset.socket = 'open';
     };
     ws.onmessage = (m) => {
       const msg = decodeJson(String(m.data)) as { event: EventName; payload: unknown };
@@ -44,6 +46,7 @@ export function httpClient(base: URL, token: string): ContractClient {
     };
     ws.onclose = () => {
       socket = null;
+      document.documentElement.dataset.socket = 'closed';
       // Reconnect with backoff while anyone still listens (server restarts, laptop sleep).
       if ([...listeners.values()].some((s) => s.size > 0)) setTimeout(connect, (retry = Math.min(retry * 2, 10_000)));
     };

@@ -12,6 +12,7 @@ const parity: ParityReportData = {
   onnx: { maxAbsLogitDiff: 3.2e-5, argmaxAgreement: 0.9995, probsSumError: 1e-7, perImage: [entry('a', 3.2e-5, 0.9995), entry('b', 1e-6, 1)] },
   tfjs: null,
   safetensors: { maxAbsLogitDiff: 0, argmaxAgreement: 1, perImage: [entry('a', 0, 1)] },
+  pytorch: { maxAbsLogitDiff: 0, argmaxAgreement: 1, perImage: [entry('b', 0, 1)] },
   backend: 'wasm',
   seconds: 4.25,
 };
@@ -19,7 +20,7 @@ const parity: ParityReportData = {
 describe('parity report', () => {
   it('lists every format and image, skipping formats not exported', () => {
     const rows = parityRows(parity);
-    expect(rows.map((r) => `${r.format}/${r.image}`)).toEqual(['onnx/a', 'onnx/b', 'safetensors/a']);
+    expect(rows.map((r) => `${r.format}/${r.image}`)).toEqual(['onnx/a', 'onnx/b', 'safetensors/a', 'pytorch/b']);
     expect(rows[0]).toMatchObject({ size: '64×32', maxAbsLogitDiff: '3.20e-5', agreement: '99.950 %' });
     expect(rows[2].maxAbsLogitDiff).toBe('0');
   });

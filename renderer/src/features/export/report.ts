@@ -4,7 +4,7 @@ import type { EventOf } from '../../../../shared/contract/index';
 import type { ImportReportData, ParityReportData } from '../../../../shared/contract/export';
 
 export interface ParityRow {
-  format: 'onnx' | 'tfjs' | 'safetensors';
+  format: 'onnx' | 'tfjs' | 'safetensors' | 'pytorch';
   image: string;
   size: string;
   maxAbsLogitDiff: string;
@@ -17,7 +17,7 @@ export const sci = (x: number): string => (x === 0 ? '0' : x.toExponential(2));
 /** One row per (format, parity image), in the order the report lists formats. */
 export function parityRows(p: ParityReportData): ParityRow[] {
   const rows: ParityRow[] = [];
-  for (const format of ['onnx', 'tfjs', 'safetensors'] as const) {
+  for (const format of ['onnx', 'tfjs', 'safetensors', 'pytorch'] as const) {
     for (const e of p[format]?.perImage ?? []) {
       rows.push({ format, image: e.id, size: `${e.width}×${e.height}`, maxAbsLogitDiff: sci(e.maxAbsLogitDiff), agreement: percent(e.argmaxAgreement) });
     }

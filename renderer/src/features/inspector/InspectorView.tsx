@@ -161,7 +161,7 @@ export function InspectorView(props: InspectorViewProps) {
               viewer(paneW, normal, null, 'viewer', true)
             ))}
         </div>
-        <div className="inspector-status" data-testid="inspector-status">
+        <div className="inspector-status" data-testid="inspector-status" data-overlays-ready={bitmaps.ready ? 'yes' : 'no'}>
           {data.loading ? (data.progress ?? 'loading…') : data.error ? <span className="error">{data.error}</span> : maps ? `${W}×${H} · ${maps.cached ? 'cached' : 'computed'} maps` : source ? '' : 'no map source chosen'}
           {bitmaps.error && <span className="error"> · {bitmaps.error}</span>}
           {bitmaps.lastMs > 0 && <span className="muted"> · colourised in {bitmaps.lastMs.toFixed(0)} ms</span>}

@@ -142,6 +142,7 @@ export function InspectorWorkspace(props: {
           <RunsPanel
             client={client}
             datasets={workspace.datasets}
+            preset={workspace.preset}
             onOpenRun={(runId) => {
               setSource({ kind: 'run', runId });
               setTab('inspect');

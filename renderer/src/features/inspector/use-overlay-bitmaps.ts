@@ -16,6 +16,8 @@ export interface OverlayBitmaps {
   error: string | null;
   /** Worker time of the last render, ms. */
   lastMs: number;
+  /** Every wanted overlay has its bitmap for its current spec (tests and screenshots wait on this). */
+  ready: boolean;
 }
 
 export function specFor(state: ViewerState, id: OverlayId, numClasses: number): OverlaySpec {
@@ -46,14 +48,17 @@ export function useOverlayBitmaps(
 ): OverlayBitmaps {
   const client = useMemo(() => new OverlayClient(), []);
   useEffect(() => () => client.dispose(), [client]);
-  const [out, setOut] = useState<OverlayBitmaps>({ bitmaps: {}, ranges: {}, error: null, lastMs: 0 });
+  const [out, setOut] = useState<Omit<OverlayBitmaps, 'ready'>>({ bitmaps: {}, ranges: {}, error: null, lastMs: 0 });
   const done = useRef(new Map<OverlayId, string>());
+  /** Per overlay, the maps and spec its current bitmap was rendered from. */
+  const [drawn, setDrawn] = useState<Partial<Record<OverlayId, string>>>({});
 
   useEffect(() => {
     if (!mapsKey || !layers) return;
     client.setMaps(mapsKey, layers, palette);
     done.current.clear();
     setOut({ bitmaps: {}, ranges: {}, error: null, lastMs: 0 });
+    setDrawn({});
     return () => client.drop(mapsKey);
   }, [client, mapsKey, layers, palette]);
 
@@ -75,6 +80,7 @@ export function useOverlayBitmaps(
             error: null,
             lastMs: r.ms,
           }));
+          setDrawn((prev) => ({ ...prev, [spec.id]: `${mapsKey}:${k}` }));
         },
         (err: Error) => {
           done.current.delete(spec.id);
@@ -87,5 +93,6 @@ export function useOverlayBitmaps(
     };
     // `key` encodes specs.
   }, [client, mapsKey, layers, key]);
-  return out;
+  const ready = !!mapsKey && specs.every((spec) => drawn[spec.id] === `${mapsKey}:${specKey(spec)}`);
+  return { ...out, ready };
 }

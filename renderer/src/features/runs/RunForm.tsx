@@ -15,11 +15,18 @@ const schemas = { stage1: stage1ConfigSchema, distill: distillConfigSchema } as 
 const runRefs: Record<string, string[]> = { init: ['warmup'], pseudo: ['pseudo'], teacher: ['stage1', 'distill'], labels: ['pseudo'], studentInit: ['distill'] };
 const groups = ['', 'network', 'optim', 'aug', 'source', 'target', 'val', 'validation', 'checkpoint'];
 
-export function RunForm(props: { client: ContractClient; datasets: readonly DatasetRef[]; runs: readonly RunSummary[]; onStarted: (id: string) => void }) {
+export function RunForm(props: {
+  client: ContractClient;
+  datasets: readonly DatasetRef[];
+  runs: readonly RunSummary[];
+  /** The workspace's own benchmark preset (a `proda demo` workspace): the form starts from it. */
+  preset?: PresetName;
+  onStarted: (id: string) => void;
+}) {
   const [stage, setStage] = useState<FormStage>('stage1');
   const fields = useMemo(() => formFields(schemas[stage]), [stage]);
-  const [values, setValues] = useState<FormValues>(() => initialValues(fields));
-  const [preset, setPreset] = useState<PresetName>('paper');
+  const [values, setValues] = useState<FormValues>(() => ({ ...initialValues(fields), ...presetValues(props.preset ?? 'paper', stage, props.datasets) }));
+  const [preset, setPreset] = useState<PresetName>(props.preset ?? 'paper');
   const [touched, setTouched] = useState(false);
   const [status, setStatus] = useState<{ error?: string; warnings?: string[] } | null>(null);
   const [busy, setBusy] = useState(false);

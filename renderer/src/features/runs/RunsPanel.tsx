@@ -12,7 +12,7 @@ import { chartFrom } from './run-series';
 
 type RunDetail = ResponseOf<'runs.get'>;
 
-export function RunsPanel(props: { client: ContractClient; datasets: readonly DatasetRef[]; onOpenRun?: (runId: string) => void }) {
+export function RunsPanel(props: { client: ContractClient; datasets: readonly DatasetRef[]; preset?: 'demo' | 'demo-quick'; onOpenRun?: (runId: string) => void }) {
   const { client } = props;
   const [runs, setRuns] = useState<RunSummary[]>([]);
   const [selected, setSelected] = useState<string | null>(null);
@@ -70,6 +70,7 @@ export function RunsPanel(props: { client: ContractClient; datasets: readonly Da
         <RunForm
           client={client}
           datasets={props.datasets}
+          preset={props.preset}
           runs={runs}
           onStarted={(id) => {
             setSelected(id);

@@ -13,7 +13,10 @@ export function presetValues(preset: PresetName, stage: FormStage, datasets: rea
   if (preset === 'paper') return {};
   const b = demoBudgets[preset];
   const iterations = b[stage];
-  const demo = datasets.filter((d) => d.format === 'demo');
+  // The preset's own benchmark first (ids `<preset>-<split>`, see main/services/demo.ts), when the workspace has both.
+  const all = datasets.filter((d) => d.format === 'demo');
+  const own = all.filter((d) => d.id.startsWith(`${preset}-`) && !d.id.slice(preset.length + 1).startsWith('quick-'));
+  const demo = own.length ? own : all;
   const bySplit = (split: string) => demo.find((d) => d.split === split) ?? demo.find((d) => (d.split ?? '').includes(split.split('-')[0]));
   const src = bySplit('source');
   const tgt = bySplit('target-train');

@@ -1,7 +1,8 @@
 // Shows the open workspace and opens or creates another by folder path (browser mode has no native
-// folder dialog, and the server's file system is what matters anyway).
+// folder dialog, and the server's file system is what matters anyway). A folder with runs but no
+// workspace.json (what an older `proda` left) is offered for adoption instead of only refused.
 import { useState, type FormEvent } from 'react';
-import type { WorkspaceInfo } from '../../../../shared/contract/workspace';
+import type { FolderProbe, WorkspaceInfo } from '../../../../shared/contract/workspace';
 import { useClient } from '../../app/client-context';
 
 interface Props {
@@ -14,17 +15,23 @@ export function WorkspaceBar({ workspace, onChanged }: Props) {
   const [path, setPath] = useState('');
   const [busy, setBusy] = useState<null | 'open' | 'create'>(null);
   const [error, setError] = useState<string | null>(null);
+  const [offer, setOffer] = useState<FolderProbe | null>(null);
 
-  const run = async (kind: 'open' | 'create') => {
-    setBusy(kind);
+  const run = async (kind: 'open' | 'create' | 'adopt') => {
+    setBusy(kind === 'adopt' ? 'open' : kind);
     setError(null);
+    setOffer(null);
     try {
       const ws =
-        kind === 'open' ? await client.call('workspace.open', { path }) : await client.call('workspace.create', { path, demo: true });
+        kind === 'create'
+          ? await client.call('workspace.create', { path, demo: true })
+          : await client.call('workspace.open', { path, adopt: kind === 'adopt' });
       onChanged(ws);
       setPath('');
     } catch (e) {
-      setError(String((e as Error).message ?? e));
+      const probe = kind === 'open' ? await client.call('workspace.probe', { path }).catch(() => null) : null;
+      if (probe?.kind === 'adoptable') setOffer(probe);
+      else setError(String((e as Error).message ?? e));
     } finally {
       setBusy(null);
     }
@@ -61,6 +68,17 @@ export function WorkspaceBar({ workspace, onChanged }: Props) {
           {busy === 'create' ? 'Creating…' : 'Create'}
         </button>
       </form>
+      {offer && (
+        <span className="adopt-offer" data-testid="workspace-adopt-offer">
+          {offer.path} has no workspace.json but holds {offer.runs} runs and {offer.datasets} datasets.{' '}
+          <button type="button" data-testid="workspace-adopt" onClick={() => void run('adopt')}>
+            Adopt it as a workspace
+          </button>{' '}
+          <button type="button" onClick={() => setOffer(null)}>
+            Cancel
+          </button>
+        </span>
+      )}
       {error && (
         <span className="error" data-testid="workspace-error">
           {error}

@@ -1,0 +1,71 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it, vi } from 'vitest';
+import { EXIT } from './exit-codes';
+import { COMMANDS, GROUPS } from './help';
+import { main } from './index';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+
+async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((out += String(s)), true));
+  const e = vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((err += String(s)), true));
+  try {
+    return { code: await main(argv), out, err };
+  } finally {
+    o.mockRestore();
+    e.mockRestore();
+  }
+}
+
+/** The command words a dispatcher switches on, read from its source so a new command cannot skip its help. */
+const casesIn = (file: string): string[] =>
+  [...readFileSync(path.join(here, file), 'utf8').matchAll(/case '([a-z][a-z-]*)':/g)].map((m) => m[1]).filter((c) => c !== 'help');
+
+describe('proda <command> --help', () => {
+  it('every dispatched command and subcommand has a help entry', () => {
+    const names = new Set(COMMANDS.map((c) => c.name));
+    const groups = new Set(Object.keys(GROUPS));
+    for (const c of casesIn('index.ts')) expect(names.has(c) || groups.has(c), c).toBe(true);
+    for (const c of casesIn('runs-command.ts')) expect(names.has(`runs ${c}`), `runs ${c}`).toBe(true);
+    for (const c of casesIn('dataset-command.ts')) expect(names.has(`dataset ${c}`), `dataset ${c}`).toBe(true);
+  });
+
+  for (const c of COMMANDS) {
+    it(`proda ${c.name} --help exits 0 with options and an example`, async () => {
+      for (const flag of ['--help', '-h']) {
+        const r = await cli(...c.name.split(' '), flag);
+        expect(r.code).toBe(EXIT.ok);
+        expect(r.err).toBe('');
+        expect(r.out).toContain(c.synopsis);
+        expect(r.out).toMatch(/Options:\n/);
+        for (const [f] of c.options) expect(r.out).toContain(f);
+        expect(r.out).toMatch(/Examples?:\n {2}proda /);
+      }
+    });
+  }
+
+  for (const g of Object.keys(GROUPS)) {
+    it(`proda ${g} --help lists its subcommands`, async () => {
+      const r = await cli(g, '--help');
+      expect(r.code).toBe(EXIT.ok);
+      for (const c of COMMANDS.filter((x) => x.name.startsWith(`${g} `))) expect(r.out).toContain(c.synopsis);
+    });
+  }
+
+  it('help after a positional still answers, an unknown subcommand is a usage error', async () => {
+    expect((await cli('import', 'model.pkl', '--help')).code).toBe(EXIT.ok);
+    expect((await cli('runs', 'show', 'some-run', '--help')).out).toContain('proda runs show ID');
+    expect((await cli('runs', 'frobnicate', '--help')).code).toBe(EXIT.usage);
+    expect((await cli('frobnicate', '--help')).code).toBe(EXIT.usage);
+  });
+
+  it('proda --help lists every command', async () => {
+    const r = await cli('--help');
+    expect(r.code).toBe(EXIT.ok);
+    for (const c of COMMANDS) expect(r.out).toContain(c.synopsis);
+  });
+});
