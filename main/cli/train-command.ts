@@ -1,14 +1,18 @@
 // proda train / pseudo / eval: one stage each, run in a child process and followed to its end.
 import type { RunConfigInput } from '../../shared/runs-config';
 import { loadRunConfigFile } from '../runs/config-file';
-import { readReport, runDir } from '../runs/records';
+import { newRunId, readConfig, readReport, runDir } from '../runs/records';
+import { runConfigSchema } from '../../shared/runs-config';
+import { AppError } from '../../shared/contract/errors';
+import { executorChoice, executorOptions } from './executor-options';
 import { parse, outputMode, printJson, UsageError, workspaceOf } from './args';
-import { exitFor, startAndFollow, terminalSupervisor } from './supervise';
+import { exitFor, runQueuedAndFollow, startAndFollow, terminalSupervisor } from './supervise';
 import { formatEval } from './tables';
 
+/** Runs a config to its end here; with a null config, the queued run `id` (a batch job's run). */
 async function runAndReport(workspace: string, json: boolean | undefined, config: unknown, id?: string): Promise<number> {
   const { sup, sink } = terminalSupervisor(workspace, outputMode(json));
-  const out = await startAndFollow(sup, sink, config, id);
+  const out = config === null && id ? await runQueuedAndFollow(sup, sink, id) : await startAndFollow(sup, sink, config, id);
   const report = await readReport(runDir(workspace, out.id));
   if (json) {
     printJson({ ok: out.status.state === 'succeeded', id: out.id, state: out.status.state, message: out.status.message, warnings: out.warnings, report, logTail: out.status.logTail });
@@ -24,10 +28,25 @@ async function runAndReport(workspace: string, json: boolean | undefined, config
 }
 
 export async function trainCommand(argv: string[]): Promise<number> {
-  const { values } = parse(argv, { config: { type: 'string' }, id: { type: 'string' } });
+  const { values } = parse(argv, { config: { type: 'string' }, id: { type: 'string' }, queued: { type: 'boolean' }, ...executorOptions });
   if (!values.config) throw new UsageError('train needs --config FILE');
   const config = await loadRunConfigFile(values.config);
-  return runAndReport(workspaceOf(values.workspace), values.json, config, values.id);
+  const workspace = workspaceOf(values.workspace);
+  const exec = executorChoice(values);
+  if (values.queued) {
+    // Inside a batch job: the submitter created the run folder; run it here, in the foreground.
+    if (!values.id) throw new UsageError('--queued needs --id');
+    if (exec.kind !== 'local') throw new UsageError('--queued runs the run here; it takes no --executor slurm');
+    const stored = await readConfig(runDir(workspace, values.id));
+    if (JSON.stringify(stored) !== JSON.stringify(runConfigSchema.parse(config)))
+      throw new AppError('conflict', `run ${values.id} was queued with a different config than ${values.config}`, { where: values.config });
+    return runAndReport(workspace, values.json, null, values.id);
+  }
+  if (exec.kind === 'slurm') {
+    const { submitSlurm } = await import('./slurm-submit');
+    return submitSlurm(workspace, values, exec, [{ id: values.id ?? newRunId(runConfigSchema.parse(config)), config, after: [] }]);
+  }
+  return runAndReport(workspace, values.json, config, values.id);
 }
 
 const dataOptions = { data: { type: 'string' }, format: { type: 'string' }, split: { type: 'string' }, model: { type: 'string' }, id: { type: 'string' }, seed: { type: 'string' } } as const;

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { z } from 'zod';
 import { appendLine, writeJsonAtomic } from '../io/atomic';
+import { readSlurmRecord } from './executors/slurm-record';
 import { AppError, validationError } from '../../shared/contract/errors';
 import { runConfigSchema, upstreamRuns, isTrainingConfig, type RunConfig } from '../../shared/runs-config';
 import {
@@ -153,6 +154,10 @@ function isAlive(pid: number): boolean {
 export async function reconcileStatus(dir: string, supervised: ReadonlySet<string> = new Set()): Promise<RunStatus> {
   const status = await readStatus(dir);
   const id = path.basename(dir);
+  if (supervised.has(id)) return status;
+  // A Slurm run's process lives on a node: Slurm, not a pid, says whether it is still there.
+  const slurm = await readSlurmRecord(dir);
+  if (slurm) return (await import('./executors/slurm-watch')).reconcileSlurm(dir, status, slurm);
   if ((status.state === 'running' || status.state === 'cancelling') && !supervised.has(id) && (status.pid === null || !isAlive(status.pid))) {
     return updateStatus(dir, {
       state: 'failed',
@@ -173,6 +178,7 @@ export async function summarize(dir: string, supervised?: ReadonlySet<string>): 
   const config = await readConfig(dir);
   const status = await reconcileStatus(dir, supervised);
   const report = await readReport(dir);
+  const slurm = await readSlurmRecord(dir).catch(() => null);
   const stat = await fsp.stat(runPaths(dir).config);
   return {
     id: path.basename(dir),
@@ -185,6 +191,7 @@ export async function summarize(dir: string, supervised?: ReadonlySet<string>): 
     iterations: isTrainingConfig(config) ? config.optim.iterations : status.iteration,
     upstream: upstreamRuns(config),
     miou: report?.final?.miou ?? lastVal(await readMetrics(dir)),
+    ...(slurm ? { slurm: await (await import('./executors/slurm-watch')).slurmJobView(slurm) } : {}),
     ...(report?.corrections?.length
       ? { corrected: { images: report.corrections.length, pixels: report.corrections.reduce((a, u) => a + u.touchedPixels, 0) } }
       : {}),
