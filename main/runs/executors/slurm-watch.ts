@@ -35,11 +35,13 @@ export function describeJobEnd(jobId: string, js: Pick<SlurmJobState, 'state' | 
  */
 export async function reconcileSlurm(dir: string, status: RunStatus, record: SlurmRecord): Promise<RunStatus> {
   const job = lastJob(record);
-  if (job.final || status.state === 'succeeded') return status;
+  if (job.final) return status;
   const js = await jobState(job.jobId);
   if (js && ACTIVE_STATES.has(js.state)) return status;
   const final = js ? { state: js.state, reason: js.reason, exitCode: js.exitCode } : { state: 'UNKNOWN', reason: 'Slurm no longer knows this job', exitCode: null };
   await writeSlurmRecord(dir, { ...record, jobs: [...record.jobs.slice(0, -1), { ...job, final }] });
+  // A run that wrote its results stays succeeded whatever happened to the job after that.
+  if (status.state === 'succeeded') return status;
   const ended = describeJobEnd(job.jobId, final);
   await appendLog(dir, ended);
   // A run that failed on its own (an error in the stage) keeps its own message; Slurm's word is added.

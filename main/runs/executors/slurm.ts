@@ -290,7 +290,10 @@ export async function waitForRuns(
         seen.set(id, key);
         onChange(id, s);
       }
-      if (TERMINAL.has(s.state)) done.set(id, s);
+      // A Slurm run that ended on its own account is settled once Slurm's end of the job is recorded too
+      // (a time limit or scancel turns the run's own "cancelled" into Slurm's reason).
+      const rec = TERMINAL.has(s.state) && s.state !== 'succeeded' ? await readSlurmRecord(runDir(workspace, id)) : null;
+      if (TERMINAL.has(s.state) && (!rec || lastJob(rec).final)) done.set(id, s);
     }
     if (done.size === ids.length) return done;
     await new Promise((r) => setTimeout(r, pollMs));
