@@ -38,8 +38,12 @@ start_munge() {
   chmod 0400 /etc/munge/munge.key
   install -d -o munge -g munge -m 0755 /run/munge
   install -d -o munge -g munge -m 0700 /var/lib/munge /var/log/munge
-  runuser -u munge -- /usr/sbin/munged --pid-file="$DIR/munged.pid"
-  for _ in $(seq 50); do munge_ok && return; sleep 0.1; done
+  runuser -u munge -- /usr/sbin/munged --pid-file=/run/munge/munged.pid
+  # munged (as user munge) cannot write here; the copy marks it as started by this script for `stop`.
+  for _ in $(seq 50); do
+    if munge_ok; then cp /run/munge/munged.pid "$DIR/munged.pid"; return; fi
+    sleep 0.1
+  done
   die "munged did not come up (see /var/log/munge/munged.log)"
 }
 
