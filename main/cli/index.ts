@@ -7,11 +7,13 @@ import { UsageError } from './args';
 const HELP = `proda: ProDA domain adaptation workbench, headless
 
 Usage:
-  proda demo [--quick] [--seed N | --seeds 1,2,3] [--workspace DIR] [--json]
+  proda demo [--quick] [--seed N | --seeds 1,2,3] [--executor local|slurm ...] [--workspace DIR] [--json]
         generate the built-in benchmark, run warm-up, stage 1, distillation and the baselines,
-        print target mIoU and per-class IoU per stage
-  proda train --config FILE [--id ID] [--workspace DIR] [--json]
-        run one stage from a JSON run config (see shared/runs-config.ts)
+        print target mIoU and per-class IoU per stage (with slurm: every seed's graph submitted at once)
+  proda train --config FILE [--id ID] [--executor local|slurm ...] [--wait] [--workspace DIR] [--json]
+        run one stage from a JSON run config (see shared/runs-config.ts); with slurm, submit it as a job
+  proda sweep --config FILE --seeds 1,2,3 [--prefix P] [--executor local|slurm ...] [--workspace DIR] [--json]
+        one run of the config per seed, independent (side by side; on Slurm all submitted at once)
   proda pseudo --model RUN --data ROOT --format F [--split S] [--mode soft|hard] [--workspace DIR] [--json]
         soft (+ prototypes) or hard pseudo-labels from a finished run
   proda eval --model RUN --data ROOT --format F [--split S] [--bn running|reestimate|both] [--workspace DIR] [--json]
@@ -19,10 +21,12 @@ Usage:
   proda runs list [--stage S] [--state S] [--text T] [--json]
   proda runs show ID [--json]
   proda runs compare A B [--json]
-  proda runs resume ID [--json]
-  proda runs cancel ID
+  proda runs resume ID [--json]      (a Slurm run is resubmitted from its last checkpoint)
+  proda runs cancel ID               (a Slurm run: scancel)
   proda dataset ...        (proda dataset --help)
 INTEROP_HELP
+EXECUTOR_HELP
+
 Common options:
   --workspace DIR   workspace folder (default: $PRODA_WORKSPACE or the current folder)
   --json            one JSON object on stdout, nothing else there; progress is silent
@@ -40,12 +44,16 @@ export async function main(argv: string[]): Promise<number> {
       case '--help':
       case '-h':
         // The interop module owns its help text; it is loaded only when help is asked for.
-        process.stdout.write(HELP.replace('INTEROP_HELP', (await import('../interop/cli-commands')).INTEROP_HELP));
+        process.stdout.write(
+          HELP.replace('INTEROP_HELP', (await import('../interop/cli-commands')).INTEROP_HELP).replace('EXECUTOR_HELP', (await import('./executor-options')).EXECUTOR_HELP),
+        );
         return command === undefined ? EXIT.usage : EXIT.ok;
       case 'demo':
         return await (await import('./demo-command')).demoCommand(rest);
       case 'train':
         return await (await import('./train-command')).trainCommand(rest);
+      case 'sweep':
+        return await (await import('./sweep-command')).sweepCommand(rest);
       case 'pseudo':
         return await (await import('./train-command')).pseudoCommand(rest);
       case 'eval':
