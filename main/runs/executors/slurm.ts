@@ -71,12 +71,10 @@ export function cliCommand(env: NodeJS.ProcessEnv = process.env): string[] {
 const sq = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
 
 /** The batch script of one job: the header from the options, then the CLI replacing the shell (exec), so Slurm's signals reach it. */
-export function batchScript(o: { runId: string; workspace: string; cwd: string; options: SlurmOptions; argv: string[] }): string {
+export function batchScript(o: { runId: string; workspace: string; options: SlurmOptions; argv: string[] }): string {
   const dir = runDir(o.workspace, o.runId);
+  // Paths (which may hold spaces) go on sbatch's command line, not here, where Slurm splits on blanks.
   const header = [
-    `--job-name=proda-${o.runId}`,
-    `--output=${path.join(dir, 'slurm-%j.out')}`,
-    `--chdir=${o.cwd}`,
     '--nodes=1',
     '--ntasks=1',
     '--kill-on-invalid-dep=yes',
@@ -112,8 +110,15 @@ async function submitJob(o: {
       ? [...cli, 'train', '--config', path.join(ws, 'runs', o.runId, 'config.json'), '--id', o.runId, '--queued', '--workspace', ws]
       : [...cli, 'runs', 'resume', o.runId, '--queued', '--workspace', ws];
   const script = path.join(dir, BATCH_SCRIPT);
-  await fsp.writeFile(script, batchScript({ runId: o.runId, workspace: ws, cwd: process.cwd(), options: o.options, argv }), { mode: 0o755 });
-  const args = [...(o.dependsOn.length ? [`--dependency=afterok:${o.dependsOn.join(':')}`] : []), script];
+  await fsp.writeFile(script, batchScript({ runId: o.runId, workspace: ws, options: o.options, argv }), { mode: 0o755 });
+  const args = [
+    `--job-name=proda-${o.runId}`,
+    `--output=${path.join(dir, 'slurm-%j.out')}`,
+    // Relative dataset roots in configs resolve against the submitting folder, on the node too.
+    `--chdir=${process.cwd()}`,
+    ...(o.dependsOn.length ? [`--dependency=afterok:${o.dependsOn.join(':')}`] : []),
+    script,
+  ];
   const jobId = await sbatch(args, '', o.env);
   const prev = await readSlurmRecord(dir);
   const job: SlurmJob = { jobId, kind: o.kind, submittedAt: new Date().toISOString(), command: showCommand('sbatch', ['--parsable', ...args]), dependsOn: o.dependsOn };
