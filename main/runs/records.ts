@@ -158,7 +158,7 @@ export async function reconcileStatus(dir: string, supervised: ReadonlySet<strin
   // A Slurm run's process lives on a node: Slurm, not a pid, says whether it is still there.
   const slurm = await readSlurmRecord(dir);
   if (slurm) return (await import('./executors/slurm-watch')).reconcileSlurm(dir, status, slurm);
-  if ((status.state === 'running' || status.state === 'cancelling') && !supervised.has(id) && (status.pid === null || !isAlive(status.pid))) {
+  if ((status.state === 'running' || status.state === 'cancelling') && (status.pid === null || !isAlive(status.pid))) {
     return updateStatus(dir, {
       state: 'failed',
       endedAt: new Date().toISOString(),

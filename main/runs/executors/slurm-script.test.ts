@@ -5,7 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { batchScript, pipelineGraph, slurmOptions } from './slurm';
+import { batchScript, cancelSlurmRun, pipelineGraph, resubmit, slurmOptions } from './slurm';
 import { describeJobEnd } from './slurm-watch';
 import { showCommand } from './slurm-commands';
 
@@ -54,6 +54,8 @@ describe('Slurm batch scripts and options', () => {
     await expect(slurmOptions(ws, { partition: 'gpu\n#SBATCH --x' })).rejects.toThrow(/--partition must be one line/);
     await workspaceFile({ partitionn: 'typo' });
     await expect(slurmOptions(ws)).rejects.toThrow(/settings\.slurm/);
+    await expect(resubmit(ws, '../elsewhere')).rejects.toThrow(/may only hold/);
+    await expect(cancelSlurmRun(ws, '..')).rejects.toThrow(/may only hold/);
   });
 
   it('orders a stage graph upstream first and refuses cycles', () => {

@@ -57,6 +57,13 @@ export async function slurmOptions(workspace: string, given: Partial<SlurmOption
   return merged;
 }
 
+/** Run ids name folders and land in job names and scripts: one plain path segment only. */
+function checkRunId(id: string): string {
+  if (!/^[A-Za-z0-9_-][A-Za-z0-9._-]*$/.test(id) || id.length > 200)
+    throw new AppError('validation', `run id "${id}" may only hold letters, digits, '.', '_' and '-', and may not start with '.'`, { where: 'id' });
+  return id;
+}
+
 /** How a job starts the CLI: $PRODA_SLURM_NODE (the node binary on the nodes) and this checkout's bin/proda.mjs. */
 export function cliCommand(env: NodeJS.ProcessEnv = process.env): string[] {
   let dir = path.dirname(fileURLToPath(import.meta.url));
@@ -153,6 +160,7 @@ export async function submitGraph(sup: RunSupervisor, steps: GraphStep[], given:
   const submitted: string[] = [];
   try {
     for (const step of steps) {
+      checkRunId(step.id);
       for (const a of step.after) if (!inGraph.has(a)) throw new AppError('validation', `step ${step.id} waits for ${a}, which is not an earlier step of the graph`, { where: step.id });
       const parsed = runConfigSchema.safeParse(step.config);
       if (!parsed.success) throw validationError(`run config of ${step.id}`, parsed.error.issues);
@@ -230,7 +238,7 @@ async function resubmitWith(workspace: string, id: string, options: SlurmOptions
 
 /** `proda runs resume` for a Slurm run: a new job continues it from its last checkpoint (same options as before). */
 export async function resubmit(workspace: string, id: string, env?: NodeJS.ProcessEnv): Promise<string> {
-  const dir = runDir(workspace, id);
+  const dir = runDir(workspace, checkRunId(id));
   const rec = await readSlurmRecord(dir);
   if (!rec) throw new AppError('conflict', `run ${id} is not a Slurm run`, { where: id });
   const status = await reconcileStatus(dir);
@@ -246,7 +254,7 @@ export async function resubmit(workspace: string, id: string, env?: NodeJS.Proce
 
 /** `proda runs cancel` for a Slurm run: scancel its job. The job's CLI stops at the next iteration with a checkpoint (SIGTERM). */
 export async function cancelSlurmRun(workspace: string, id: string): Promise<{ state: RunState; jobId: string }> {
-  const dir = runDir(workspace, id);
+  const dir = runDir(workspace, checkRunId(id));
   const rec = await readSlurmRecord(dir);
   if (!rec) throw new AppError('conflict', `run ${id} is not a Slurm run`, { where: id });
   const job = lastJob(rec);
