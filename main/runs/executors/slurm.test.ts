@@ -3,7 +3,7 @@
 // stands in for the engine except in the scancel-and-resume test, which trains a tiny real warm-up.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,9 +15,12 @@ import { listCheckpoints } from '../checkpoints';
 import { readLogTail, readStatus, runDir, runPaths, summarize } from '../records';
 import { RunSupervisor } from '../supervisor';
 import { cancelSlurmRun, resubmit, submitGraph, waitForRuns, type GraphStep } from './slurm';
-import { jobState, slurmReachable } from './slurm-commands';
+import { ACTIVE_STATES, jobState, scancel, slurmReachable } from './slurm-commands';
 import { readSlurmRecord } from './slurm-record';
 import type { RunConfigInput } from '../../../shared/runs-config';
+import { ServiceContext } from '../../services/context';
+import { handlers } from '../../services/registry';
+import { dispatch } from '../../transports/dispatch';
 
 const reachable = await slurmReachable();
 if (!reachable.ok) process.stdout.write(`slurm executor tests skipped: no Slurm controller answers (${reachable.why}); run scripts/slurm-local.sh start\n`);
@@ -55,8 +58,21 @@ describe.skipIf(!reachable.ok)('Slurm executor on a real one-node Slurm', () => 
     timeLimited = run.jobId;
   }, 60_000);
   afterAll(async () => {
-    if (ws) await rm(ws, { recursive: true, force: true });
-  });
+    if (!ws) return;
+    // Jobs this file submitted that still run (a test failed or was filtered out) are cancelled, and
+    // the workspace removed once Slurm has ended them.
+    const jobs: string[] = [];
+    for (const id of await readdir(path.join(ws, 'runs')).catch(() => [])) {
+      const rec = await readSlurmRecord(runDir(ws, id)).catch(() => null);
+      if (rec) jobs.push(...rec.jobs.map((j) => j.jobId));
+    }
+    const active = async () => (await Promise.all(jobs.map((j) => jobState(j)))).some((js) => js && ACTIVE_STATES.has(js.state));
+    if (await active()) {
+      await scancel(jobs).catch(() => {});
+      for (let i = 0; i < 100 && (await active()); i++) await new Promise((r) => setTimeout(r, 200));
+    }
+    await rm(ws, { recursive: true, force: true });
+  }, 60_000);
 
   it('submits a chain at once with afterok dependencies; each job starts after its upstream succeeded', async () => {
     const steps: GraphStep[] = [
@@ -148,6 +164,31 @@ describe.skipIf(!reachable.ok)('Slurm executor on a real one-node Slurm', () => 
     expect(Buffer.compare(await model('cut'), await model('whole'))).toBe(0);
     expect((await readSlurmRecord(cutDir))?.jobs.map((j) => j.kind)).toEqual(['start', 'resume']);
   }, 400_000);
+
+  it('the app sees a Slurm run through the runs service: job id and state in runs.list, cancel is scancel, resume a new job', async () => {
+    const ctx = new ServiceContext({ transport: 'http' });
+    ctx.setWorkspace({ root: ws, file: { schemaVersion: 1, name: 't', createdAt: new Date().toISOString(), classSet: '19', datasets: [], settings: {} } });
+    // The service submits with this process's environment, which sbatch hands to the job.
+    const saved = { ...process.env };
+    Object.assign(process.env, toyEnv, { TOY_STEP_MS: '50' });
+    try {
+      const [run] = await submitGraph(sup, [{ id: 'app', config: toy(6, 300), after: [] }], {});
+      const dir = runDir(ws, 'app');
+      for (let i = 0; i < 1200 && !((await readStatus(dir)).state === 'running' && ((await listCheckpoints(runPaths(dir).checkpoints))[0] ?? 0) >= 20); i++)
+        await new Promise((r) => setTimeout(r, 100));
+      const listed = await dispatch(handlers, ctx, 'runs.list', { filter: { text: 'app' } });
+      expect(listed).toMatchObject({ ok: true, value: [{ id: 'app', state: 'running', slurm: { jobId: run.jobId, state: 'RUNNING' } }] });
+      expect(await dispatch(handlers, ctx, 'runs.cancel', { id: 'app' })).toMatchObject({ ok: true, value: { state: 'cancelling' } });
+      expect((await settle(['app'])).get('app')).toMatchObject({ state: 'cancelled', message: expect.stringMatching(/CANCELLED: the job was cancelled \(scancel\)/) });
+      expect(await dispatch(handlers, ctx, 'runs.resume', { id: 'app' })).toMatchObject({ ok: true, value: { state: 'queued' } });
+      expect((await settle(['app'])).get('app')).toMatchObject({ state: 'succeeded', iteration: 300 });
+      const got = await dispatch(handlers, ctx, 'runs.get', { id: 'app' });
+      expect(got.ok && (got.value as { summary: { slurm?: { jobId: string } } }).summary.slurm?.jobId).not.toBe(run.jobId);
+    } finally {
+      for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k];
+      Object.assign(process.env, saved);
+    }
+  }, 200_000);
 
   it('a job killed at its time limit is a failed run that says so', async () => {
     const st = (await settle(['limited'])).get('limited')!;
