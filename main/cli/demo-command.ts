@@ -1,8 +1,13 @@
 // proda demo: generate the built-in benchmark in the workspace and run the demo stage graph per seed.
 import { makeDemo } from '../datasets';
 import { demoBudgets } from '../../shared/runs-config';
-import { runDemo, summarizeDemo, type DemoSummary } from '../runs/demo';
+import { runDemo, summarizeDemo, type DemoGraph, type DemoSummary } from '../runs/demo';
+import { pipelineGraph } from '../runs/executors/slurm';
 import { ensureWorkspaceFile } from '../services/workspace-adopt';
+import { AppError } from '../../shared/contract/errors';
+import { executorChoice, executorOptions, type ExecutorChoice } from './executor-options';
+import type { ProgressSink } from './progress';
+import { followRuns, submitAndReport } from './slurm-submit';
 import { intOption, outputMode, parse, printJson, UsageError } from './args';
 import { EXIT } from './exit-codes';
 import { follow, terminalSupervisor } from './supervise';
@@ -10,7 +15,8 @@ import { pct, table } from './tables';
 import { writableWorkspace } from './workspace';
 
 export async function demoCommand(argv: string[]): Promise<number> {
-  const { values } = parse(argv, { quick: { type: 'boolean' }, seed: { type: 'string' }, seeds: { type: 'string' }, 'data-seed': { type: 'string' } });
+  const { values } = parse(argv, { quick: { type: 'boolean' }, seed: { type: 'string' }, seeds: { type: 'string' }, 'data-seed': { type: 'string' }, ...executorOptions });
+  const exec = executorChoice(values);
   let seeds: number[];
   if (values.seeds) {
     seeds = values.seeds.split(',').map((s) => intOption(s.trim(), 'seeds') as number);
@@ -32,6 +38,7 @@ export async function demoCommand(argv: string[]): Promise<number> {
     },
     onStep: (seed, key, id, how) => sink.line(`[seed ${seed}] ${key}: ${how === 'start' ? 'running' : how === 'reuse' ? 'already done' : 'resuming'} ${id}`),
     follow: (id) => follow(sup, sink, id),
+    ...(exec.kind === 'slurm' ? { runGraphs: (graphs: DemoGraph[]) => slurmGraphs(workspace, sink, exec, graphs) } : {}),
   });
   const summary = summarizeDemo(results, values.quick ?? false);
   const seconds = (Date.now() - t0) / 1000;
@@ -64,4 +71,17 @@ export function formatDemo(s: DemoSummary, seconds: number): string {
     ...s.checks.map((c) => `${c.holds ? 'yes' : 'NO '}  ${c.claim} (mIoU, BN re-estimated)`),
     ...(s.checks.length ? [''] : []),
   ].join('\n');
+}
+
+/** Every seed's graph submitted to Slurm at once, then followed through the run folders to the end. */
+async function slurmGraphs(workspace: string, sink: ProgressSink, exec: ExecutorChoice, graphs: DemoGraph[]): Promise<Record<string, string>[]> {
+  const runs = await submitAndReport(workspace, sink, exec, graphs.flatMap((g) => pipelineGraph(g.steps, g.prefix)));
+  const done = await followRuns(workspace, sink, runs.map((r) => r.id));
+  const bad = [...done].filter(([, s]) => s.state !== 'succeeded');
+  if (bad.length)
+    throw new AppError(
+      bad.some(([, s]) => s.state === 'failed') ? 'internal' : 'cancelled',
+      `${bad.map(([id, s]) => `${id} ${s.state}${s.message ? `: ${s.message}` : ''}`).join('\n')}\nrun the same command again to resume`,
+    );
+  return graphs.map((g) => Object.fromEntries(g.steps.map((s) => [s.key, `${g.prefix}-${s.key}`])));
 }

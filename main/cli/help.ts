@@ -15,6 +15,10 @@ export interface CommandHelp {
 const FORMATS = datasetFormats.join('|');
 const workspaceOpt: [string, string] = ['--workspace DIR', 'workspace folder (default: $PRODA_WORKSPACE or the current folder); commands that write into it create its workspace.json when missing'];
 const jsonOpt: [string, string] = ['--json', 'one JSON object on stdout, nothing else there; progress is silent'];
+const executorOpts: [string, string][] = [
+  ['--executor local|slurm', 'local child processes (default) or one Slurm batch job per stage; the workspace must be on storage the nodes share'],
+  ['--partition P --gres gpu:N --time T --account A --qos Q', 'sbatch options (workspace.json settings.slurm may set them, and "sbatch": extra #SBATCH lines)'],
+];
 const dataOpts: [string, string][] = [
   ['--data ROOT', 'dataset root folder'],
   [`--format F`, `dataset layout: ${FORMATS}`],
@@ -24,7 +28,7 @@ const dataOpts: [string, string][] = [
 export const COMMANDS: CommandHelp[] = [
   {
     name: 'demo',
-    synopsis: 'proda demo [--quick] [--seed N | --seeds 1,2,3] [--data-seed N] [--workspace DIR] [--json]',
+    synopsis: 'proda demo [--quick] [--seed N | --seeds 1,2,3] [--data-seed N] [--executor local|slurm ...] [--workspace DIR] [--json]',
     summary:
       'generate the built-in benchmark, run warm-up, stage 1, distillation and the baselines, print target mIoU and per-class IoU per stage; ' +
       '--quick is a smoke test of the pipeline (minutes, numbers are noise)',
@@ -33,17 +37,32 @@ export const COMMANDS: CommandHelp[] = [
       ['--seed N', 'training seed (default 1)'],
       ['--seeds A,B,C', 'run the whole graph once per seed and print mean ± half-range'],
       ['--data-seed N', 'seed of the generated benchmark (default 1)'],
+      ...executorOpts,
       workspaceOpt,
       jsonOpt,
     ],
-    examples: ['proda demo --quick --workspace ~/proda-demo', 'proda demo --seeds 1,2,3 --workspace ~/proda-demo'],
+    examples: ['proda demo --quick --workspace ~/proda-demo', 'proda demo --seeds 1,2,3 --workspace ~/proda-demo', 'proda demo --quick --executor slurm --partition debug --workspace /shared/proda-demo'],
   },
   {
     name: 'train',
-    synopsis: 'proda train --config FILE [--id ID] [--workspace DIR] [--json]',
-    summary: 'run one stage from a JSON run config (see shared/runs-config.ts) in a child process and follow it to its end',
-    options: [['--config FILE', 'JSON run config; dataset roots in it are relative to the file'], ['--id ID', 'run id (default: made from the stage and time)'], workspaceOpt, jsonOpt],
-    examples: ['proda train --config warmup.json --workspace ~/proda-demo'],
+    synopsis: 'proda train --config FILE [--id ID] [--executor local|slurm ...] [--wait] [--workspace DIR] [--json]',
+    summary: 'run one stage from a JSON run config (see shared/runs-config.ts) in a child process and follow it to its end; with slurm, submit it as a batch job',
+    options: [
+      ['--config FILE', 'JSON run config; dataset roots in it are relative to the file'],
+      ['--id ID', 'run id (default: made from the stage and time)'],
+      ...executorOpts,
+      ['--wait', 'with slurm, follow the job to its end instead of returning'],
+      workspaceOpt,
+      jsonOpt,
+    ],
+    examples: ['proda train --config warmup.json --workspace ~/proda-demo', 'proda train --config stage1.json --executor slurm --partition gpu --gres gpu:1 --time 2-00:00:00'],
+  },
+  {
+    name: 'sweep',
+    synopsis: 'proda sweep --config FILE --seeds 1,2,3 [--prefix P] [--executor local|slurm ...] [--workspace DIR] [--json]',
+    summary: 'one run of the config per seed, independent of each other (side by side locally, all submitted at once on Slurm), then a table of each run\'s score',
+    options: [['--config FILE', 'JSON run config'], ['--seeds A,B,C', 'one run per seed'], ['--prefix P', 'run id prefix (default: sweep-<config name>)'], ...executorOpts, workspaceOpt, jsonOpt],
+    examples: ['proda sweep --config warmup.json --seeds 1,2,3 --executor slurm --partition gpu --gres gpu:1'],
   },
   {
     name: 'pseudo',

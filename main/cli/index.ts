@@ -39,6 +39,8 @@ export async function main(argv: string[]): Promise<number> {
         return await (await import('./demo-command')).demoCommand(rest);
       case 'train':
         return await (await import('./train-command')).trainCommand(rest);
+      case 'sweep':
+        return await (await import('./sweep-command')).sweepCommand(rest);
       case 'pseudo':
         return await (await import('./train-command')).pseudoCommand(rest);
       case 'eval':

@@ -4,7 +4,9 @@ import { AppError, validationError } from '../../shared/contract/errors';
 import { compareRuns, listRuns, readConfig, readEnv, readLogTail, readReport, reconcileStatus, runDir, summarize } from '../runs/records';
 import { outputMode, parse, printJson, UsageError, workspaceOf } from './args';
 import { EXIT } from './exit-codes';
-import { exitFor, follow, terminalSupervisor } from './supervise';
+import { exitFor, follow, runQueuedAndFollow, terminalSupervisor } from './supervise';
+import { readSlurmRecord } from '../runs/executors/slurm-record';
+import { cancelSlurmRun, resubmit } from '../runs/executors/slurm';
 import { formatEval, pct, table } from './tables';
 import { writableWorkspace } from './workspace';
 
@@ -33,13 +35,24 @@ async function list(argv: string[]): Promise<number> {
   const runs = await listRuns(workspaceOf(values.workspace), filter.data);
   if (values.json) printJson(runs);
   else if (runs.length === 0) process.stdout.write('no runs\n');
-  else
+  else {
+    // The Slurm column appears only when some run went through Slurm.
+    const slurm = runs.some((r) => r.slurm);
     process.stdout.write(
       table(
-        ['id', 'stage', 'state', 'iter', 'mIoU', 'reads'],
-        runs.map((r) => [r.id, r.stage, r.state, `${r.iteration}/${r.iterations}`, pct(r.miou), r.upstream.join(',')]),
+        ['id', 'stage', 'state', 'iter', 'mIoU', 'reads', ...(slurm ? ['Slurm job'] : [])],
+        runs.map((r) => [
+          r.id,
+          r.stage,
+          r.state,
+          `${r.iteration}/${r.iterations}`,
+          pct(r.miou),
+          r.upstream.join(','),
+          ...(slurm ? [r.slurm ? `${r.slurm.jobId} ${r.slurm.state}${r.slurm.reason ? ` (${r.slurm.reason})` : ''}` : '-'] : []),
+        ]),
       ) + runs.filter((r) => r.problem).map((r) => `note: ${r.id}: ${r.problem}\n`).join(''),
     );
+  }
   return EXIT.ok;
 }
 
@@ -69,6 +82,7 @@ async function show(argv: string[]): Promise<number> {
   const s = data.summary;
   process.stdout.write(`${s.id}  ${s.stage}  ${s.state}  iteration ${s.iteration}/${s.iterations}\n`);
   if (data.status.message) process.stdout.write(`  ${data.status.message}\n`);
+  if (s.slurm) process.stdout.write(`  Slurm job ${s.slurm.jobId}: ${s.slurm.state}${s.slurm.reason ? ` (${s.slurm.reason})` : ''}\n`);
   if (s.upstream.length) process.stdout.write(`  reads: ${s.upstream.join(', ')}\n`);
   if (data.env) process.stdout.write(`  seed ${data.env.seed}, batch ${data.env.effectiveBatchSize ?? '-'}, backend ${data.env.backend}, commit ${data.env.gitCommit ?? '-'}\n`);
   for (const e of data.report?.evals ?? []) process.stdout.write(formatEval(e));
@@ -94,13 +108,25 @@ async function compare(argv: string[]): Promise<number> {
 }
 
 async function resume(argv: string[]): Promise<number> {
-  const { values, positionals } = parse(argv, {}, 1);
+  const { values, positionals } = parse(argv, { queued: { type: 'boolean' } }, 1);
   const id = one(positionals, 'runs resume');
   const workspace = workspaceOf(values.workspace);
   const { sup, sink } = terminalSupervisor(workspace, outputMode(values.json));
-  await sup.resume(id);
-  await writableWorkspace(workspace, values.json);
-  const status = await follow(sup, sink, id);
+  let status;
+  if (values.queued) {
+    // Inside a batch job that resumes a Slurm run: continue it here from its last checkpoint.
+    status = (await runQueuedAndFollow(sup, sink, id, true)).status;
+  } else if (await readSlurmRecord(runDir(workspace, id))) {
+    const jobId = await resubmit(workspace, id);
+    await writableWorkspace(workspace, values.json);
+    if (values.json) printJson({ ok: true, id, state: 'queued', jobId });
+    else process.stdout.write(`run ${id} resubmitted as Slurm job ${jobId}; it continues from its last checkpoint\n`);
+    return EXIT.ok;
+  } else {
+    await sup.resume(id);
+    await writableWorkspace(workspace, values.json);
+    status = await follow(sup, sink, id);
+  }
   if (values.json) printJson({ ok: status.state === 'succeeded', id, state: status.state, message: status.message, logTail: status.logTail });
   else process.stdout.write(`run ${id} ${status.state}${status.message ? `: ${status.message}` : ''}\n`);
   return exitFor(status);
@@ -110,7 +136,14 @@ async function resume(argv: string[]): Promise<number> {
 async function cancel(argv: string[]): Promise<number> {
   const { values, positionals } = parse(argv, {}, 1);
   const id = one(positionals, 'runs cancel');
-  const status = await reconcileStatus(runDir(workspaceOf(values.workspace), id));
+  const workspace = workspaceOf(values.workspace);
+  if (await readSlurmRecord(runDir(workspace, id))) {
+    const { state, jobId } = await cancelSlurmRun(workspace, id);
+    if (values.json) printJson({ ok: true, id, state, jobId });
+    else process.stdout.write(`scancel ${jobId}: run ${id} ${state === 'cancelled' ? 'was still queued and is cancelled' : 'stops after its current iteration'}\n`);
+    return EXIT.ok;
+  }
+  const status = await reconcileStatus(runDir(workspace, id));
   if (status.state !== 'running' || status.pid === null) throw new AppError('conflict', `run ${id} is not running (${status.state})`, { where: id });
   process.kill(status.pid, 'SIGTERM');
   if (values.json) printJson({ ok: true, id, state: 'cancelling' });

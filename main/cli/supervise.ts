@@ -56,3 +56,10 @@ export async function startAndFollow(sup: RunSupervisor, sink: ProgressSink, con
 }
 
 export const exitFor = (s: RunStatus): number => (s.state === 'succeeded' ? EXIT.ok : s.state === 'cancelled' ? EXIT.cancelled : EXIT.failed);
+
+/** A run a submitter queued (a Slurm job's run), started or resumed here and followed to its end. */
+export async function runQueuedAndFollow(sup: RunSupervisor, sink: ProgressSink, id: string, resume = false): Promise<Outcome> {
+  await sup.runQueued(id, resume);
+  sink.line(`run ${id} ${resume ? 'resumed' : 'started'}`);
+  return { id, status: await follow(sup, sink, id), warnings: [] };
+}

@@ -2,18 +2,24 @@
 import path from 'node:path';
 import type { RunConfigInput } from '../../shared/runs-config';
 import { loadRunConfigFile } from '../runs/config-file';
-import { readReport, runDir } from '../runs/records';
+import { newRunId, readConfig, readReport, runDir } from '../runs/records';
+import { runConfigSchema } from '../../shared/runs-config';
+import { AppError } from '../../shared/contract/errors';
+import { executorChoice, executorOptions } from './executor-options';
 import { intOption, parse, outputMode, printJson, UsageError, workspaceOf } from './args';
-import { exitFor, startAndFollow, terminalSupervisor } from './supervise';
+import { exitFor, runQueuedAndFollow, startAndFollow, terminalSupervisor } from './supervise';
 import { formatEval } from './tables';
 import { registerNewDatasets, writableWorkspace } from './workspace';
 
-async function runAndReport(workspaceFlag: string | undefined, json: boolean | undefined, config: unknown, id?: string): Promise<number> {
-  const workspace = path.resolve(workspaceOf(workspaceFlag));
+/** Runs a config to its end here; with a null config, the queued run `id` (a batch job's run). */
+async function runAndReport(workspace: string, json: boolean | undefined, config: unknown, id?: string): Promise<number> {
   const { sup, sink } = terminalSupervisor(workspace, outputMode(json));
   // The workspace.json is written once the run folder exists (a refused config writes nothing), and
   // again at the end for datasets the run read.
-  const out = await startAndFollow(sup, sink, config, id, () => writableWorkspace(workspace, json));
+  const out =
+    config === null && id
+      ? await runQueuedAndFollow(sup, sink, id)
+      : await startAndFollow(sup, sink, config, id, () => writableWorkspace(workspace, json));
   await registerNewDatasets(workspace);
   const report = await readReport(runDir(workspace, out.id));
   if (json) {
@@ -30,10 +36,26 @@ async function runAndReport(workspaceFlag: string | undefined, json: boolean | u
 }
 
 export async function trainCommand(argv: string[]): Promise<number> {
-  const { values } = parse(argv, { config: { type: 'string' }, id: { type: 'string' } });
+  const { values } = parse(argv, { config: { type: 'string' }, id: { type: 'string' }, queued: { type: 'boolean' }, ...executorOptions });
   if (!values.config) throw new UsageError('train needs --config FILE');
   const config = await loadRunConfigFile(values.config);
-  return runAndReport(values.workspace, values.json, config, values.id);
+  const workspace = path.resolve(workspaceOf(values.workspace));
+  const exec = executorChoice(values);
+  if (values.queued) {
+    // Inside a batch job: the submitter created the run folder; run it here, in the foreground.
+    if (!values.id) throw new UsageError('--queued needs --id');
+    if (exec.kind !== 'local') throw new UsageError('--queued runs the run here; it takes no --executor slurm');
+    const stored = await readConfig(runDir(workspace, values.id));
+    if (JSON.stringify(stored) !== JSON.stringify(runConfigSchema.parse(config)))
+      throw new AppError('conflict', `run ${values.id} was queued with a different config than ${values.config}`, { where: values.config });
+    return runAndReport(workspace, values.json, null, values.id);
+  }
+  if (exec.kind === 'slurm') {
+    const { submitSlurm } = await import('./slurm-submit');
+    await writableWorkspace(workspace, values.json);
+    return submitSlurm(workspace, values, exec, [{ id: values.id ?? newRunId(runConfigSchema.parse(config)), config, after: [] }]);
+  }
+  return runAndReport(workspace, values.json, config, values.id);
 }
 
 const dataOptions = { data: { type: 'string' }, format: { type: 'string' }, split: { type: 'string' }, model: { type: 'string' }, id: { type: 'string' }, seed: { type: 'string' } } as const;
@@ -52,7 +74,7 @@ export async function pseudoCommand(argv: string[]): Promise<number> {
   const { values } = parse(argv, { ...dataOptions, mode: { type: 'string', default: 'soft' } });
   if (!values.model) throw new UsageError('pseudo needs --model RUN');
   const config: RunConfigInput = { stage: 'pseudo', ...seedOf(values.seed), model: values.model, target: dataset(values) as never, mode: values.mode as 'soft' | 'hard' };
-  return runAndReport(values.workspace, values.json, config, values.id);
+  return runAndReport(path.resolve(workspaceOf(values.workspace)), values.json, config, values.id);
 }
 
 export async function evalCommand(argv: string[]): Promise<number> {
@@ -68,5 +90,5 @@ export async function evalCommand(argv: string[]): Promise<number> {
     bn: values.bn,
     ...(values['bn-data'] || values['bn-split'] ? { bnData: { ...val, root: values['bn-data'] ?? val.root, split: values['bn-split'] ?? val.split } } : {}),
   };
-  return runAndReport(values.workspace, values.json, config, values.id);
+  return runAndReport(path.resolve(workspaceOf(values.workspace)), values.json, config, values.id);
 }

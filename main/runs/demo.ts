@@ -5,7 +5,7 @@ import path from 'node:path';
 import type { EvalResult, RunStatus } from '../../shared/contract/runs';
 import { demoBudgets, demoTimeConstants } from '../../shared/runs-config';
 import { demoPipeline } from './presets';
-import { runPipeline } from './pipeline';
+import { runPipeline, type PipelineStep } from './pipeline';
 import { readReport, runDir } from './records';
 import type { RunSupervisor } from './supervisor';
 
@@ -43,6 +43,19 @@ export interface DemoOptions {
   concurrency?: number;
   onStep?: (seed: number, key: string, id: string, how: string) => void;
   follow?: (id: string) => Promise<RunStatus>;
+  /**
+   * Runs every seed's stage graph at once and returns each graph's run ids by step key (the Slurm
+   * executor submits them all, so seeds run side by side on a cluster). Default: one seed after the
+   * other through the local supervisor.
+   */
+  runGraphs?: (graphs: DemoGraph[]) => Promise<Record<string, string>[]>;
+}
+
+export interface DemoGraph {
+  seed: number;
+  /** Run ids are `<prefix>-<step key>`. */
+  prefix: string;
+  steps: PipelineStep[];
 }
 
 export async function ensureDemoDataset(workspace: string, preset: 'demo' | 'demo-quick', dataSeed: number, makeDemo: DemoOptions['makeDemo']): Promise<string> {
@@ -55,13 +68,23 @@ export async function ensureDemoDataset(workspace: string, preset: 'demo' | 'dem
 export async function runDemo(sup: RunSupervisor, opts: DemoOptions): Promise<DemoSeedResult[]> {
   const preset = opts.quick ? 'demo-quick' : 'demo';
   const root = await ensureDemoDataset(opts.workspace, preset, opts.dataSeed, opts.makeDemo);
+  const graphs: DemoGraph[] = opts.seeds.map((seed) => ({ seed, prefix: `${preset}-s${seed}`, steps: demoPipeline({ root }, preset, seed) }));
+  let ran: Record<string, string>[];
+  if (opts.runGraphs) ran = await opts.runGraphs(graphs);
+  else {
+    ran = [];
+    for (const g of graphs)
+      ran.push(
+        await runPipeline(sup, g.steps, g.prefix, {
+          onStep: (key, id, how) => opts.onStep?.(g.seed, key, id, how),
+          follow: opts.follow,
+          concurrency: opts.concurrency ?? 2,
+        }),
+      );
+  }
   const out: DemoSeedResult[] = [];
-  for (const seed of opts.seeds) {
-    const runs = await runPipeline(sup, demoPipeline({ root }, preset, seed), `${preset}-s${seed}`, {
-      onStep: (key, id, how) => opts.onStep?.(seed, key, id, how),
-      follow: opts.follow,
-      concurrency: opts.concurrency ?? 2,
-    });
+  for (const [i, { seed }] of graphs.entries()) {
+    const runs = ran[i];
     const scores = {} as Record<DemoRowKey, DemoScores>;
     for (const row of demoRows) {
       const report = await readReport(runDir(sup.workspace, runs[`eval-${row.key}`]));

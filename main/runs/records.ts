@@ -9,6 +9,7 @@ import { appendLine, writeJsonAtomic } from '../io/atomic';
 import { jsonFault } from '../io/json';
 import { resolveInside } from '../io/paths';
 import { isSafeId, safeIdMessage } from '../../shared/contract/ids';
+import { readSlurmRecord } from './executors/slurm-record';
 import { AppError, validationError } from '../../shared/contract/errors';
 import { runConfigSchema, upstreamRuns, isTrainingConfig, type RunConfig } from '../../shared/runs-config';
 import {
@@ -159,7 +160,11 @@ function isAlive(pid: number): boolean {
 export async function reconcileStatus(dir: string, supervised: ReadonlySet<string> = new Set()): Promise<RunStatus & { problem?: string }> {
   const status = await readStatus(dir);
   const id = path.basename(dir);
-  if ((status.state === 'running' || status.state === 'cancelling') && !supervised.has(id) && (status.pid === null || !isAlive(status.pid))) {
+  if (supervised.has(id)) return status;
+  // A Slurm run's process lives on a node: Slurm, not a pid, says whether it is still there.
+  const slurm = await readSlurmRecord(dir);
+  if (slurm) return (await import('./executors/slurm-watch')).reconcileSlurm(dir, status, slurm);
+  if ((status.state === 'running' || status.state === 'cancelling') && (status.pid === null || !isAlive(status.pid))) {
     const patch = {
       state: 'failed' as const,
       endedAt: new Date().toISOString(),
@@ -181,6 +186,7 @@ export async function summarize(dir: string, supervised?: ReadonlySet<string>): 
   const config = await readConfig(dir);
   const status = await reconcileStatus(dir, supervised);
   const report = await readReport(dir);
+  const slurm = await readSlurmRecord(dir).catch(() => null);
   const stat = await fsp.stat(runPaths(dir).config);
   return {
     id: path.basename(dir),
@@ -194,6 +200,7 @@ export async function summarize(dir: string, supervised?: ReadonlySet<string>): 
     iterations: isTrainingConfig(config) ? config.optim.iterations : status.iteration,
     upstream: upstreamRuns(config),
     miou: report?.final?.miou ?? lastVal(await readMetrics(dir)),
+    ...(slurm ? { slurm: await (await import('./executors/slurm-watch')).slurmJobView(slurm) } : {}),
     ...(report?.corrections?.length
       ? { corrected: { images: report.corrections.length, pixels: report.corrections.reduce((a, u) => a + u.touchedPixels, 0) } }
       : {}),

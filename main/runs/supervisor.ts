@@ -74,12 +74,17 @@ export class RunSupervisor {
     this.opts.onState?.(e);
   }
 
-  /** Parses and checks a config: schema, upstream runs finished, datasets free of check errors. */
-  async prepare(raw: unknown): Promise<{ config: RunConfig; warnings: ConfigWarning[] }> {
+  /**
+   * Parses and checks a config: schema, upstream runs finished, datasets free of check errors.
+   * `scheduled` names upstream runs that a scheduler will finish first (a Slurm dependency): they are
+   * not checked here but by the job itself when it starts.
+   */
+  async prepare(raw: unknown, scheduled: ReadonlySet<string> = new Set()): Promise<{ config: RunConfig; warnings: ConfigWarning[] }> {
     const parsed = runConfigSchema.safeParse(raw);
     if (!parsed.success) throw validationError('run config', parsed.error.issues);
     const config = parsed.data;
     for (const up of upstreamRuns(config)) {
+      if (scheduled.has(up)) continue;
       const dir = runDir(this.opts.workspace, up);
       const status = await reconcileStatus(dir, this.supervised()).catch(() => null);
       if (!status || !(await fsp.stat(dir).catch(() => null))) throw new AppError('not-found', `upstream run ${up} does not exist`, { where: up });
@@ -111,6 +116,29 @@ export class RunSupervisor {
       throw new AppError('conflict', `run ${id} is ${status.state}; only cancelled or failed runs resume`, { where: id });
     await this.launch(id, true);
     return 'running';
+  }
+
+  /**
+   * Runs a run whose folder a submitter created earlier (state queued, e.g. a Slurm job's run): its
+   * config is checked again now that its upstream runs have finished, then it starts, or continues from
+   * its last checkpoint when `resume`.
+   */
+  async runQueued(id: string, resume: boolean): Promise<void> {
+    const dir = runDir(this.opts.workspace, id);
+    const config = await readConfig(dir);
+    if (this.live.has(id)) throw new AppError('conflict', `run ${id} is already running`, { where: id });
+    const status = await readStatus(dir);
+    if (status.state !== 'queued') throw new AppError('conflict', `run ${id} is ${status.state}, not queued`, { where: id });
+    try {
+      await this.prepare(config);
+    } catch (err) {
+      // Recorded in the run folder, where whoever queued the run looks.
+      const message = `the run could not start: ${(err as Error).message}`;
+      await appendLog(dir, `failed: ${message}`);
+      await updateStatus(dir, { state: 'failed', endedAt: new Date().toISOString(), message });
+      throw err;
+    }
+    await this.launch(id, resume);
   }
 
   async cancel(id: string): Promise<RunState> {

@@ -5,6 +5,8 @@ import type { ServiceContext } from './context';
 import type { HandlersFor } from './handler';
 import { createSupervisor } from '../runs/host';
 import type { RunSupervisor } from '../runs/supervisor';
+import { readSlurmRecord } from '../runs/executors/slurm-record';
+import { cancelSlurmRun, resubmit } from '../runs/executors/slurm';
 import {
   compareRuns,
   listRuns,
@@ -54,7 +56,19 @@ export const runsHandlers: HandlersFor<'runs.'> = {
     };
   },
   'runs.start': async (req, ctx) => supervisorFor(ctx).start(req.config, req.id),
-  'runs.cancel': async (req, ctx) => ({ state: await supervisorFor(ctx).cancel(req.id) }),
-  'runs.resume': async (req, ctx) => ({ state: await supervisorFor(ctx).resume(req.id) }),
+  // A Slurm run is cancelled with scancel and resumed as a new job, never run on this machine.
+  'runs.cancel': async (req, ctx) => {
+    const sup = supervisorFor(ctx);
+    if (await readSlurmRecord(runDir(sup.workspace, req.id))) return { state: (await cancelSlurmRun(sup.workspace, req.id)).state };
+    return { state: await sup.cancel(req.id) };
+  },
+  'runs.resume': async (req, ctx) => {
+    const sup = supervisorFor(ctx);
+    if (await readSlurmRecord(runDir(sup.workspace, req.id))) {
+      await resubmit(sup.workspace, req.id);
+      return { state: 'queued' as const };
+    }
+    return { state: await sup.resume(req.id) };
+  },
   'runs.compare': async (req, ctx) => compareRuns(supervisorFor(ctx).workspace, req.a, req.b),
 };

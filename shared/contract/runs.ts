@@ -69,6 +69,8 @@ export const runSummarySchema = z.object({
   miou: z.number().nullable(),
   /** Hand-corrected target pixels the run trained on (from its report); absent when it used none. */
   corrected: z.object({ images: z.number().int(), pixels: z.number().int() }).optional(),
+  /** For a run executed by Slurm: its latest job and Slurm's state word for it (squeue/sacct); absent for local runs. */
+  slurm: z.object({ jobId: z.string(), state: z.string(), reason: z.string().nullable() }).optional(),
 });
 export type RunSummary = z.infer<typeof runSummarySchema>;
 

@@ -57,6 +57,9 @@ export function RunsPanel(props: { client: ContractClient; datasets: readonly Da
                 <td>{r.id}</td>
                 <td>{r.stage}</td>
                 <td className={`state-${r.state}`}>{r.state}</td>
+                <td data-testid="run-slurm" title={r.slurm?.reason ?? undefined}>
+                  {r.slurm ? `Slurm ${r.slurm.jobId} ${r.slurm.state}` : ''}
+                </td>
                 <td>
                   {r.id === selected && last ? last.iteration : r.iteration}/{r.iterations}
                 </td>
@@ -84,6 +87,13 @@ export function RunsPanel(props: { client: ContractClient; datasets: readonly Da
         <div className="run-detail" data-testid="run-detail" data-run={selected} data-state={summary.state}>
           <h4>
             {selected} · {summary.stage} · <span data-testid="run-state">{summary.state}</span>
+            {summary.slurm && (
+              <span data-testid="run-slurm-job">
+                {' '}
+                · Slurm job {summary.slurm.jobId} {summary.slurm.state}
+                {summary.slurm.reason ? ` (${summary.slurm.reason})` : ''}
+              </span>
+            )}
           </h4>
           <div className="run-stats" data-testid="run-stats">
             iteration <b data-testid="run-iteration">{last?.iteration ?? summary.iteration}</b>/{last?.iterations ?? summary.iterations}
