@@ -6,6 +6,7 @@ import { promises as fsp } from 'node:fs';
 import { AppError, validationError } from '../../shared/contract/errors';
 import { configWarnings, runConfigSchema, upstreamRuns, type ConfigWarning, type RunConfig, type RunDataset } from '../../shared/runs-config';
 import type { RunProgress, RunState, RunStatus } from '../../shared/contract/runs';
+import { checkCompatibility } from './compatibility';
 import { childMessageSchema } from './protocol';
 import type { LaunchedProcess, RunLauncher } from './launcher';
 import { appendLog, createRun, readConfig, readLogTail, readStatus, reconcileStatus, runDir, updateStatus } from './records';
@@ -66,7 +67,7 @@ export class RunSupervisor {
     this.opts.onState?.(e);
   }
 
-  /** Parses and checks a config: schema, upstream runs finished, datasets free of check errors. */
+  /** Parses and checks a config: schema, upstream runs finished and compatible (compatibility.ts), datasets free of check errors. */
   async prepare(raw: unknown): Promise<{ config: RunConfig; warnings: ConfigWarning[] }> {
     const parsed = runConfigSchema.safeParse(raw);
     if (!parsed.success) throw validationError('run config', parsed.error.issues);
@@ -77,6 +78,7 @@ export class RunSupervisor {
       if (!status || !(await fsp.stat(dir).catch(() => null))) throw new AppError('not-found', `upstream run ${up} does not exist`, { where: up });
       if (status.state !== 'succeeded') throw new AppError('conflict', `upstream run ${up} is ${status.state}, not succeeded`, { where: up });
     }
+    await checkCompatibility(config, (id) => readConfig(runDir(this.opts.workspace, id)));
     if (this.opts.datasetGate) {
       const problems: string[] = [];
       for (const [where, d] of datasetsOf(config)) problems.push(...(await this.opts.datasetGate(d, where)).map((m) => `${where}: ${m}`));
