@@ -6,7 +6,7 @@ import type { ContractClient, ResponseOf } from '../../../../shared/contract/ind
 import type { RunProgress, RunSummary } from '../../../../shared/contract/runs';
 import type { DatasetRef } from '../../../../shared/datasets';
 import { formatEta } from './chart';
-import { RunChart } from './RunChart';
+import { EvalScores, RunChart } from './RunChart';
 import { RunForm } from './RunForm';
 import { chartFrom } from './run-series';
 
@@ -138,7 +138,11 @@ export function RunsPanel(props: { client: ContractClient; datasets: readonly Da
               <progress data-testid="run-progress" max={last?.iterations ?? summary.iterations} value={last?.iteration ?? summary.iteration} />
             </div>
           )}
-          <RunChart data={chartFrom(detail, live)} />
+          {summary.stage === 'eval' || summary.stage === 'pseudo' ? (
+            summary.stage === 'eval' && <EvalScores evals={detail?.report?.evals ?? []} />
+          ) : (
+            <RunChart data={chartFrom(detail, live)} />
+          )}
           <div className="run-actions">
             <button data-testid="run-cancel" disabled={summary.state !== 'running' && summary.state !== 'queued'} onClick={() => act('runs.cancel')}>
               Cancel
