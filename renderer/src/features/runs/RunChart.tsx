@@ -80,7 +80,7 @@ export function RunChart({ data, height = 220 }: { data: ChartData; height?: num
           <input type="range" min={0} max={0.99} step={0.01} value={smoothing} data-testid="chart-smoothing" onChange={(e) => setSmoothing(Number(e.target.value))} aria-label="smoothing" />{' '}
           {smoothing.toFixed(2)}
         </label>
-        <span className="muted">{data.miou.length ? '' : 'no validation during this run (validation.every = 0)'}</span>
+        <span className="muted">{data.miou.length ? '' : 'no validation mIoU recorded during this run'}</span>
       </div>
       {points === 0 && <div className="muted">no iterations recorded yet</div>}
       <div ref={plotEl} />
