@@ -5,6 +5,8 @@
 // the run's label maps; the exported proda_checkpoint.pkl is imported back through the path field and
 // its key-matching report must show every key matched. A drop without a path says so instead of guessing one.
 import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { api, demoRunDataset, expectTrue, openDemoWorkspace, waitRun } from './helpers.mjs';
 
 export const title = 'export';
@@ -85,6 +87,26 @@ export const tests = [
       const labelText = await labels.textContent();
       expectTrue(labelText.startsWith(`${total} images`), `label export covers the ${total} images: ${labelText}`);
       log(`labels: ${labelText}`);
+
+      // Both exports download from the browser, byte for byte what the server wrote.
+      for (const [kind, pick] of [
+        ['model', 'proda_checkpoint.pkl'],
+        ['labels', '.png'],
+      ]) {
+        const row = page.locator(`[data-testid=export-list] tr[data-kind=${kind}]`).first();
+        await row.waitFor({ timeout: 30_000 });
+        const id = await row.getAttribute('data-export');
+        await row.getByTestId('export-downloads-toggle').click();
+        const link = row.locator('a[data-path]').filter({ hasText: pick }).first();
+        await link.waitFor();
+        const rel = await link.getAttribute('data-path');
+        const [download] = await Promise.all([page.waitForEvent('download'), link.click()]);
+        const got = await readFile(await download.path());
+        const want = await readFile(path.join(server.workspace, 'exports', id, ...rel.split('/')));
+        expectTrue(want.length > 0 && Buffer.compare(got, want) === 0, `${kind} export ${id}/${rel}: downloaded ${got.length} bytes, file has ${want.length}, equal: ${Buffer.compare(got, want) === 0}`);
+        log(`downloaded ${id}/${rel} (${got.length} bytes) identical to the file`);
+      }
+      await shot('downloads');
 
       // A dropped File alone carries no path: the UI says so rather than importing something else.
       await page.evaluate(() => {

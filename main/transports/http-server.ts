@@ -16,6 +16,9 @@ import type { Handlers } from '../services/handler';
 import { contentSecurityPolicy } from './csp';
 import { dispatch } from './dispatch';
 import { fileInside, mimeOf } from './mime';
+import { createReadStream } from 'node:fs';
+import { AppError } from '../../shared/contract/errors';
+import { resolveExportFile } from '../services/export-files';
 
 export const DEFAULT_HOST = '127.0.0.1';
 const MAX_BODY = 64 * 1024 * 1024;
@@ -191,6 +194,55 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<RunningS
     else res.end(await fsp.readFile(file));
   };
 
+  /** GET /download/<exportId>/<path>: one file of an export folder, as an attachment. */
+  const serveDownload = async (req: http.IncomingMessage, res: http.ServerResponse, rest: string): Promise<void> => {
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.setHeader('Allow', 'GET, HEAD');
+      sendError(req, res, 405, { code: 'validation', message: `${req.method} not allowed: downloads are GET` });
+      return;
+    }
+    const slash = rest.indexOf('/');
+    let exportId: string;
+    let rel: string;
+    try {
+      if (slash <= 0) throw new AppError('bad-input', 'a download names an export and a file: /download/<exportId>/<path>', { where: 'path' });
+      exportId = decodeURIComponent(rest.slice(0, slash));
+      rel = rest
+        .slice(slash + 1)
+        .split('/')
+        .map((x) => decodeURIComponent(x))
+        .join('/');
+      const ws = opts.ctx.requireWorkspace();
+      const { file, bytes } = await resolveExportFile(ws.root, exportId, rel);
+      const name = path.basename(file);
+      res.writeHead(200, {
+        ...securityHeaders(req),
+        'Content-Type': 'application/octet-stream',
+        'Content-Length': String(bytes),
+        'Content-Disposition': `attachment; filename="${name.replace(/[^\x20-\x7e]|["\\]/g, '_')}"; filename*=UTF-8''${encodeURIComponent(name)}`,
+        'Cache-Control': 'no-store',
+      });
+      if (req.method === 'HEAD') {
+        res.end();
+        return;
+      }
+      await new Promise<void>((resolve, reject) => {
+        const stream = createReadStream(file);
+        stream.on('error', reject);
+        res.on('close', resolve);
+        stream.pipe(res);
+      });
+    } catch (err) {
+      if (res.headersSent) {
+        res.destroy();
+        return;
+      }
+      const e = err instanceof AppError ? err : err instanceof URIError ? new AppError('bad-input', 'malformed percent-encoding in the download path', { where: 'path' }) : null;
+      if (!e) throw err;
+      sendError(req, res, statusOf[e.code], e.toData());
+    }
+  };
+
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (!originOk(req)) {
@@ -208,7 +260,9 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<RunningS
     const apiPrefix = httpRoute.apiPrefix;
     const done = url.pathname.startsWith(apiPrefix)
       ? handleApi(req, res, url.pathname.slice(apiPrefix.length))
-      : serveStatic(req, res, url, tokenOk(url.searchParams.get('token')));
+      : url.pathname.startsWith(httpRoute.downloadPrefix)
+        ? serveDownload(req, res, url.pathname.slice(httpRoute.downloadPrefix.length))
+        : serveStatic(req, res, url, tokenOk(url.searchParams.get('token')));
     done.catch((err: unknown) => {
       console.error('http handler failed', err);
       if (!res.headersSent) sendError(req, res, 500, { code: 'internal', message: String(err) });

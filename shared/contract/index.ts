@@ -58,6 +58,9 @@ export const httpRoute = {
   apiPrefix: '/api/',
   request: (name: RequestName) => `/api/${name}`,
   socket: '/events',
+  /** GET: one file of an export folder, as an attachment (same token or cookie as the API). */
+  downloadPrefix: '/download/',
+  download: (exportId: string, relPath: string) => `/download/${encodeURIComponent(exportId)}/${relPath.split('/').map(encodeURIComponent).join('/')}`,
 } as const;
 
 /** What a client of the contract looks like, on either transport. */
