@@ -143,6 +143,19 @@ export const tests = [
       await keys.scrollIntoViewIfNeeded();
       await shot('import-key-report');
       log(`import: ${matched} keys matched, iteration ${iteration}, best IoU ${bestIou}`);
+
+      // The same checkpoint uploaded from the browser: stored under the workspace's uploads/, byte for
+      // byte, its server path filled in, and imported from there with the same key report.
+      await page.getByTestId('import-upload').setInputFiles(pkl);
+      await page.getByTestId('import-note').filter({ hasText: 'uploaded proda_checkpoint.pkl' }).waitFor({ timeout: 60_000 });
+      const uploaded = await page.getByTestId('import-path').inputValue();
+      expectTrue(uploaded.startsWith(path.join(server.workspace, 'uploads') + path.sep), `uploaded into the workspace's uploads/: ${uploaded}`);
+      expectTrue(Buffer.compare(await readFile(uploaded), await readFile(pkl)) === 0, 'uploaded bytes equal the original');
+      await page.getByTestId('import-start').click();
+      await page.locator('[data-testid=import-report] p').filter({ hasText: /matched/ }).waitFor({ timeout: 60_000 });
+      await page.waitForFunction(() => !document.querySelector('[data-testid=import-start]')?.disabled, null, { timeout: 60_000 });
+      expectTrue((await count('matched')) === matched && (await count('missing')) === 0, 'the uploaded checkpoint imports with the same keys');
+      log(`upload: ${uploaded} imported, ${matched} keys matched`);
     },
   },
 ];

@@ -1,6 +1,7 @@
-// Browser downloads of export folders: GET /download/<exportId>/<path> serves the file's bytes as an
+// Browser uploads (PUT /upload/<name> into uploads/) and downloads of export folders: GET /download/<exportId>/<path> serves the file's bytes as an
 // attachment with the token, and refuses ids and paths that would leave the export folder.
-import { mkdtemp, mkdir, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdtemp, mkdir, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { Readable } from 'node:stream';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,6 +10,7 @@ import { ServiceContext } from '../services/context';
 import { handlers } from '../services/registry';
 import { dispatch } from './dispatch';
 import { startHttpServer, type RunningServer } from './http-server';
+import { receiveUpload, uploadName } from '../services/uploads';
 
 let server: RunningServer;
 let ws: string;
@@ -60,5 +62,29 @@ describe('export downloads', () => {
     expect(await status('/download/run-1')).toBe(422);
     expect((await fetch(`${server.origin}/download/run-1/model.onnx`, { method: 'POST', headers: { 'x-proda-token': server.token } })).status).toBe(405);
     expect(await dispatch(handlers, ctx, 'export.files', { exportId: '..' })).toMatchObject({ ok: false, error: { code: 'bad-input' } });
+  });
+});
+
+describe('uploads', () => {
+  it('stores the body under uploads/ with a cleaned name and answers its path for an import', async () => {
+    const r = await fetch(`${server.origin}${httpRoute.upload('../my weights.pth')}`, { method: 'PUT', body: bytes, headers: { 'x-proda-token': server.token } });
+    expect(r.status).toBe(200);
+    const { value } = (await r.json()) as { value: { path: string; bytes: number } };
+    expect(value.bytes).toBe(bytes.length);
+    expect(path.dirname(value.path)).toBe(path.join(ws, 'uploads'));
+    expect(path.basename(value.path)).toMatch(/-my_weights\.pth$/);
+    expect(new Uint8Array(await readFile(value.path))).toEqual(bytes);
+    expect((await fetch(`${server.origin}${httpRoute.upload('x.pth')}`, { method: 'PUT', body: bytes })).status).toBe(401);
+    expect((await fetch(`${server.origin}${httpRoute.upload('x.pth')}`, { headers: { 'x-proda-token': server.token } })).status).toBe(405);
+  });
+
+  it('refuses an oversized or unusable upload and leaves no file behind', async () => {
+    const before = await readdir(path.join(ws, 'uploads'));
+    await expect(receiveUpload(ws, 'big.pth', Readable.from([Buffer.alloc(8), Buffer.alloc(8)]), null, 10)).rejects.toThrow(/over the 10-byte limit/);
+    await expect(receiveUpload(ws, 'big.pth', Readable.from([Buffer.alloc(8)]), 100, 1000)).rejects.toThrow('upload ended after 8 of 100 bytes');
+    await expect(receiveUpload(ws, 'big.pth', Readable.from([]), 2000, 1000)).rejects.toThrow(/over the 1000-byte limit/);
+    expect(await readdir(path.join(ws, 'uploads'))).toEqual(before);
+    expect(() => uploadName('...')).toThrow(/not a usable file name/);
+    expect(uploadName('C:\\x\\ckpt v2.pkl')).toBe('ckpt_v2.pkl');
   });
 });

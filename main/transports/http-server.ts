@@ -19,6 +19,7 @@ import { fileInside, mimeOf } from './mime';
 import { createReadStream } from 'node:fs';
 import { AppError } from '../../shared/contract/errors';
 import { resolveExportFile } from '../services/export-files';
+import { receiveUpload } from '../services/uploads';
 
 export const DEFAULT_HOST = '127.0.0.1';
 const MAX_BODY = 64 * 1024 * 1024;
@@ -243,6 +244,27 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<RunningS
     }
   };
 
+  /** PUT /upload/<name>: the body becomes a file under the workspace's uploads/ (for import.checkpoint). */
+  const serveUpload = async (req: http.IncomingMessage, res: http.ServerResponse, rest: string): Promise<void> => {
+    if (req.method !== 'PUT') {
+      res.setHeader('Allow', 'PUT');
+      sendError(req, res, 405, { code: 'validation', message: `${req.method} not allowed: uploads are PUT` });
+      return;
+    }
+    try {
+      const name = decodeURIComponent(rest);
+      const declared = req.headers['content-length'] === undefined ? null : Number(req.headers['content-length']);
+      const r = await receiveUpload(opts.ctx.requireWorkspace().root, name, req, Number.isFinite(declared) ? declared : null);
+      sendJson(req, res, 200, { ok: true, value: r });
+    } catch (err) {
+      const e = err instanceof AppError ? err : err instanceof URIError ? new AppError('bad-input', 'malformed percent-encoding in the upload name', { where: 'name' }) : null;
+      if (!e) throw err;
+      // The rest of a refused body is not read: close the connection after answering.
+      res.setHeader('Connection', 'close');
+      sendError(req, res, statusOf[e.code], e.toData());
+    }
+  };
+
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (!originOk(req)) {
@@ -262,7 +284,9 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<RunningS
       ? handleApi(req, res, url.pathname.slice(apiPrefix.length))
       : url.pathname.startsWith(httpRoute.downloadPrefix)
         ? serveDownload(req, res, url.pathname.slice(httpRoute.downloadPrefix.length))
-        : serveStatic(req, res, url, tokenOk(url.searchParams.get('token')));
+        : url.pathname.startsWith(httpRoute.uploadPrefix)
+          ? serveUpload(req, res, url.pathname.slice(httpRoute.uploadPrefix.length))
+          : serveStatic(req, res, url, tokenOk(url.searchParams.get('token')));
     done.catch((err: unknown) => {
       console.error('http handler failed', err);
       if (!res.headersSent) sendError(req, res, 500, { code: 'internal', message: String(err) });

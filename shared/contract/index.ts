@@ -60,6 +60,9 @@ export const httpRoute = {
   socket: '/events',
   /** GET: one file of an export folder, as an attachment (same token or cookie as the API). */
   downloadPrefix: '/download/',
+  /** PUT with the file as the body: stored under the workspace's uploads/, answers { path, bytes } for an import. */
+  uploadPrefix: '/upload/',
+  upload: (fileName: string) => `/upload/${encodeURIComponent(fileName)}`,
   download: (exportId: string, relPath: string) => `/download/${encodeURIComponent(exportId)}/${relPath.split('/').map(encodeURIComponent).join('/')}`,
 } as const;
 
