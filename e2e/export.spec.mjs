@@ -5,6 +5,8 @@
 // the run's label maps; the exported proda_checkpoint.pkl is imported back through the path field and
 // its key-matching report must show every key matched. A drop without a path says so instead of guessing one.
 import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { api, demoRunDataset, expectTrue, openDemoWorkspace, waitRun } from './helpers.mjs';
 
 export const title = 'export';
@@ -86,6 +88,26 @@ export const tests = [
       expectTrue(labelText.startsWith(`${total} images`), `label export covers the ${total} images: ${labelText}`);
       log(`labels: ${labelText}`);
 
+      // Both exports download from the browser, byte for byte what the server wrote.
+      for (const [kind, pick] of [
+        ['model', 'proda_checkpoint.pkl'],
+        ['labels', '.png'],
+      ]) {
+        const row = page.locator(`[data-testid=export-list] tr[data-kind=${kind}]`).first();
+        await row.waitFor({ timeout: 30_000 });
+        const id = await row.getAttribute('data-export');
+        await row.getByTestId('export-downloads-toggle').click();
+        const link = row.locator('a[data-path]').filter({ hasText: pick }).first();
+        await link.waitFor();
+        const rel = await link.getAttribute('data-path');
+        const [download] = await Promise.all([page.waitForEvent('download'), link.click()]);
+        const got = await readFile(await download.path());
+        const want = await readFile(path.join(server.workspace, 'exports', id, ...rel.split('/')));
+        expectTrue(want.length > 0 && Buffer.compare(got, want) === 0, `${kind} export ${id}/${rel}: downloaded ${got.length} bytes, file has ${want.length}, equal: ${Buffer.compare(got, want) === 0}`);
+        log(`downloaded ${id}/${rel} (${got.length} bytes) identical to the file`);
+      }
+      await shot('downloads');
+
       // A dropped File alone carries no path: the UI says so rather than importing something else.
       await page.evaluate(() => {
         const dt = new DataTransfer();
@@ -121,6 +143,19 @@ export const tests = [
       await keys.scrollIntoViewIfNeeded();
       await shot('import-key-report');
       log(`import: ${matched} keys matched, iteration ${iteration}, best IoU ${bestIou}`);
+
+      // The same checkpoint uploaded from the browser: stored under the workspace's uploads/, byte for
+      // byte, its server path filled in, and imported from there with the same key report.
+      await page.getByTestId('import-upload').setInputFiles(pkl);
+      await page.getByTestId('import-note').filter({ hasText: 'uploaded proda_checkpoint.pkl' }).waitFor({ timeout: 60_000 });
+      const uploaded = await page.getByTestId('import-path').inputValue();
+      expectTrue(uploaded.startsWith(path.join(server.workspace, 'uploads') + path.sep), `uploaded into the workspace's uploads/: ${uploaded}`);
+      expectTrue(Buffer.compare(await readFile(uploaded), await readFile(pkl)) === 0, 'uploaded bytes equal the original');
+      await page.getByTestId('import-start').click();
+      await page.locator('[data-testid=import-report] p').filter({ hasText: /matched/ }).waitFor({ timeout: 60_000 });
+      await page.waitForFunction(() => !document.querySelector('[data-testid=import-start]')?.disabled, null, { timeout: 60_000 });
+      expectTrue((await count('matched')) === matched && (await count('missing')) === 0, 'the uploaded checkpoint imports with the same keys');
+      log(`upload: ${uploaded} imported, ${matched} keys matched`);
     },
   },
 ];

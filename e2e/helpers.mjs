@@ -1,3 +1,4 @@
+/* global window, document -- expectNoContrastViolations evaluates in the page */
 // Helpers the runner and the specs share: starting the real server and Chromium, contract calls through
 // the page's own origin and token, and waiting for a run to reach a state. Not a spec (the runner loads
 // only *.spec.mjs).
@@ -130,4 +131,24 @@ export async function openDemoWorkspace(page, server) {
   const tgt = datasets.find((d) => d.split === 'target-train');
   expectTrue(src && tgt, `demo source and target-train datasets (have ${datasets.map((d) => d.id).join(', ')})`);
   return { src, tgt };
+}
+
+/**
+ * Runs axe-core's colour-contrast rule (only that rule) on the page as it is now and throws, listing each
+ * offending element with its colours and ratio, unless there are none. axe is evaluated through the
+ * debugging protocol, which the page's strict CSP does not block.
+ */
+let axeSource = null;
+export async function expectNoContrastViolations(page, what) {
+  if (!axeSource) {
+    const { readFile } = await import('node:fs/promises');
+    const { createRequire } = await import('node:module');
+    axeSource = await readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+  }
+  if (!(await page.evaluate(() => typeof window.axe === 'object'))) await page.evaluate(axeSource);
+  const result = await page.evaluate(async () => {
+    const r = await window.axe.run(document, { runOnly: { type: 'rule', values: ['color-contrast'] }, resultTypes: ['violations'] });
+    return r.violations.flatMap((v) => v.nodes.map((n) => `${n.target.join(' ')}: ${n.any.map((a) => a.message).join('; ')}`));
+  });
+  if (result.length) throw new Error(`${what}: ${result.length} colour-contrast violations:\n  ${result.slice(0, 15).join('\n  ')}`);
 }

@@ -182,6 +182,16 @@ function lastVal(metrics: MetricPoint[]): number | null {
   return null;
 }
 
+/** The summary's score and the BN mode it was computed with: the report's first, else the latest validation. */
+function scoreOf(config: RunConfig, report: RunReport | null, metrics: MetricPoint[]): Pick<RunSummary, 'miou' | 'miouBn' | 'miouReestimate'> {
+  if (report?.final) {
+    const re = report.final.bn === 'reestimate' ? undefined : report.evals.find((e) => e.bn === 'reestimate');
+    return { miou: report.final.miou, miouBn: report.final.bn, ...(re ? { miouReestimate: re.miou } : {}) };
+  }
+  const val = lastVal(metrics);
+  return { miou: val, miouBn: val === null ? null : 'validation' in config ? config.validation.bn : null };
+}
+
 export async function summarize(dir: string, supervised?: ReadonlySet<string>): Promise<RunSummary> {
   const config = await readConfig(dir);
   const status = await reconcileStatus(dir, supervised);
@@ -199,7 +209,9 @@ export async function summarize(dir: string, supervised?: ReadonlySet<string>): 
     // One-shot stages (pseudo-labels, eval) count images instead of iterations.
     iterations: isTrainingConfig(config) ? config.optim.iterations : status.iteration,
     upstream: upstreamRuns(config),
-    miou: report?.final?.miou ?? lastVal(await readMetrics(dir)),
+    ...scoreOf(config, report, await readMetrics(dir)),
+    ...(config.stage === 'warmup' && config.targetLabels ? { variant: 'oracle' as const } : {}),
+    ...(config.stage === 'pseudo' ? { variant: config.mode } : {}),
     ...(slurm ? { slurm: await (await import('./executors/slurm-watch')).slurmJobView(slurm) } : {}),
     ...(report?.corrections?.length
       ? { corrected: { images: report.corrections.length, pixels: report.corrections.reduce((a, u) => a + u.touchedPixels, 0) } }

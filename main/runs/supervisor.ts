@@ -7,6 +7,7 @@ import { AppError, validationError } from '../../shared/contract/errors';
 import { configWarnings, runConfigSchema, upstreamRuns, type ConfigWarning, type RunConfig, type RunDataset } from '../../shared/runs-config';
 import type { RunProgress, RunState, RunStatus } from '../../shared/contract/runs';
 import { diskFullMessage } from '../io/disk-space';
+import { checkCompatibility } from './compatibility';
 import { childMessageSchema } from './protocol';
 import type { LaunchedProcess, RunLauncher } from './launcher';
 import { appendLog, createRun, readConfig, readLogTail, readStatus, reconcileStatus, runDir, updateStatus } from './records';
@@ -75,9 +76,9 @@ export class RunSupervisor {
   }
 
   /**
-   * Parses and checks a config: schema, upstream runs finished, datasets free of check errors.
-   * `scheduled` names upstream runs that a scheduler will finish first (a Slurm dependency): they are
-   * not checked here but by the job itself when it starts.
+   * Parses and checks a config: schema, upstream runs finished and compatible (compatibility.ts), datasets
+   * free of check errors. `scheduled` names upstream runs that a scheduler will finish first (a Slurm
+   * dependency): they are not checked here but by the job itself when it starts.
    */
   async prepare(raw: unknown, scheduled: ReadonlySet<string> = new Set()): Promise<{ config: RunConfig; warnings: ConfigWarning[] }> {
     const parsed = runConfigSchema.safeParse(raw);
@@ -90,6 +91,7 @@ export class RunSupervisor {
       if (!status || !(await fsp.stat(dir).catch(() => null))) throw new AppError('not-found', `upstream run ${up} does not exist`, { where: up });
       if (status.state !== 'succeeded') throw new AppError('conflict', `upstream run ${up} is ${status.state}, not succeeded`, { where: up });
     }
+    await checkCompatibility(config, (id) => readConfig(runDir(this.opts.workspace, id)));
     if (this.opts.datasetGate) {
       const problems: string[] = [];
       for (const [where, d] of datasetsOf(config)) problems.push(...(await this.opts.datasetGate(d, where)).map((m) => `${where}: ${m}`));

@@ -1,6 +1,7 @@
 // export.* / import.*: model exports with their parity check, label exports, checkpoint imports. Jobs
 // (main/interop/jobs.ts, shared with the CLI) run in main: forward passes only, no training; progress
 // reaches clients as `export.progress`.
+import { listExportFiles } from './export-files';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { importReportSchema, type ExportEntry } from '../../shared/contract/export';
@@ -150,6 +151,8 @@ export const exportHandlers: HandlersFor<'export.' | 'import.'> = {
     entries.sort((a, b) => (b.createdAt ?? '').localeCompare(a.createdAt ?? ''));
     return { entries };
   },
+
+  'export.files': async (req, ctx) => ({ exportId: req.exportId, ...(await listExportFiles(ctx.requireWorkspace().root, req.exportId)) }),
 
   'import.checkpoint': async (req, ctx) => {
     const ws = ctx.requireWorkspace();

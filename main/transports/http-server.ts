@@ -19,6 +19,10 @@ import { BodyError, readBody } from './body';
 import { contentSecurityPolicy } from './csp';
 import { dispatch } from './dispatch';
 import { fileInside, mimeOf } from './mime';
+import { createReadStream } from 'node:fs';
+import { AppError } from '../../shared/contract/errors';
+import { resolveExportFile } from '../services/export-files';
+import { receiveUpload } from '../services/uploads';
 
 export const DEFAULT_HOST = '127.0.0.1';
 export const TOKEN_HEADER = 'x-proda-token';
@@ -221,6 +225,76 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<RunningS
     else res.end(await fsp.readFile(file));
   };
 
+  /** GET /download/<exportId>/<path>: one file of an export folder, as an attachment. */
+  const serveDownload = async (req: http.IncomingMessage, res: http.ServerResponse, rest: string): Promise<void> => {
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.setHeader('Allow', 'GET, HEAD');
+      sendError(req, res, 405, { code: 'validation', message: `${req.method} not allowed: downloads are GET` });
+      return;
+    }
+    const slash = rest.indexOf('/');
+    let exportId: string;
+    let rel: string;
+    try {
+      if (slash <= 0) throw new AppError('bad-input', 'a download names an export and a file: /download/<exportId>/<path>', { where: 'path' });
+      exportId = decodeURIComponent(rest.slice(0, slash));
+      rel = rest
+        .slice(slash + 1)
+        .split('/')
+        .map((x) => decodeURIComponent(x))
+        .join('/');
+      const ws = opts.ctx.requireWorkspace();
+      const { file, bytes } = await resolveExportFile(ws.root, exportId, rel);
+      const name = path.basename(file);
+      res.writeHead(200, {
+        ...securityHeaders(req),
+        'Content-Type': 'application/octet-stream',
+        'Content-Length': String(bytes),
+        'Content-Disposition': `attachment; filename="${name.replace(/[^\x20-\x7e]|["\\]/g, '_')}"; filename*=UTF-8''${encodeURIComponent(name)}`,
+        'Cache-Control': 'no-store',
+      });
+      if (req.method === 'HEAD') {
+        res.end();
+        return;
+      }
+      await new Promise<void>((resolve, reject) => {
+        const stream = createReadStream(file);
+        stream.on('error', reject);
+        res.on('close', resolve);
+        stream.pipe(res);
+      });
+    } catch (err) {
+      if (res.headersSent) {
+        res.destroy();
+        return;
+      }
+      const e = err instanceof AppError ? err : err instanceof URIError ? new AppError('bad-input', 'malformed percent-encoding in the download path', { where: 'path' }) : null;
+      if (!e) throw err;
+      sendError(req, res, statusOf[e.code], e.toData());
+    }
+  };
+
+  /** PUT /upload/<name>: the body becomes a file under the workspace's uploads/ (for import.checkpoint). */
+  const serveUpload = async (req: http.IncomingMessage, res: http.ServerResponse, rest: string): Promise<void> => {
+    if (req.method !== 'PUT') {
+      res.setHeader('Allow', 'PUT');
+      sendError(req, res, 405, { code: 'validation', message: `${req.method} not allowed: uploads are PUT` });
+      return;
+    }
+    try {
+      const name = decodeURIComponent(rest);
+      const declared = req.headers['content-length'] === undefined ? null : Number(req.headers['content-length']);
+      const r = await receiveUpload(opts.ctx.requireWorkspace().root, name, req, Number.isFinite(declared) ? declared : null);
+      sendJson(req, res, 200, { ok: true, value: r });
+    } catch (err) {
+      const e = err instanceof AppError ? err : err instanceof URIError ? new AppError('bad-input', 'malformed percent-encoding in the upload name', { where: 'name' }) : null;
+      if (!e) throw err;
+      // The rest of a refused body is not read: close the connection after answering.
+      res.setHeader('Connection', 'close');
+      sendError(req, res, statusOf[e.code], e.toData());
+    }
+  };
+
   const handleRequest = (req: http.IncomingMessage, res: http.ServerResponse): void => {
     const url = parseRequestUrl(req.url);
     if (!url) {
@@ -246,7 +320,11 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<RunningS
     const apiPrefix = httpRoute.apiPrefix;
     const done = url.pathname.startsWith(apiPrefix)
       ? handleApi(req, res, url.pathname.slice(apiPrefix.length))
-      : serveStatic(req, res, url, tokenOk(url.searchParams.get('token')));
+      : url.pathname.startsWith(httpRoute.downloadPrefix)
+        ? serveDownload(req, res, url.pathname.slice(httpRoute.downloadPrefix.length))
+        : url.pathname.startsWith(httpRoute.uploadPrefix)
+          ? serveUpload(req, res, url.pathname.slice(httpRoute.uploadPrefix.length))
+          : serveStatic(req, res, url, tokenOk(url.searchParams.get('token')));
     done.catch((err: unknown) => failed(req, res, err));
   };
 

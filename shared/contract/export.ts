@@ -110,6 +110,11 @@ export const exportRequests = {
     z.object({}).strict(),
     z.object({ entries: z.array(exportEntrySchema) }),
   ),
+  'export.files': request(
+    'The files of one export folder (exports/<exportId>/), by path relative to it, for download in browser mode (GET /download/<exportId>/<path>)',
+    z.object({ exportId: jobId }).strict(),
+    z.object({ exportId: z.string(), files: z.array(z.object({ path: z.string(), bytes: z.number().int() })), truncated: z.boolean() }),
+  ),
   'import.checkpoint': request(
     'Import a PyTorch checkpoint (official ProDA, torchvision, SimCLRv2, prototypes file) onto a network; reports matched, missing, unexpected and mismatched keys',
     z

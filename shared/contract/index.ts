@@ -58,6 +58,12 @@ export const httpRoute = {
   apiPrefix: '/api/',
   request: (name: RequestName) => `/api/${name}`,
   socket: '/events',
+  /** GET: one file of an export folder, as an attachment (same token or cookie as the API). */
+  downloadPrefix: '/download/',
+  /** PUT with the file as the body: stored under the workspace's uploads/, answers { path, bytes } for an import. */
+  uploadPrefix: '/upload/',
+  upload: (fileName: string) => `/upload/${encodeURIComponent(fileName)}`,
+  download: (exportId: string, relPath: string) => `/download/${encodeURIComponent(exportId)}/${relPath.split('/').map(encodeURIComponent).join('/')}`,
 } as const;
 
 /** What a client of the contract looks like, on either transport. */

@@ -67,6 +67,12 @@ export const runSummarySchema = z.object({
   upstream: z.array(z.string()),
   /** Final or latest validation mIoU, if any. */
   miou: z.number().nullable(),
+  /** How BatchNorm statistics were set for `miou` (a run's validation uses its validation.bn). */
+  miouBn: z.enum(['running', 'reestimate']).nullable().optional(),
+  /** The BN-re-estimated score where the run computed one besides `miou` (eval with bn 'both'). */
+  miouReestimate: z.number().nullable().optional(),
+  /** What kind of run within its stage: 'oracle' (a warm-up on target labels), 'soft' / 'hard' (pseudo-labels). */
+  variant: z.enum(['oracle', 'soft', 'hard']).optional(),
   /** Hand-corrected target pixels the run trained on (from its report); absent when it used none. */
   corrected: z.object({ images: z.number().int(), pixels: z.number().int() }).optional(),
   /** For a run executed by Slurm: its latest job and Slurm's state word for it (squeue/sacct); absent for local runs. */

@@ -19,6 +19,8 @@ export function App() {
   const [image, setImage] = useState<ImageEntry | null>(null);
   const [activePanel, setActivePanel] = useState<string | null>(null);
   const [message, setMessage] = useState<string | undefined>();
+  // Beside a viewer the grid can be hidden (it stays mounted, keeping its scroll) or resized by its edge.
+  const [gridHidden, setGridHidden] = useState(false);
 
   useEffect(() => {
     client.call('workspace.current', {}).then(
@@ -61,9 +63,20 @@ export function App() {
           </button>
         ))}
       </header>
-      <main className={`content${image || active ? ' with-view' : ''}`}>
+      <main className={`content${image || active ? ' with-view' : ''}${gridHidden && (image || active) ? ' grid-hidden' : ''}`}>
+        {workspace && dataset && gridHidden && (image || active) && (
+          <button type="button" className="grid-show" data-testid="grid-show" title="Show the image grid" onClick={() => setGridHidden(false)}>
+            ▸ grid
+          </button>
+        )}
         {workspace && dataset ? (
-          <ThumbnailGrid key={`${workspace.path}\n${dataset.id}`} datasetId={dataset.id} selectedId={image?.id ?? null} onOpen={setImage} />
+          <ThumbnailGrid
+            key={`${workspace.path}\n${dataset.id}`}
+            datasetId={dataset.id}
+            selectedId={image?.id ?? null}
+            onOpen={setImage}
+            onCollapse={image || active ? () => setGridHidden(true) : undefined}
+          />
         ) : (
           <div className="empty">{workspace ? 'This workspace has no datasets yet.' : 'Open or create a workspace to begin.'}</div>
         )}

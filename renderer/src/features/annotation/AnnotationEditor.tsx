@@ -162,16 +162,19 @@ export function AnnotationEditor(props: AnnotationEditorProps) {
       if (e.type !== 'keydown') return;
       const a = keyAction(e);
       if (!a) return;
+      if (a.type === 'class' && a.classId >= set.numClasses) return;
+      // preventDefault tells the inspector's own key handler (1–9 toggle layers there) the key is taken.
       e.preventDefault();
       dispatchRef.current(a);
     };
-    window.addEventListener('keydown', onKey);
-    window.addEventListener('keyup', onKey);
+    // Capture phase: this runs before the inspector view's window listener.
+    window.addEventListener('keydown', onKey, true);
+    window.addEventListener('keyup', onKey, true);
     return () => {
-      window.removeEventListener('keydown', onKey);
-      window.removeEventListener('keyup', onKey);
+      window.removeEventListener('keydown', onKey, true);
+      window.removeEventListener('keyup', onKey, true);
     };
-  }, []);
+  }, [set.numClasses]);
 
   // Pointer input is taken in the capture phase, before the viewer's own handlers (which pan): painting
   // tools stop the pointer-down there; the pan tool, Space, and non-primary buttons fall through.
@@ -337,9 +340,11 @@ export function AnnotationEditor(props: AnnotationEditorProps) {
             aria-checked={tools.classId === id}
             data-testid={`class-${id}`}
             className={tools.classId === id ? 'active' : ''}
+            title={`key ${id >= 10 ? 'Shift+' : ''}${(id % 10) + 1 === 10 ? 0 : (id % 10) + 1}`}
             onClick={() => dispatch({ type: 'class', classId: id })}
           >
             <span className="swatch" style={{ background: colour(id) }} />
+            <kbd className="class-key">{id < 20 ? `${id >= 10 ? '⇧' : ''}${(id + 1) % 10}` : ''}</kbd>
             {name}
           </button>
         ))}

@@ -94,6 +94,10 @@ describe('tools', () => {
     expect(k(']')).toEqual({ type: 'size', step: 1 });
     expect(k('g')).toEqual({ type: 'tool', tool: 'fill' });
     expect(k('b', { ctrlKey: true })).toBeNull();
+    expect(k('1')).toEqual({ type: 'class', classId: 0 });
+    expect(k('0')).toEqual({ type: 'class', classId: 9 });
+    expect(keyAction({ key: '!', code: 'Digit1', ctrlKey: false, metaKey: false, shiftKey: true, altKey: false })).toEqual({ type: 'class', classId: 10 });
+    expect(k('1', { ctrlKey: true })).toBeNull();
   });
 
   it('steps sizes and builds stroke ops', () => {

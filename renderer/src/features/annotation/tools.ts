@@ -60,7 +60,18 @@ export function reduceTool(s: ToolState, a: ToolAction): ToolState {
 
 const TOOL_KEYS: Record<string, ToolId> = { h: 'pan', b: 'brush', e: 'eraser', i: 'ignore', r: 'replace', g: 'fill', p: 'polygon' };
 
-export function keyAction(e: { key: string; ctrlKey: boolean; metaKey: boolean; shiftKey: boolean; altKey: boolean }): ToolAction | null {
+/**
+ * Number keys pick classes: 1…9 → classes 0…8, 0 → class 9, and with Shift the next ten (Shift+1 → 10).
+ * Read from the physical key (`code`) where given, since Shift changes `key` ('!' for Shift+1).
+ */
+export function classForDigit(e: { key: string; code?: string; shiftKey: boolean }): number | null {
+  const m = /^Digit([0-9])$/.exec(e.code ?? '') ?? /^([0-9])$/.exec(e.key);
+  if (!m) return null;
+  const d = Number(m[1]);
+  return (d === 0 ? 9 : d - 1) + (e.shiftKey ? 10 : 0);
+}
+
+export function keyAction(e: { key: string; code?: string; ctrlKey: boolean; metaKey: boolean; shiftKey: boolean; altKey: boolean }): ToolAction | null {
   const mod = e.ctrlKey || e.metaKey;
   const key = e.key.toLowerCase();
   if (mod && key === 'z') return e.shiftKey ? { type: 'redo' } : { type: 'undo' };
@@ -70,6 +81,8 @@ export function keyAction(e: { key: string; ctrlKey: boolean; metaKey: boolean; 
   if (e.key === ']') return { type: 'size', step: 1 };
   if (e.key === 'Enter') return { type: 'commitPolygon' };
   if (e.key === 'Escape') return { type: 'cancel' };
+  const classId = classForDigit(e);
+  if (classId !== null) return { type: 'class', classId };
   const tool = TOOL_KEYS[key];
   return tool ? { type: 'tool', tool } : null;
 }

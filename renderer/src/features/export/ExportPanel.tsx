@@ -6,6 +6,7 @@ import { useEffect, useState } from 'react';
 import type { ContractClient, ResponseOf } from '../../../../shared/contract/index';
 import { labelExportLayouts, modelExportFormats, type ExportEntry } from '../../../../shared/contract/export';
 import type { RunSummary } from '../../../../shared/contract/runs';
+import { canDownload, ExportFiles } from './ExportFiles';
 import { ImportSection } from './ImportSection';
 import { ProgressLine, useJob } from './progress';
 import { parityRows, paritySummary, percent, relativeTo } from './report';
@@ -50,6 +51,7 @@ export function ExportPanel(props: { client: ContractClient; datasetId: string }
                   <td>{e.contents.join(', ')}</td>
                   <td>{e.argmaxAgreement === null ? (e.summary ?? '') : `agreement ${percent(e.argmaxAgreement)}`}</td>
                   <td className="muted">{e.dir}</td>
+                  {canDownload() && <td>{e.kind !== 'import' && <ExportFiles client={client} exportId={e.id} />}</td>}
                 </tr>
               ))}
             </tbody>

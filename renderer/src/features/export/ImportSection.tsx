@@ -1,9 +1,11 @@
 // Checkpoint import by path. import.checkpoint reads a file on the server side, so a drop is only
 // useful when it carries a path (a file manager's file:// URI, or a dragged path string); a bare File
 // has none in a sandboxed renderer (Electron's webUtils.getPathForFile is not exposed by the preload),
-// and its bytes cannot be sent because the contract takes a path.
+// and its bytes cannot be sent because the contract takes a path. In browser mode a file can be uploaded
+// instead (PUT /upload/<name> stores it in the workspace's uploads/ and answers its server-side path).
 import { useState, type DragEvent } from 'react';
-import type { ContractClient, ResponseOf } from '../../../../shared/contract/index';
+import { httpRoute, type ContractClient, type ResponseOf } from '../../../../shared/contract/index';
+import { canDownload as isBrowserMode } from './ExportFiles';
 import { ProgressLine, useJob } from './progress';
 import { importFacts, keyGroups, pathFromDrop } from './report';
 
@@ -16,6 +18,24 @@ export function ImportSection(props: { client: ContractClient; onDone: () => voi
   const [hover, setHover] = useState(false);
   const [note, setNote] = useState<string | null>(null);
   const { busy, result, error, progress, start: startJob } = useJob<ResponseOf<'import.checkpoint'>>(client, props.onDone);
+  const [uploading, setUploading] = useState<string | null>(null);
+
+  const upload = async (file: File) => {
+    setUploading(`uploading ${file.name} (${(file.size / (1 << 20)).toFixed(1)} MB)…`);
+    setNote(null);
+    try {
+      const token = new URL(window.location.href).searchParams.get('token');
+      const res = await fetch(httpRoute.upload(file.name), { method: 'PUT', body: file, headers: token ? { 'x-proda-token': token } : {} });
+      const body = (await res.json()) as { ok: boolean; value?: { path: string }; error?: { message: string } };
+      if (!body.ok || !body.value) throw new Error(body.error?.message ?? `HTTP ${res.status}`);
+      setPath(body.value.path);
+      setNote(`uploaded ${file.name} to the workbench: ${body.value.path}`);
+    } catch (err) {
+      setNote(`upload of ${file.name} failed: ${(err as Error).message}`);
+    } finally {
+      setUploading(null);
+    }
+  };
 
   const onDrop = (e: DragEvent) => {
     e.preventDefault();
@@ -59,10 +79,17 @@ export function ImportSection(props: { client: ContractClient; onDone: () => voi
         <label>
           <input type="checkbox" checked={bnPretrain} onChange={(e) => setBnPretrain(e.target.checked)} /> bn_pretrain
         </label>
-        <button data-testid="import-start" disabled={busy || !path.trim()} onClick={start}>
+        {isBrowserMode() && (
+          <label className="upload">
+            or upload{' '}
+            <input type="file" data-testid="import-upload" accept=".pkl,.pth,.pt,.tar,.npy,.safetensors" disabled={busy || uploading !== null} onChange={(e) => e.target.files?.[0] && void upload(e.target.files[0])} />
+          </label>
+        )}
+        <button data-testid="import-start" disabled={busy || uploading !== null || !path.trim()} onClick={start}>
           {busy ? 'importing…' : 'Import'}
         </button>
       </div>
+      {uploading && <p data-testid="import-uploading">{uploading}</p>}
       {note && (
         <p className="muted" data-testid="import-note">
           {note}

@@ -14,9 +14,33 @@ interface Props {
   datasetId: string;
   selectedId: string | null;
   onOpen: (entry: ImageEntry, index: number) => void;
+  /** Shown in the header when the shell lets the grid collapse. */
+  onCollapse?: () => void;
 }
 
-export function ThumbnailGrid({ datasetId, selectedId, onOpen }: Props) {
+/** Images with hand corrections (labels.counts), kept current by labels.saved events. */
+function useCorrected(client: ReturnType<typeof useClient>, datasetId: string): ReadonlySet<string> {
+  const [ids, setIds] = useState<ReadonlySet<string>>(new Set());
+  useEffect(() => {
+    let live = true;
+    const load = () =>
+      client.call('labels.counts', { datasetId }).then(
+        (r) => live && setIds(new Set(r.items.map((i) => i.imageId))),
+        () => {},
+      );
+    void load();
+    const off = client.subscribe('labels.saved', (e) => {
+      if (e.datasetId === datasetId) void load();
+    });
+    return () => {
+      live = false;
+      off();
+    };
+  }, [client, datasetId]);
+  return ids;
+}
+
+export function ThumbnailGrid({ datasetId, selectedId, onOpen, onCollapse }: Props) {
   const client = useClient();
   const scroller = useRef<HTMLDivElement>(null);
   const [viewport, setViewport] = useState({ width: 800, height: 600, scrollTop: 0 });
@@ -26,6 +50,7 @@ export function ThumbnailGrid({ datasetId, selectedId, onOpen }: Props) {
   const requested = useRef(new Set<number>());
   const cache = useMemo(() => new ThumbnailCache(client), [client]);
   useEffect(() => () => cache.dispose(), [cache]);
+  const corrected = useCorrected(client, datasetId);
 
   // A new dataset starts from an empty listing and the top of the grid.
   useEffect(() => {
@@ -87,6 +112,19 @@ export function ThumbnailGrid({ datasetId, selectedId, onOpen }: Props) {
   const cells: { index: number; entry: ImageEntry | undefined }[] = [];
   for (let i = range.firstIndex; i < range.endIndex; i++) cells.push({ index: i, entry: pages.get(Math.floor(i / PAGE))?.[i % PAGE] });
 
+  // The image opened elsewhere (inspector navigation, triage) is scrolled into view when it is listed.
+  useEffect(() => {
+    const el = scroller.current;
+    if (!el || !selectedId) return;
+    for (const [p, items] of pages) {
+      const k = items.findIndex((e) => e.id === selectedId);
+      if (k < 0) continue;
+      const top = Math.floor((p * PAGE + k) / layout.columns) * layout.rowHeight;
+      if (top < el.scrollTop || top + layout.rowHeight > el.scrollTop + el.clientHeight) el.scrollTo({ top: Math.max(0, top - layout.rowHeight) });
+      return;
+    }
+  }, [selectedId, pages, layout.columns, layout.rowHeight]);
+
   const visibleIds = cells.map((c) => c.entry?.id).filter((x): x is string => !!x);
   const visibleKey = visibleIds.join('\n');
   useEffect(() => {
@@ -95,8 +133,14 @@ export function ThumbnailGrid({ datasetId, selectedId, onOpen }: Props) {
 
   return (
     <div className="grid-panel">
-      <div className="grid-header" data-testid="grid-count">
-        {error ? <span className="error">{error}</span> : total === null ? 'Loading…' : `${total.toLocaleString()} images`}
+      <div className="grid-header">
+        <span data-testid="grid-count">{error ? <span className="error">{error}</span> : total === null ? 'Loading…' : `${total.toLocaleString()} images`}</span>
+        {corrected.size > 0 && <span data-testid="grid-corrected-count"> · {corrected.size} corrected</span>}
+        {onCollapse && (
+          <button type="button" className="grid-collapse" data-testid="grid-collapse" title="Hide the grid (more room for the viewer)" onClick={onCollapse}>
+            ◂ hide
+          </button>
+        )}
       </div>
       <div className="grid-scroller" ref={scroller} onScroll={onScroll} data-testid="grid" tabIndex={0}>
         <div className="grid-canvas" style={{ height: layout.totalHeight }}>
@@ -108,6 +152,7 @@ export function ThumbnailGrid({ datasetId, selectedId, onOpen }: Props) {
               datasetId={datasetId}
               cache={cache}
               selected={!!entry && entry.id === selectedId}
+              corrected={!!entry && corrected.has(entry.id)}
               left={(index % layout.columns) * layout.colWidth}
               top={Math.floor(index / layout.columns) * layout.rowHeight}
               onOpen={onOpen}
@@ -125,12 +170,13 @@ interface CellProps {
   datasetId: string;
   cache: ThumbnailCache;
   selected: boolean;
+  corrected: boolean;
   left: number;
   top: number;
   onOpen: (entry: ImageEntry, index: number) => void;
 }
 
-const Cell = memo(function Cell({ index, entry, datasetId, cache, selected, left, top, onOpen }: CellProps) {
+const Cell = memo(function Cell({ index, entry, datasetId, cache, selected, corrected, left, top, onOpen }: CellProps) {
   const [url, setUrl] = useState<string | undefined>(() => (entry ? cache.peek(datasetId, entry.id) : undefined));
   const [failed, setFailed] = useState(false);
   useEffect(() => {
@@ -163,6 +209,11 @@ const Cell = memo(function Cell({ index, entry, datasetId, cache, selected, left
     >
       {url ? <img src={url} alt={entry?.name} draggable={false} /> : <span className="placeholder">{failed ? '⚠' : ''}</span>}
       <span className="cell-name">{entry?.name ?? ''}</span>
+      {corrected && (
+        <span className="cell-badge" data-testid="grid-corrected" title="has hand corrections">
+          ✎ corrected
+        </span>
+      )}
     </button>
   );
 });

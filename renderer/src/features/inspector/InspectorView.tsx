@@ -36,6 +36,15 @@ export interface InspectorViewProps {
   settings?: Store<ViewerState>;
   /** Konva layers drawn above the overlays (the annotation editor's mount point). */
   annotationLayer?: ReactNode;
+  /** Where the image sits in the dataset's list, for the status line. */
+  position?: { index: number; count: number };
+}
+
+/** Typing targets keep their keys; after a checkbox, button or slider the viewer's keys work again. */
+function isTypingTarget(t: HTMLElement | null): boolean {
+  if (!t) return false;
+  if (t.tagName === 'TEXTAREA' || t.tagName === 'SELECT' || t.isContentEditable) return true;
+  return t.tagName === 'INPUT' && !['checkbox', 'radio', 'button', 'range', 'color'].includes((t as HTMLInputElement).type);
 }
 
 const COMPARE_CYCLE = ['none', 'swipe', 'side'] as const;
@@ -54,6 +63,7 @@ export function InspectorView(props: InspectorViewProps) {
   const labelLayers = useMemo(() => (maps ? maps.layers.filter((l) => l.kind === 'label').map((l) => l.id) : []), [maps]);
   const classNames = maps?.classNames ?? [];
   const [help, setHelp] = useState(false);
+  const zoom = useStore(viewStore, (s) => s.view.scale);
   const [pinned, setPinned] = useState<{ x: number; y: number } | null>(null);
 
   const compare = state.compare;
@@ -84,9 +94,11 @@ export function InspectorView(props: InspectorViewProps) {
       // Keys another component already handled (the grid's arrow navigation) are not ours.
       if (e.defaultPrevented) return;
       const t = e.target as HTMLElement | null;
-      if (t && (t.tagName === 'INPUT' || t.tagName === 'SELECT' || t.tagName === 'TEXTAREA' || t.isContentEditable)) return;
+      if (isTypingTarget(t)) return;
       const a = actionForKey(e);
       if (!a) return;
+      // A slider keeps its own arrow keys.
+      if (t?.tagName === 'INPUT' && (t as HTMLInputElement).type === 'range' && e.key.startsWith('Arrow')) return;
       e.preventDefault();
       switch (a.type) {
         case 'nextImage':
@@ -152,14 +164,51 @@ export function InspectorView(props: InspectorViewProps) {
           {W > 0 &&
             (compare.mode === 'side' ? (
               <div style={{ display: 'flex', gap: 4 }}>
-                {viewer(paneW, [ov(compare.a)].filter((x): x is ViewerOverlay => !!x), null, 'viewer-a', true)}
-                {viewer(paneW, [ov(compare.b)].filter((x): x is ViewerOverlay => !!x), null, 'viewer-b', false)}
+                <div className="pane">
+                  {viewer(paneW, [ov(compare.a)].filter((x): x is ViewerOverlay => !!x), null, 'viewer-a', true)}
+                  <div className="pane-caption" data-testid="caption-a">
+                    {overlayTitles[compare.a]}
+                  </div>
+                </div>
+                <div className="pane">
+                  {viewer(paneW, [ov(compare.b)].filter((x): x is ViewerOverlay => !!x), null, 'viewer-b', false)}
+                  <div className="pane-caption" data-testid="caption-b">
+                    {overlayTitles[compare.b]}
+                  </div>
+                </div>
               </div>
             ) : compare.mode === 'swipe' ? (
-              viewer(paneW, [], { a: ov(compare.a), b: ov(compare.b), split: compare.split }, 'viewer', true)
+              <div className="pane">
+                {viewer(paneW, [], { a: ov(compare.a), b: ov(compare.b), split: compare.split }, 'viewer', true)}
+                <div className="pane-caption" data-testid="caption-a">
+                  ◀ {overlayTitles[compare.a]}
+                </div>
+                <div className="pane-caption right" data-testid="caption-b">
+                  {overlayTitles[compare.b]} ▶
+                </div>
+              </div>
             ) : (
               viewer(paneW, normal, null, 'viewer', true)
             ))}
+        </div>
+        {heat && heatRange && (
+          <HeatmapLegend
+            title={`${overlayTitles[heat.id]}${heat.id === 'distClass' || heat.id === 'omega' ? ` · ${classNames[state.focusClass]}` : ''}`}
+            scale={state.scale}
+            range={heatRange}
+            robust={heat.id === 'distClass' || heat.id === 'distNearest'}
+          />
+        )}
+        {errorOn && <ErrorLegend focus={state.errorFocus ? classNames[state.focusClass] : null} />}
+        <div className="inspector-image-line" data-testid="inspector-image">
+          <b>{image.imageId}</b>
+          {props.position && props.position.index >= 0 && (
+            <span>
+              {' '}
+              · image {props.position.index + 1} of {props.position.count}
+            </span>
+          )}
+          <span data-testid="inspector-zoom"> · zoom {Math.round(zoom * 100)} %</span>
         </div>
         <div className="inspector-status" data-testid="inspector-status" data-overlays-ready={bitmaps.ready ? 'yes' : 'no'}>
           {data.loading ? (data.progress ?? 'loading…') : data.error ? <span className="error">{data.error}</span> : maps ? `${W}×${H} · ${maps.cached ? 'cached' : 'computed'} maps` : source ? '' : 'no map source chosen'}
@@ -173,19 +222,17 @@ export function InspectorView(props: InspectorViewProps) {
         </div>
       </div>
       <div className="inspector-side">
-        {maps && <LayerPanel state={state} update={update} available={available} labelLayers={labelLayers} classNames={classNames} palette={palette} />}
-        {heat && heatRange && (
-          <HeatmapLegend
-            title={`${overlayTitles[heat.id]}${heat.id === 'distClass' || heat.id === 'omega' ? ` · ${classNames[state.focusClass]}` : ''}`}
-            scale={state.scale}
-            range={heatRange}
-            robust={heat.id === 'distClass' || heat.id === 'distNearest'}
-          />
-        )}
-        {errorOn && <ErrorLegend focus={state.errorFocus ? classNames[state.focusClass] : null} />}
         {maps && <PixelInspector store={viewStore} layers={maps.layers} width={W} height={H} classNames={classNames} palette={palette} pinned={pinned} />}
+        {maps && <LayerPanel state={state} update={update} available={available} labelLayers={labelLayers} classNames={classNames} palette={palette} />}
       </div>
-      {help && <ShortcutsSheet onClose={() => setHelp(false)} />}
+      {help && (
+        <ShortcutsSheet
+          onClose={() => {
+            setHelp(false);
+            (document.activeElement as HTMLElement | null)?.blur();
+          }}
+        />
+      )}
     </div>
   );
 }

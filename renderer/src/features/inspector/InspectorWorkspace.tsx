@@ -120,18 +120,27 @@ export function InspectorWorkspace(props: {
             {t}
           </button>
         ))}
-        <span style={{ marginLeft: 12 }}>maps</span>
+        <span style={{ marginLeft: 12 }}>{tab === 'iou' ? 'A' : 'maps'}</span>
         <SourcePicker runs={runs} value={source} onChange={setSource} testId="map-source" />
         {tab === 'iou' && (
           <>
-            vs <SourcePicker runs={runs} value={compareTo} onChange={setCompareTo} testId="map-source-b" allowNone />
+            B <SourcePicker runs={runs} value={compareTo} onChange={setCompareTo} testId="map-source-b" allowNone />
           </>
         )}
       </div>
       <div style={{ flex: 1, minHeight: 0, overflow: tab === 'inspect' ? 'hidden' : 'auto' }}>
         {tab === 'inspect' &&
           (imageId ? (
-            <InspectorView client={client} source={source} image={{ datasetId, imageId }} palette={palette} onNavigate={navigate} settings={settings} viewStore={viewStore} />
+            <InspectorView
+              client={client}
+              source={source}
+              image={{ datasetId, imageId }}
+              palette={palette}
+              onNavigate={navigate}
+              settings={settings}
+              viewStore={viewStore}
+              position={{ index: ids.indexOf(imageId), count: ids.length }}
+            />
           ) : (
             <div className="empty">Pick an image in the grid, or open one from triage.</div>
           ))}

@@ -4,7 +4,7 @@ import { useEffect, useState } from 'react';
 import { IGNORE_LABEL } from '../../../../shared/classes';
 import type { Rgb } from '../../../../shared/classes';
 import type { MapLayer, PixelValues } from '../../../../shared/contract/maps';
-import { inspectPixel, rankClasses } from '../../lib/pixel-inspect';
+import { inspectPixel, missingPrototypes, rankClasses } from '../../lib/pixel-inspect';
 import type { ViewStore } from '../viewer/view-store';
 import { Swatch } from './Legend';
 
@@ -45,6 +45,7 @@ export function PixelInspector(props: {
   const probs = values.vectors.probs ?? values.vectors.soft;
   const dist = values.vectors.dist;
   const omega = values.vectors.omega;
+  const noProto = dist ? missingPrototypes(dist) : new Set<number>();
   return (
     <div className="pixel-inspector" data-testid="pixel-inspector" data-x={values.x} data-y={values.y}>
       <div className="pi-head">
@@ -89,12 +90,27 @@ export function PixelInspector(props: {
                     <span className="bar" style={{ width: `${Math.round(probs[k] * 60)}px` }} /> {fmt(probs[k])}
                   </td>
                 )}
-                {dist && <td>{fmt(dist[k], 2)}</td>}
-                {omega && <td>{fmt(omega[k])}</td>}
+                {noProto.has(k) ? (
+                  (dist || omega) && (
+                    <td colSpan={(dist ? 1 : 0) + (omega ? 1 : 0)} className="muted" data-testid="no-prototype">
+                      no prototype for this class
+                    </td>
+                  )
+                ) : (
+                  <>
+                    {dist && <td>{fmt(dist[k], 2)}</td>}
+                    {omega && <td>{fmt(omega[k])}</td>}
+                  </>
+                )}
               </tr>
             ))}
           </tbody>
         </table>
+      )}
+      {noProto.size > 0 && (
+        <div className="muted pi-note">
+          {noProto.size} classes never had a pixel when the prototypes were initialised (absent from the pseudo-labels): no distance or ω for them.
+        </div>
       )}
     </div>
   );

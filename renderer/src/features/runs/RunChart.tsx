@@ -1,51 +1,130 @@
-// Live curves of a run: each loss term (smoothed) and validation mIoU on a second axis.
+// Live curves of a run with uPlot: one series per loss term in its own colour, smoothed (slider), on a
+// linear or log axis (the regulariser's scale no longer flattens the rest), validation mIoU in percent on
+// a right-hand axis where the run validated, values under the cursor in the legend. An eval run has no
+// curves: it shows its per-class IoU instead.
+import { useEffect, useMemo, useRef, useState } from 'react';
+import uPlot from 'uplot';
+import 'uplot/dist/uPlot.min.css';
+import type { EvalResult } from '../../../../shared/contract/runs';
 import type { ChartData } from './run-series';
-import { extent, linePath, smooth } from './chart';
+import { alignSeries, MIOU_COLOR, SERIES_COLORS } from './chart';
 
-const COLORS = ['#5c6bc0', '#ef6c00', '#2e7d32', '#8e24aa', '#00838f', '#6d4c41'];
+const AXIS = { stroke: '#e3e6eb', grid: { stroke: '#2f333b', width: 1 }, ticks: { stroke: '#2f333b', width: 1 }, font: '12px system-ui, sans-serif', labelFont: '12px system-ui, sans-serif' };
 
+function useWidth(ref: React.RefObject<HTMLElement | null>): number {
+  const [w, setW] = useState(480);
+  useEffect(() => {
+    const el = ref.current;
+    if (!el) return;
+    const ro = new ResizeObserver(() => setW(Math.max(260, Math.floor(el.clientWidth))));
+    ro.observe(el);
+    return () => ro.disconnect();
+  }, [ref]);
+  return w;
+}
 
-export function RunChart({ data, width = 420, height = 160 }: { data: ChartData; width?: number; height?: number }) {
-  const names = Object.keys(data.losses);
-  const all = names.flatMap((n) => data.losses[n].map((p) => p.y));
-  const xs = { min: 0, max: Math.max(1, data.iterations) };
-  const ys = extent(all);
-  const ms = { min: 0, max: 1 };
-  const pad = 28;
-  const w = width - pad * 2;
-  const h = height - 24;
+export function RunChart({ data, height = 220 }: { data: ChartData; height?: number }) {
+  const box = useRef<HTMLDivElement>(null);
+  const plotEl = useRef<HTMLDivElement>(null);
+  const width = useWidth(box);
+  const [log, setLog] = useState(false);
+  const [smoothing, setSmoothing] = useState(0.6);
+  const series = useMemo(() => alignSeries(data.losses, data.miou, { smoothing, log }), [data, smoothing, log]);
+  const points = Object.values(data.losses).reduce((a, p) => a + p.length, 0);
+  const shape = `${series.losses.map((s) => s.name).join(',')}|${series.miou ? 1 : 0}|${log}`;
+  const plot = useRef<uPlot | null>(null);
+
+  // Rebuild when the set of series or the axis type changes; otherwise only feed new data.
+  useEffect(() => {
+    if (!plotEl.current) return;
+    const opts: uPlot.Options = {
+      width,
+      height,
+      scales: { x: { time: false }, y: { distr: log ? 3 : 1 }, miou: { range: [0, 100] } },
+      axes: [
+        { ...AXIS, label: 'iteration', size: 40 },
+        { ...AXIS, label: log ? 'loss (log)' : 'loss', size: 56, values: (_u, vals) => vals.map((v) => (v == null ? '' : Math.abs(v) >= 100 || v === 0 ? String(v) : v.toPrecision(2))) },
+        ...(series.miou ? [{ ...AXIS, scale: 'miou', side: 1 as const, label: 'val mIoU %', size: 50, grid: { show: false } }] : []),
+      ],
+      series: [
+        { label: 'iteration' },
+        ...series.losses.map((s, i) => ({ label: s.name, stroke: SERIES_COLORS[i % SERIES_COLORS.length], width: 1.5, spanGaps: true, value: (_u: uPlot, v: number | null) => (v == null ? '–' : v.toPrecision(4)) })),
+        ...(series.miou
+          ? [{ label: 'val mIoU', scale: 'miou', stroke: MIOU_COLOR, width: 2, dash: [6, 3], spanGaps: true, points: { show: true }, value: (_u: uPlot, v: number | null) => (v == null ? '–' : `${v.toFixed(1)} %`) }]
+          : []),
+      ],
+      legend: { live: true },
+      cursor: { drag: { x: true, y: false } },
+    };
+    const u = new uPlot(opts, [series.x, ...series.losses.map((s) => s.y), ...(series.miou ? [series.miou] : [])] as uPlot.AlignedData, plotEl.current);
+    plot.current = u;
+    return () => {
+      u.destroy();
+      plot.current = null;
+    };
+    // Only the series set, axis type and height rebuild the plot; data updates go through setData below.
+  }, [shape, height]);
+  useEffect(() => {
+    plot.current?.setData([series.x, ...series.losses.map((s) => s.y), ...(series.miou ? [series.miou] : [])] as uPlot.AlignedData);
+  }, [series]);
+  useEffect(() => plot.current?.setSize({ width, height }), [width, height]);
+
   return (
-    <svg width={width} height={height} data-testid="run-chart" data-points={names.reduce((a, n) => a + data.losses[n].length, 0)}>
-      <g transform={`translate(${pad},4)`}>
-        <rect width={w} height={h} fill="none" stroke="#ddd" />
-        {names.map((n, i) => {
-          const pts = data.losses[n];
-          const sm = smooth(pts.map((p) => p.y));
-          return <path key={n} d={linePath(pts.map((p, j) => ({ x: p.x, y: sm[j] })), xs, ys, w, h)} fill="none" stroke={COLORS[i % COLORS.length]} strokeWidth={1.5} />;
-        })}
-        {data.miou.length > 0 && <path d={linePath(data.miou, xs, ms, w, h)} fill="none" stroke="#c62828" strokeWidth={2} strokeDasharray="4 2" />}
-        <text x={-4} y={10} fontSize={9} textAnchor="end">
-          {ys.max.toFixed(2)}
-        </text>
-        <text x={-4} y={h} fontSize={9} textAnchor="end">
-          {ys.min.toFixed(2)}
-        </text>
-        <text x={w} y={h + 14} fontSize={9} textAnchor="end">
-          it {data.iterations}
-        </text>
-      </g>
-      <g transform={`translate(${pad},${height - 6})`} fontSize={10}>
-        {names.map((n, i) => (
-          <text key={n} x={i * 70} fill={COLORS[i % COLORS.length]}>
-            {n}
-          </text>
+    <div className="run-chart" ref={box} data-testid="run-chart" data-points={points}>
+      <div className="run-chart-controls">
+        <label>
+          <input type="checkbox" data-testid="chart-log" checked={log} onChange={(e) => setLog(e.target.checked)} /> log scale
+        </label>
+        <label>
+          smoothing{' '}
+          <input type="range" min={0} max={0.99} step={0.01} value={smoothing} data-testid="chart-smoothing" onChange={(e) => setSmoothing(Number(e.target.value))} aria-label="smoothing" />{' '}
+          {smoothing.toFixed(2)}
+        </label>
+        <span className="muted">{data.miou.length ? '' : 'no validation mIoU recorded during this run'}</span>
+      </div>
+      {points === 0 && <div className="muted">no iterations recorded yet</div>}
+      <div ref={plotEl} />
+    </div>
+  );
+}
+
+/** An eval run's scores: per-class IoU for each BN mode it scored with. */
+export function EvalScores({ evals }: { evals: readonly EvalResult[] }) {
+  if (evals.length === 0) return <div className="muted">no scores yet</div>;
+  const names = evals[0].classNames;
+  return (
+    <table className="eval-scores" data-testid="eval-scores">
+      <thead>
+        <tr>
+          <th scope="col">class</th>
+          {evals.map((e) => (
+            <th key={e.bn} scope="col">
+              IoU % (BN {e.bn === 'reestimate' ? 're-estimated' : 'running'})
+            </th>
+          ))}
+        </tr>
+      </thead>
+      <tbody>
+        {names.map((n, k) => (
+          <tr key={n}>
+            <th scope="row">{n}</th>
+            {evals.map((e) => {
+              const v = e.perClass[k];
+              return (
+                <td key={e.bn}>
+                  <span className="eval-bar" style={{ width: v == null ? 0 : Math.round(v * 120) }} /> {v == null ? '–' : (v * 100).toFixed(1)}
+                </td>
+              );
+            })}
+          </tr>
         ))}
-        {data.miou.length > 0 && (
-          <text x={names.length * 70} fill="#c62828">
-            val mIoU
-          </text>
-        )}
-      </g>
-    </svg>
+        <tr className="eval-mean">
+          <th scope="row">mIoU</th>
+          {evals.map((e) => (
+            <td key={e.bn}>{(e.miou * 100).toFixed(1)}</td>
+          ))}
+        </tr>
+      </tbody>
+    </table>
   );
 }

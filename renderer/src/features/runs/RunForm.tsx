@@ -1,18 +1,19 @@
 // Start a stage-1 or distillation run from a form generated from its config schema, with presets,
 // per-field validation messages from the same schema, and the service's warnings after starting.
-import { useMemo, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import type { ContractClient } from '../../../../shared/contract/index';
 import type { DatasetRef } from '../../../../shared/datasets';
 import { distillConfigSchema, stage1ConfigSchema } from '../../../../shared/runs-config';
 import type { RunSummary } from '../../../../shared/contract/runs';
 import { presetNames, presetValues } from './presets';
+import { proposeRun, runLabel, runRefs } from './run-refs';
 import type { FormStage, PresetName } from './presets';
 import { buildConfig, formFields, initialValues, validate } from './schema-form';
 import type { Field, FormValues } from './schema-form';
 
 const schemas = { stage1: stage1ConfigSchema, distill: distillConfigSchema } as const;
-/** Fields that name another run, and which stage that run must be. */
-const runRefs: Record<string, string[]> = { init: ['warmup'], pseudo: ['pseudo'], teacher: ['stage1', 'distill'], labels: ['pseudo'], studentInit: ['distill'] };
+/** Without a chosen preset: a workspace with demo datasets can only run the demo network, so start there. */
+const defaultPreset = (datasets: readonly DatasetRef[]): PresetName => (datasets.some((d) => d.format === 'demo') ? 'demo-quick' : 'paper');
 const groups = ['', 'network', 'optim', 'aug', 'source', 'target', 'val', 'validation', 'checkpoint'];
 
 export function RunForm(props: {
@@ -25,27 +26,40 @@ export function RunForm(props: {
 }) {
   const [stage, setStage] = useState<FormStage>('stage1');
   const fields = useMemo(() => formFields(schemas[stage]), [stage]);
-  const [values, setValues] = useState<FormValues>(() => ({ ...initialValues(fields), ...presetValues(props.preset ?? 'paper', stage, props.datasets) }));
-  const [preset, setPreset] = useState<PresetName>(props.preset ?? 'paper');
+  const [preset, setPreset] = useState<PresetName>(() => props.preset ?? defaultPreset(props.datasets));
+  const [values, setValues] = useState<FormValues>(() => valuesFor(preset, stage, {}));
   const [touched, setTouched] = useState(false);
   const [status, setStatus] = useState<{ error?: string; warnings?: string[] } | null>(null);
   const [busy, setBusy] = useState(false);
+  // A refusal from main lands under the Start button at the end of a long form: bring it into view.
+  const errorRef = useRef<HTMLDivElement>(null);
+  useEffect(() => errorRef.current?.scrollIntoView({ block: 'nearest' }), [status?.error]);
+
+  // The run list arrives after the form opens: fill still-empty run fields once it does.
+  useEffect(() => {
+    setValues((v) => {
+      const fill = Object.keys(runRefs).filter((k) => fields.some((f) => f.key === k) && v[k] === '' && k !== 'studentInit');
+      return fill.length ? { ...v, ...Object.fromEntries(fill.map((k) => [k, proposeRun(props.runs, k)])) } : v;
+    });
+  }, [props.runs, fields]);
 
   const config = buildConfig(fields, values, { stage });
   const check = validate(schemas[stage], fields, config);
 
-  const applyPreset = (p: PresetName, s: FormStage = stage) => {
+  function valuesFor(p: PresetName, s: FormStage, prev: FormValues): FormValues {
     const f = formFields(schemas[s]);
     const v = { ...initialValues(f), ...presetValues(p, s, props.datasets) };
-    // Keep chosen upstream runs, or pick the newest finished run of the right stage.
-    for (const [k, stages] of Object.entries(runRefs)) {
+    // Keep chosen upstream runs, or propose the newest finished run that fits.
+    for (const k of Object.keys(runRefs)) {
       if (!f.some((x) => x.key === k)) continue;
-      const keep = values[k];
-      const latest = props.runs.find((r) => stages.includes(r.stage) && r.state === 'succeeded');
-      v[k] = typeof keep === 'string' && keep ? keep : k === 'studentInit' ? 'fresh' : (latest?.id ?? '');
+      const keep = prev[k];
+      v[k] = typeof keep === 'string' && keep ? keep : k === 'studentInit' ? 'fresh' : proposeRun(props.runs, k);
     }
+    return v;
+  }
+  const applyPreset = (p: PresetName, s: FormStage = stage) => {
     setPreset(p);
-    setValues(v);
+    setValues(valuesFor(p, s, values));
   };
 
   const start = async () => {
@@ -67,16 +81,16 @@ export function RunForm(props: {
   const input = (f: Field) => {
     const v = values[f.key];
     const set = (x: string | boolean) => setValues((s) => ({ ...s, [f.key]: x }));
-    const refStages = f.path.length === 1 ? runRefs[f.key] : undefined;
-    if (refStages) {
-      const options = props.runs.filter((r) => refStages.includes(r.stage));
+    const ref = f.path.length === 1 ? runRefs[f.key] : undefined;
+    if (ref) {
+      const options = props.runs.filter((r) => ref.stages.includes(r.stage));
       return (
         <select value={String(v)} onChange={(e) => set(e.target.value)} name={f.key}>
           <option value="">{f.key === 'studentInit' ? '' : '— choose a run —'}</option>
           {f.key === 'studentInit' && <option value="fresh">fresh</option>}
           {options.map((r) => (
             <option key={r.id} value={r.id}>
-              {r.id} ({r.state})
+              {runLabel(r)}
             </option>
           ))}
         </select>
@@ -145,7 +159,11 @@ export function RunForm(props: {
         {busy ? 'starting…' : `Start ${stage === 'stage1' ? 'stage 1' : 'distillation'}`}
       </button>
       {touched && !check.ok && <span className="error"> {Object.keys(check.errors).length} field(s) need attention</span>}
-      {status?.error && <div className="error" data-testid="run-start-error">{status.error}</div>}
+      {status?.error && (
+        <div ref={errorRef} className="error run-error" data-testid="run-start-error" role="alert">
+          {status.error}
+        </div>
+      )}
       {status?.warnings?.map((w) => (
         <div key={w} className="warning">
           ⚠ {w}

@@ -6,11 +6,22 @@ import type { ContractClient, ResponseOf } from '../../../../shared/contract/ind
 import type { RunProgress, RunSummary } from '../../../../shared/contract/runs';
 import type { DatasetRef } from '../../../../shared/datasets';
 import { formatEta } from './chart';
-import { RunChart } from './RunChart';
+import { EvalScores, RunChart } from './RunChart';
 import { RunForm } from './RunForm';
 import { chartFrom } from './run-series';
 
 type RunDetail = ResponseOf<'runs.get'>;
+
+const bnWord = { running: 'running', reestimate: 're-est.' } as const;
+/** The list's score with the BN mode it was computed with, both where an eval scored both ways. */
+function miouCell(r: RunSummary): string {
+  if (r.miou === null) return '';
+  const first = `${(r.miou * 100).toFixed(1)}${r.miouBn ? ` (${bnWord[r.miouBn]})` : ''}`;
+  return r.miouReestimate == null ? first : `${first} · ${(r.miouReestimate * 100).toFixed(1)} (${bnWord.reestimate})`;
+}
+
+/** A run that failed before its first iteration has no checkpoint to resume from: start a new one. */
+const canResume = (s: Pick<RunSummary, 'state' | 'iteration'>): boolean => s.state === 'cancelled' || (s.state === 'failed' && s.iteration > 0);
 
 export function RunsPanel(props: { client: ContractClient; datasets: readonly DatasetRef[]; preset?: 'demo' | 'demo-quick'; onOpenRun?: (runId: string) => void }) {
   const { client } = props;
@@ -51,19 +62,40 @@ export function RunsPanel(props: { client: ContractClient; datasets: readonly Da
           {showForm ? 'close form' : 'New run…'}
         </button>
         <table>
+          <thead>
+            <tr>
+              <th scope="col">run</th>
+              <th scope="col">stage</th>
+              <th scope="col">state</th>
+              <th scope="col">iteration</th>
+              <th scope="col" title="Scored with BatchNorm statistics as trained (running) and, where the run computed it, re-estimated on target images (the fair score, README)">
+                mIoU (BN)
+              </th>
+            </tr>
+          </thead>
           <tbody>
             {runs.map((r) => (
               <tr key={r.id} data-run={r.id} data-state={r.state} className={r.id === selected ? 'selected' : ''} onClick={() => setSelected(r.id)} style={{ cursor: 'pointer' }}>
-                <td>{r.id}</td>
-                <td>{r.stage}</td>
-                <td className={`state-${r.state}`}>{r.state}</td>
-                <td data-testid="run-slurm" title={r.slurm?.reason ?? undefined}>
-                  {r.slurm ? `Slurm ${r.slurm.jobId} ${r.slurm.state}` : ''}
+                <td>
+                  {r.id}
+                  {r.name && <div className="run-name">{r.name}</div>}
+                </td>
+                <td>
+                  {r.stage}
+                  {r.variant && <span className="run-variant"> ({r.variant})</span>}
+                </td>
+                <td className={`state-${r.state}`}>
+                  {r.state}
+                  {r.slurm && (
+                    <div className="run-slurm" data-testid="run-slurm" title={r.slurm.reason ?? undefined}>
+                      Slurm {r.slurm.jobId} {r.slurm.state}
+                    </div>
+                  )}
                 </td>
                 <td>
                   {r.id === selected && last ? last.iteration : r.iteration}/{r.iterations}
                 </td>
-                <td>{r.miou === null ? '' : (r.miou * 100).toFixed(1)}</td>
+                <td data-testid="run-miou">{miouCell(r)}</td>
               </tr>
             ))}
           </tbody>
@@ -86,7 +118,8 @@ export function RunsPanel(props: { client: ContractClient; datasets: readonly Da
       {selected && summary && (
         <div className="run-detail" data-testid="run-detail" data-run={selected} data-state={summary.state}>
           <h4>
-            {selected} · {summary.stage} · <span data-testid="run-state">{summary.state}</span>
+            {selected}
+            {summary.name && <span data-testid="run-name"> “{summary.name}”</span>} · {summary.stage} · <span data-testid="run-state">{summary.state}</span>
             {summary.slurm && (
               <span data-testid="run-slurm-job">
                 {' '}
@@ -95,6 +128,11 @@ export function RunsPanel(props: { client: ContractClient; datasets: readonly Da
               </span>
             )}
           </h4>
+          {summary.state === 'failed' && detail?.status.message && (
+            <div className="error run-error" data-testid="run-error">
+              {detail.status.message}
+            </div>
+          )}
           <div className="run-stats" data-testid="run-stats">
             iteration <b data-testid="run-iteration">{last?.iteration ?? summary.iteration}</b>/{last?.iterations ?? summary.iterations}
             {last && (
@@ -115,12 +153,21 @@ export function RunsPanel(props: { client: ContractClient; datasets: readonly Da
               <progress data-testid="run-progress" max={last?.iterations ?? summary.iterations} value={last?.iteration ?? summary.iteration} />
             </div>
           )}
-          <RunChart data={chartFrom(detail, live)} />
+          {summary.stage === 'eval' || summary.stage === 'pseudo' ? (
+            summary.stage === 'eval' && <EvalScores evals={detail?.report?.evals ?? []} />
+          ) : (
+            <RunChart data={chartFrom(detail, live)} />
+          )}
           <div className="run-actions">
             <button data-testid="run-cancel" disabled={summary.state !== 'running' && summary.state !== 'queued'} onClick={() => act('runs.cancel')}>
               Cancel
             </button>{' '}
-            <button data-testid="run-resume" disabled={summary.state !== 'cancelled' && summary.state !== 'failed'} onClick={() => act('runs.resume')}>
+            <button
+              data-testid="run-resume"
+              disabled={!canResume(summary)}
+              title={summary.state === 'failed' && !canResume(summary) ? 'failed before its first iteration: nothing to resume, start a new run' : undefined}
+              onClick={() => act('runs.resume')}
+            >
               Resume
             </button>{' '}
             <button data-testid="run-open" disabled={summary.state !== 'succeeded' || !props.onOpenRun} onClick={() => props.onOpenRun?.(selected)}>

@@ -1,18 +1,30 @@
 import { describe, expect, it } from 'vitest';
-import { extent, formatEta, linePath, smooth } from './chart';
+import { alignSeries, formatEta, SERIES_COLORS, smooth } from './chart';
+import { contrastRatio } from '../../lib/contrast';
 
-describe('chart geometry', () => {
-  it('maps points into the box with y up and breaks on gaps', () => {
-    const d = linePath([{ x: 0, y: 0 }, { x: 5, y: 10 }, { x: 6, y: NaN }, { x: 10, y: 5 }], { min: 0, max: 10 }, { min: 0, max: 10 }, 100, 50);
-    expect(d).toBe('M0.0,50.0L50.0,0.0M100.0,25.0');
+describe('chart series', () => {
+  it('smooths with a debiased moving average and passes raw values through at 0', () => {
+    expect(smooth([1, 2, 3], 0)).toEqual([1, 2, 3]);
+    const s = smooth([2, 2, 2], 0.9) as number[];
+    for (const v of s) expect(v).toBeCloseTo(2, 10); // debiased: a constant stays constant from the first point
+    expect(smooth([1, null, 3], 0.5)).toEqual([1, null, (0.25 + 1.5) / 0.75]);
   });
-  it('pads extents and handles flat or empty series', () => {
-    expect(extent([0, 10], 0.1)).toEqual({ min: -1, max: 11 });
-    expect(extent([3, 3], 0)).toEqual({ min: 2.5, max: 3.5 });
-    expect(extent([])).toEqual({ min: 0, max: 1 });
+  it('aligns terms and mIoU on the union of iterations, in percent, and drops what a log axis cannot show', () => {
+    const s = alignSeries({ sce: [{ x: 1, y: 2 }, { x: 3, y: 0 }], reg: [{ x: 2, y: 8 }] }, [{ x: 3, y: 0.25 }], { smoothing: 0, log: true });
+    expect(s.x).toEqual([1, 2, 3]);
+    expect(s.losses).toEqual([
+      { name: 'reg', y: [null, 8, null] },
+      { name: 'sce', y: [2, null, null] },
+    ]);
+    expect(s.miou).toEqual([null, null, 25]);
+    expect(alignSeries({ sce: [{ x: 3, y: 0 }] }, [], { smoothing: 0, log: false }).losses[0].y).toEqual([0]);
   });
-  it('smooths and formats', () => {
-    expect(smooth([1, 2, 3], 0.5)).toEqual([1, 1.5, 2.25]);
+  it('uses distinct series colours readable on the dark panel', () => {
+    expect(new Set(SERIES_COLORS).size).toBe(SERIES_COLORS.length);
+    const hex = (c: string) => [1, 3, 5].map((i) => parseInt(c.slice(i, i + 2), 16)) as [number, number, number];
+    for (const c of SERIES_COLORS) expect(contrastRatio(hex(c), [0x1f, 0x22, 0x28])).toBeGreaterThanOrEqual(4.5);
+  });
+  it('formats ETAs', () => {
     expect(formatEta(75)).toBe('1 min 15 s');
     expect(formatEta(null)).toBe('–');
   });

@@ -1,54 +1,68 @@
-// Line-chart geometry for live loss and mIoU curves: data → SVG path strings, no chart library.
+// Series for the run chart: a loss curve per term on one x axis (iterations), smoothed like TensorBoard
+// (a debiased exponential moving average), with values a log axis cannot draw left out, and validation
+// mIoU in percent on its own axis. uPlot draws; this decides what it is given.
 export interface Point {
   x: number;
   y: number;
 }
 
-export interface Extent {
-  min: number;
-  max: number;
+/**
+ * Debiased exponential moving average (TensorBoard's smoothing): weight 0 = raw values, 0.99 = very
+ * smooth. The debiasing keeps the first points from being pulled towards zero.
+ */
+export function smooth(values: readonly (number | null)[], weight: number): (number | null)[] {
+  if (weight <= 0) return [...values];
+  let acc = 0;
+  let n = 0;
+  return values.map((v) => {
+    if (v === null || !Number.isFinite(v)) return null;
+    acc = acc * weight + (1 - weight) * v;
+    n++;
+    return acc / (1 - weight ** n);
+  });
 }
 
-export function extent(values: readonly number[], pad = 0.05): Extent {
-  const finite = values.filter(Number.isFinite);
-  if (finite.length === 0) return { min: 0, max: 1 };
-  let min = Math.min(...finite);
-  let max = Math.max(...finite);
-  if (max === min) {
-    min -= 0.5;
-    max += 0.5;
-  }
-  const p = (max - min) * pad;
-  return { min: min - p, max: max + p };
+export interface ChartSeries {
+  /** Shared x values, ascending. */
+  x: number[];
+  /** One aligned series per loss term (null where the term has no point, or it cannot be drawn on a log axis). */
+  losses: { name: string; y: (number | null)[] }[];
+  /** Validation mIoU in percent, aligned to x; null where none was computed. */
+  miou: (number | null)[] | null;
 }
 
-/** An SVG path through the points in a w×h box (y up); non-finite points break the line. */
-export function linePath(points: readonly Point[], xs: Extent, ys: Extent, w: number, h: number): string {
-  const sx = (x: number) => ((x - xs.min) / (xs.max - xs.min || 1)) * w;
-  const sy = (y: number) => h - ((y - ys.min) / (ys.max - ys.min || 1)) * h;
-  let d = '';
-  let pen = false;
-  for (const p of points) {
-    if (!Number.isFinite(p.y)) {
-      pen = false;
-      continue;
-    }
-    d += `${pen ? 'L' : 'M'}${sx(p.x).toFixed(1)},${sy(p.y).toFixed(1)}`;
-    pen = true;
-  }
-  return d;
+/** Aligns loss terms and validation mIoU on the union of their iterations. */
+export function alignSeries(losses: Record<string, readonly Point[]>, miou: readonly Point[], opts: { smoothing: number; log: boolean }): ChartSeries {
+  const xs = new Set<number>();
+  for (const pts of Object.values(losses)) for (const p of pts) xs.add(p.x);
+  for (const p of miou) xs.add(p.x);
+  const x = [...xs].sort((a, b) => a - b);
+  const at = new Map(x.map((v, i) => [v, i]));
+  const aligned = (pts: readonly Point[]) => {
+    const y: (number | null)[] = new Array<number | null>(x.length).fill(null);
+    for (const p of pts) y[at.get(p.x)!] = Number.isFinite(p.y) ? p.y : null;
+    return y;
+  };
+  const names = Object.keys(losses).sort();
+  return {
+    x,
+    losses: names.map((name) => {
+      // Smoothing runs over the term's own points, so gaps of other terms do not reset it.
+      const own = losses[name];
+      const sm = smooth(
+        own.map((p) => p.y),
+        opts.smoothing,
+      );
+      const y = aligned(own.map((p, i) => ({ x: p.x, y: sm[i] ?? NaN })));
+      return { name, y: opts.log ? y.map((v) => (v !== null && v > 0 ? v : null)) : y };
+    }),
+    miou: miou.length ? aligned(miou.map((p) => ({ x: p.x, y: p.y * 100 }))) : null,
+  };
 }
 
-/** Exponential moving average, for a readable loss curve over noisy iterations. */
-export function smooth(values: readonly number[], alpha = 0.3): number[] {
-  const out: number[] = [];
-  let acc: number | null = null;
-  for (const v of values) {
-    acc = acc === null ? v : alpha * v + (1 - alpha) * acc;
-    out.push(acc);
-  }
-  return out;
-}
+/** Distinct colours, each at least 4.5:1 on the app's dark panels, for loss terms in name order. */
+export const SERIES_COLORS = ['#6ea8ff', '#ffa657', '#56d364', '#e78ae6', '#39c5cf', '#f2cc60', '#ff7b72', '#b4bcff'];
+export const MIOU_COLOR = '#ffffff';
 
 export function formatEta(sec: number | null): string {
   if (sec === null || !Number.isFinite(sec)) return '–';

@@ -1,4 +1,4 @@
-// Per-class IoU bars for one source, or two side by side with their difference.
+// Per-class IoU bars for one source, or two side by side (A and B, captioned) with their difference Δ = B − A.
 import type { ContractClient } from '../../../../shared/contract/index';
 import type { MapSource } from '../../../../shared/contract/maps';
 import { iouDiff } from './triage';
@@ -16,36 +16,51 @@ export function IouBars(props: { client: ContractClient; a: MapSource; b: MapSou
   const names = ja.result.classNames;
   const rows = iouDiff(ja.result.iou, jb.result?.iou ?? ja.result.iou.map(() => null));
   const W = 160;
-  const bar = (v: number | null, color: string) => <span className="bar" style={{ width: v === null ? 0 : Math.round(v * W), background: color, height: 6, display: 'block' }} />;
+  const A = '#6ea8ff';
+  const B = '#ffa657';
+  const bar = (v: number | null, color: string) => <span className="bar" style={{ width: v === null ? 0 : Math.round(v * W), background: color, height: 8, display: 'inline-block' }} />;
   return (
+    <div className="iou-compare">
+      <div className="iou-caption" data-testid="iou-caption">
+        <span className="swatch" style={{ background: A }} /> A = {label(props.a)}
+        {props.b && (
+          <>
+            {' '}
+            · <span className="swatch" style={{ background: B }} /> B = {label(props.b)} · Δ = B − A in IoU points (positive: B is better)
+          </>
+        )}
+      </div>
     <table className="iou-bars" data-testid="iou-bars">
       <thead>
         <tr>
           <th>class</th>
-          <th>
-            <span style={{ color: '#5c6bc0' }}>{label(props.a)}</span>
-            {props.b && (
-              <>
-                {' '}
-                vs <span style={{ color: '#ef6c00' }}>{label(props.b)}</span>
-              </>
-            )}
-          </th>
-          {props.b && <th>Δ</th>}
+          <th>IoU % {props.b ? '(A top, B below)' : ''}</th>
+          {props.b && <th title="B − A">Δ (B − A)</th>}
         </tr>
       </thead>
       <tbody>
         {rows.map((r, k) => (
           <tr key={k} data-class={k} data-iou-a={r.a ?? ''} data-iou-b={r.b ?? ''}>
             <td>{names[k]}</td>
-            <td style={{ width: W }}>
-              {bar(r.a, '#5c6bc0')}
-              {props.b && bar(r.b, '#ef6c00')}
+            <td style={{ width: W + 90 }}>
+              <div className="iou-bar-row">
+                {bar(r.a, A)} <span className="iou-value">{r.a === null ? '–' : (r.a * 100).toFixed(1)}</span>
+              </div>
+              {props.b && (
+                <div className="iou-bar-row">
+                  {bar(r.b, B)} <span className="iou-value">{r.b === null ? '–' : (r.b * 100).toFixed(1)}</span>
+                </div>
+              )}
             </td>
-            {props.b && <td style={{ color: r.diff === null ? '#888' : r.diff >= 0 ? '#2e7d32' : '#c62828' }}>{r.diff === null ? '–' : `${r.diff >= 0 ? '+' : ''}${(r.diff * 100).toFixed(1)}`}</td>}
+            {props.b && (
+              <td className={r.diff === null ? 'muted' : r.diff >= 0 ? 'delta-up' : 'delta-down'} data-testid="iou-delta">
+                {r.diff === null ? '–' : `${r.diff >= 0 ? '+' : '−'}${Math.abs(r.diff * 100).toFixed(1)}`}
+              </td>
+            )}
           </tr>
         ))}
       </tbody>
     </table>
+    </div>
   );
 }
