@@ -10,7 +10,7 @@ import type { EvalResult } from '../../../shared/contract/runs';
 import { Rng } from '../../engine/aug/rng';
 import { applyWeakImage, applyWeakLabel, sampleWeakParams, type WeakOptions, type WeakParams } from '../../engine/aug/weak';
 import { strongAugment, type StrongOp } from '../../engine/aug/strong';
-import { full2weak } from '../../engine/aug/align';
+import { softPseudoToWeak } from '../../engine/aug/align';
 import { Discriminator, type SegNet } from '../../engine/nets';
 import { resizeBilinearAligned } from '../../engine/ops';
 import { Adam } from '../../engine/optim/adam';
@@ -332,13 +332,10 @@ class Stage1Program extends TrainingProgram {
       const targetFull = inputTensor(fulls);
       tensors.push(source, sourceLabels, targetWeak, targetStrong, targetFull);
       const [, fh, fw] = targetFull.shape;
-      // p_{t,0}: the saved soft labels at 1/4 of the full image, then into each weak view.
-      const softPseudo = tf.tidy(() =>
-        full2weak(
-          resizeBilinearAligned(tf.concat(softs, 0) as tf.Tensor4D, [Math.trunc(fh / 4), Math.trunc(fw / 4)]),
-          t.params,
-        ),
-      );
+      // p_{t,0}: the saved 1/8 softmax up to the full image, through each weak view's resize, crop and flip, then ×1/4.
+      const stored = tf.concat(softs, 0) as tf.Tensor4D;
+      tensors.push(stored);
+      const softPseudo = softPseudoToWeak(stored, [fh, fw], t.params);
       tensors.push(softPseudo);
       const r = stage1Step(
         { student: this.net, ema: this.ema, prototypes: this.protos, optimizer: this.sgd },
