@@ -120,6 +120,12 @@ export const pseudoConfigSchema = z
         epochs: z.number().int().min(1).default(4),
         minPixels: z.number().int().min(1).default(10),
         cap: z.number().int().min(1).default(3000),
+        /**
+         * 'target' (the reference's commands): centroids of the model's predictions on the target images labelled here.
+         * 'source' (`calc_prototype.py --source`): centroids where a source image's ground truth and prediction agree.
+         */
+        from: z.enum(['target', 'source']).default('target').describe('Images the initial prototypes are computed from'),
+        source: runDatasetSchema.optional().describe("Labelled source split, required when from = 'source'"),
       })
       .strict()
       .prefault({}),
@@ -145,6 +151,8 @@ export const stage1ConfigSchema = z
     protoTemperature: z.number().positive().default(1),
     protoConsistWeight: z.number().min(0).default(10),
     regularWeight: z.number().min(0).default(0.1),
+    /** `regular_type`: MRKLD = −mean log p (the reference's commands); MRENT = Σ p·log p per pixel (negative entropy). */
+    regularType: z.enum(['MRKLD', 'MRENT']).default('MRKLD').describe('Stage-1 regulariser weighted by regularWeight'),
     rceAlpha: z.number().min(0).default(0.1),
     rceBeta: z.number().min(0).default(1),
     trainThreshold: z.number().min(0).max(1).default(0),

@@ -9,7 +9,7 @@ import { emaUpdate } from '../optim/ema';
 import { polyLr } from '../optim/schedule';
 import type { Sgd } from '../optim/sgd';
 import { prototypeDistances } from '../proda/distance';
-import { mrkld, structureKl, symmetricCrossEntropy } from '../proda/losses';
+import { regularLoss, structureKl, symmetricCrossEntropy, type RegularType } from '../proda/losses';
 import type { ClassCentroids, Prototypes } from '../proda/prototypes';
 import { classCentroids, emaUpdatePrototypes, prototypesTensor } from '../proda/prototypes';
 import { prototypeWeights, rectifiedLabels } from '../proda/rectify';
@@ -49,6 +49,8 @@ export interface Stage1Options {
   rceAlpha: number;
   rceBeta: number;
   regularW: number;
+  /** `regular_type`: MRKLD (the reference's commands) or MRENT; absent = MRKLD */
+  regularType?: RegularType;
   protoConsistW: number;
   protoTemperature: number;
   protoMomentum: number;
@@ -85,7 +87,7 @@ export interface Stage1Gradients {
 
 /**
  * The gradient half of a stage-1 iteration (`adaptation_modelv2.py:step` up to `backward()`): source CE; EMA net on the
- * full image → weak view; prototype weights and rectified labels; SCE + γ2·MRKLD on the weak student forward; γ1·structure
+ * full image → weak view; prototype weights and rectified labels; SCE + γ2·(MRKLD or MRENT) on the weak student forward; γ1·structure
  * KL between the EMA weak-view prototype assignment (carried into the strong view) and the student's strong-view one.
  * Touches no parameter except BN running statistics (train-mode forwards), so shards of a batch can run on replicas.
  */
@@ -123,7 +125,7 @@ export function stage1Gradients(state: Stage1State, batch: Stage1Batch, o: Stage
     const weak = student.apply(batch.targetWeak, run(2));
     const logits = resizeBilinearAligned(weak.logits, [lh, lw]);
     const sce = symmetricCrossEntropy(logits, teacher.labels, o.rceAlpha, o.rceBeta);
-    const reg = mrkld(logits);
+    const reg = regularLoss(logits, o.regularType ?? 'MRKLD');
     let kl: tf.Scalar = tf.scalar(0);
     if (teacherDist) {
       const strong = student.apply(batch.targetStrong, run(3));

@@ -348,6 +348,7 @@ class Stage1Program extends TrainingProgram {
           rceAlpha: c.rceAlpha,
           rceBeta: c.rceBeta,
           regularW: c.regularWeight,
+          regularType: c.regularType,
           protoConsistW: c.protoConsistWeight,
           protoTemperature: c.protoTemperature,
           protoMomentum: c.protoMomentum,
