@@ -13,9 +13,11 @@ Usage:
   proda train --config FILE [--id ID] [--workspace DIR] [--json]
         run one stage from a JSON run config (see shared/runs-config.ts)
   proda pseudo --model RUN --data ROOT --format F [--split S] [--mode soft|hard] [--workspace DIR] [--json]
-        soft (+ prototypes) or hard pseudo-labels from a finished run
+        soft (+ prototypes) or hard pseudo-labels from a finished run (hard: softmax at model resolution,
+        probabilities upsampled and flip-averaged, as generate_pseudo_label.py)
   proda eval --model RUN --data ROOT --format F [--split S] [--bn running|reestimate|both] [--workspace DIR] [--json]
-        score a run's model on a labelled split
+        score a run's model on a labelled split (logits upsampled, then argmax, as the reference validates;
+        runningScore's mIoU, overall and mean accuracy, FWIoU)
   proda runs list [--stage S] [--state S] [--text T] [--json]
   proda runs show ID [--json]
   proda runs compare A B [--json]

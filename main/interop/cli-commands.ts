@@ -11,14 +11,20 @@ import { intOption, outputMode, parse, printJson, UsageError, workspaceOf } from
 import { EXIT } from '../cli/exit-codes';
 import { exportFormats, type ExportFormat, ParityError } from './export-model';
 import { exportRunLabels, exportRunModel, exportStamp, importCheckpoint, type Progress } from './jobs';
+import { labelOrders, type LabelOrder } from './run-model';
 import { labelLayouts, type LabelLayout } from './labels-export';
 
 export const INTEROP_HELP = `  proda export --run RUN [--formats onnx,tfjs,safetensors,pytorch] [--images N] [--side PX]
         [--data ROOT --format F [--split S] [--classes 19|16|13]] [--min-agreement 0.999] [--out DIR]
         export a run's student with sidecars after a parity check against the engine (parity.json)
-  proda export-labels --run RUN --data ROOT --format F [--split S] [--classes C] [--layouts cityscapes,proda] [--soft] [--no-flip] [--out DIR]
-        predicted label maps in Cityscapes (gtFine/results/conf) and official ProDA pseudo-label layouts
-        (flip-averaged like generate_pseudo_label.py --flip unless --no-flip)
+  proda export-labels --run RUN --data ROOT --format F [--split S] [--classes C] [--layouts cityscapes,proda] [--soft] [--no-flip]
+        [--order pseudo-label|eval] [--bn running|reestimate [--bn-data ROOT] [--bn-split S]] [--out DIR]
+        predicted label maps in Cityscapes (gtFine/results/conf) and official ProDA pseudo-label layouts.
+        --order pseudo-label (default): softmax at model resolution, probabilities upsampled and flip-averaged
+        unless --no-flip, as generate_pseudo_label.py --flip and \`proda pseudo --mode hard\`.
+        --order eval: logits upsampled then argmax, no flip, as \`proda eval\` scores; with the same --bn options
+        as that eval (BN re-estimated on 64 images of --bn-data/--bn-split, default the exported split) the
+        labels are the ones behind its mIoU
   proda import FILE [--arch resnet101|demo|...] [--classes 19] [--bn-pretrain] [--strict] [--dry-run] [--out DIR]
         map a PyTorch checkpoint (official ProDA, torchvision, SimCLRv2, prototypes) onto a network and
         print the key report; writes <workspace>/imports/<id>/ unless --dry-run
@@ -101,14 +107,47 @@ export async function exportCommand(argv: string[]): Promise<number> {
 }
 
 export async function exportLabelsCommand(argv: string[]): Promise<number> {
-  const { values } = parse(argv, { run: { type: 'string' }, layouts: { type: 'string' }, soft: { type: 'boolean' }, 'no-flip': { type: 'boolean' }, out: { type: 'string' }, ...datasetOptions });
+  const { values } = parse(argv, {
+    run: { type: 'string' },
+    layouts: { type: 'string' },
+    soft: { type: 'boolean' },
+    'no-flip': { type: 'boolean' },
+    order: { type: 'string' },
+    bn: { type: 'string' },
+    'bn-data': { type: 'string' },
+    'bn-split': { type: 'string' },
+    out: { type: 'string' },
+    ...datasetOptions,
+  });
   if (!values.run) throw new UsageError('--run RUN is required');
+  const order = values.order ?? 'pseudo-label';
+  if (!(labelOrders as readonly string[]).includes(order)) throw new UsageError(`--order must be ${labelOrders.join(' or ')}; got "${order}"`);
+  const bn = values.bn ?? 'running';
+  if (bn !== 'running' && bn !== 'reestimate') throw new UsageError(`--bn must be running or reestimate; got "${bn}"`);
+  if (bn === 'running' && (values['bn-data'] || values['bn-split'])) throw new UsageError('--bn-data and --bn-split need --bn reestimate');
   const workspace = path.resolve(workspaceOf(values.workspace));
   const layouts: LabelLayout[] = list(values.layouts, labelLayouts, 'layouts', labelLayouts);
   const dataset = (await datasetArg(values, true))!;
+  const bnData =
+    bn === 'reestimate' && (values['bn-data'] || values['bn-split'])
+      ? await datasetArg({ ...values, data: values['bn-data'] ?? values.data, split: values['bn-split'] ?? values.split }, true)
+      : undefined;
   const outDir = path.resolve(values.out ?? path.join(workspace, 'exports', `labels-${values.run}-${exportStamp()}`));
   try {
-    const r = await exportRunLabels({ workspace, runId: values.run, dataset, layouts, soft: values.soft ?? false, flip: !values['no-flip'], outDir, onProgress: reporter(values.json) });
+    const r = await exportRunLabels({
+      workspace,
+      runId: values.run,
+      dataset,
+      layouts,
+      soft: values.soft ?? false,
+      // validation scores without flip: the eval order reproduces it
+      flip: order === 'pseudo-label' && !values['no-flip'],
+      order: order as LabelOrder,
+      bn,
+      bnData: bnData ?? undefined,
+      outDir,
+      onProgress: reporter(values.json),
+    });
     if (values.json) printJson({ ok: true, dir: outDir, images: r.images, files: r.files.length });
     else process.stdout.write(`${r.images} images, ${r.files.length} files in ${outDir}\n`);
     return EXIT.ok;
