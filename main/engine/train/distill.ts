@@ -5,6 +5,7 @@ import type { StrongOp } from '../aug/strong';
 import type { SegNet } from '../nets';
 import { resizeBilinearAligned } from '../ops';
 import { lrScaleFor, polyLr } from '../optim/schedule';
+import type { LrGroups } from '../../../shared/runs-config';
 import type { Sgd } from '../optim/sgd';
 import type { KdStudent } from '../proda/losses';
 import { crossEntropy, distillationKl, weightedCrossEntropy } from '../proda/losses';
@@ -121,6 +122,8 @@ export interface DistillOptions {
   polyPower: number;
   /** base LR (1× backbone, 10× head and bn_pretrain: `--finetune`) */
   lr: number;
+  /** LR groups; absent = the reference's for distillation (1×/10×) */
+  lrGroups?: LrGroups;
   /** β, KD weight (`--distillation 1`) */
   weight: number;
   kdStudent: KdStudent;
@@ -190,7 +193,7 @@ export function distillGradients(state: DistillState, batch: DistillBatch, o: Di
 /** The update half: one SGD step with the 1×/10× groups (`--finetune`). */
 export function distillApply(state: DistillState, grads: NamedGrads, o: DistillOptions): void {
   const lr = polyLr(o.lr, o.iteration, o.maxIterations, o.polyPower);
-  state.optimizer.step(state.student.params, grads, (name) => lr * lrScaleFor('distill', name));
+  state.optimizer.step(state.student.params, grads, (name) => lr * lrScaleFor(o.lrGroups ?? 'distill', name));
 }
 
 /** One stage-2/3 iteration in one process. */

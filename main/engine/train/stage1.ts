@@ -6,7 +6,8 @@ import type { WeakParams } from '../aug/weak';
 import type { SegNet } from '../nets';
 import { resizeBilinearAligned } from '../ops';
 import { emaUpdate } from '../optim/ema';
-import { polyLr } from '../optim/schedule';
+import { lrScaleFor, polyLr } from '../optim/schedule';
+import type { LrGroups } from '../../../shared/runs-config';
 import type { Sgd } from '../optim/sgd';
 import { prototypeDistances } from '../proda/distance';
 import { regularLoss, structureKl, symmetricCrossEntropy, type RegularType } from '../proda/losses';
@@ -45,6 +46,8 @@ export interface Stage1Options {
   iteration: number;
   maxIterations: number;
   lr: number;
+  /** LR groups; absent = the reference's stage 1 (one flat group) */
+  lrGroups?: LrGroups;
   polyPower: number;
   rceAlpha: number;
   rceBeta: number;
@@ -162,7 +165,7 @@ export function stage1Gradients(state: Stage1State, batch: Stage1Batch, o: Stage
  */
 export function stage1Apply(state: Stage1State, grads: NamedGrads, centroids: readonly ClassCentroids[], o: Stage1Options): void {
   const lr = polyLr(o.lr, o.iteration, o.maxIterations, o.polyPower);
-  state.optimizer.step(state.student.params, grads, () => lr);
+  state.optimizer.step(state.student.params, grads, (name) => lr * lrScaleFor(o.lrGroups ?? 'stage1', name));
   for (const c of centroids) emaUpdatePrototypes(state.prototypes, c, o.protoMomentum);
   emaUpdate(state.ema.params, state.student.params, o.emaDecay);
 }

@@ -217,6 +217,7 @@ class WarmupProgram extends TrainingProgram {
               maxIterations: c.optim.polyHorizon,
               polyPower: c.optim.power,
               lr: c.optim.lr,
+              lrGroups: c.optim.lrGroups,
               lrD: c.discriminatorLr,
               adv: c.adversarialWeight,
               freezeBn: c.freezeBn,
@@ -241,7 +242,7 @@ class WarmupProgram extends TrainingProgram {
         },
         frozen,
       );
-      this.sgd.step(this.net.params, g.grads, (name) => lr * lrScaleFor('warmup', name));
+      this.sgd.step(this.net.params, g.grads, (name) => lr * lrScaleFor(c.optim.lrGroups, name));
       disposeGrads(g.grads);
       return { losses: { source_ce: takeNumber(g.value) }, lr };
     } finally {
@@ -344,6 +345,7 @@ class Stage1Program extends TrainingProgram {
           iteration: it,
           maxIterations: c.optim.polyHorizon,
           lr: c.optim.lr,
+          lrGroups: c.optim.lrGroups,
           polyPower: c.optim.power,
           rceAlpha: c.rceAlpha,
           rceBeta: c.rceBeta,
@@ -497,6 +499,7 @@ class DistillProgram extends TrainingProgram {
           maxIterations: c.optim.polyHorizon,
           polyPower: c.optim.power,
           lr: c.optim.lr,
+          lrGroups: c.optim.lrGroups,
           weight: c.kdWeight,
           kdStudent: c.kdFaithfulBug ? 'softmax-reference-bug' : 'log_softmax',
           align: { order: 'recorded', translateXScale: 'width', scale: 4 },
@@ -552,7 +555,7 @@ class SelfTrainProgram extends TrainingProgram {
       const r = selfTrainStep(
         { student: this.net, labeller: this.labeller, optimizer: this.sgd },
         { source, sourceLabels, target },
-        { iteration: it, maxIterations: c.optim.polyHorizon, polyPower: c.optim.power, lr: c.optim.lr, threshold: c.threshold, groups: 'stage1', seed: c.seed, dropout: true },
+        { iteration: it, maxIterations: c.optim.polyHorizon, polyPower: c.optim.power, lr: c.optim.lr, threshold: c.threshold, groups: c.optim.lrGroups, seed: c.seed, dropout: true },
       );
       return { losses: { source_ce: r.sourceCe, target_ce: r.targetCe, labelled: r.labelledFraction }, lr: r.lr };
     } finally {
