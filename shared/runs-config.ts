@@ -176,6 +176,19 @@ export const pseudoConfigSchema = z
 /** The student trains on the RandAugment + cutout view of the target (as the reference); off = on the weak crop. */
 const strongAug = z.boolean().default(true).describe('Train the student on the strong (RandAugment + cutout) view of the target crop');
 
+/**
+ * How labels and teacher maps follow the strong view's geometry (engine/aug/align.ts). The defaults are correct; the
+ * other values reproduce the released `label_strong_T` (proda-reference.md §3.3): its fixed op order (Hflip → ShearX →
+ * ShearY → TranslateX → TranslateY → Rotate → Cutout whatever order the image ops ran in, an op drawn twice applied
+ * once) and its TranslateX offset divided by the height instead of the width.
+ */
+export const strongAlignSchema = z
+  .object({
+    order: z.enum(['recorded', 'fixed-reference']).default('recorded').describe("recorded: the image's op order; fixed-reference: the released code's fixed order"),
+    translateXScale: z.enum(['width', 'height-reference-bug']).default('width').describe('TranslateX as 2v/W (correct) or 2v/H (the released code)'),
+  })
+  .strict();
+
 export const stage1ConfigSchema = z
   .object({
     stage: z.literal('stage1'),
@@ -195,6 +208,7 @@ export const stage1ConfigSchema = z
     rceBeta: z.number().min(0).default(PAPER.stage1.rceBeta),
     trainThreshold: z.number().min(0).max(1).default(PAPER.stage1.trainThreshold),
     strongAug,
+    strongAlign: strongAlignSchema.prefault({}),
   })
   .strict();
 
@@ -236,6 +250,7 @@ export const distillConfigSchema = z
     classBalance: z.number().gt(0).max(1).optional(),
     kdWeight: z.number().min(0).default(PAPER.distill.kdWeight),
     strongAug,
+    strongAlign: strongAlignSchema.prefault({}),
     /** The released code's KL uses softmax where log_softmax was meant (issues #20, #43). */
     kdFaithfulBug: z.boolean().default(false),
     /**

@@ -10,7 +10,7 @@ import type { EvalResult } from '../../../shared/contract/runs';
 import { Rng } from '../../engine/aug/rng';
 import { applyWeakImage, applyWeakLabel, sampleWeakParams, type WeakOptions, type WeakParams } from '../../engine/aug/weak';
 import { strongAugment, type StrongOp } from '../../engine/aug/strong';
-import { softPseudoToWeak } from '../../engine/aug/align';
+import { softPseudoToWeak, type StrongAlignOptions } from '../../engine/aug/align';
 import { Discriminator, type SegNet } from '../../engine/nets';
 import { resizeBilinearAligned } from '../../engine/ops';
 import { Adam } from '../../engine/optim/adam';
@@ -74,6 +74,9 @@ async function weakBatch(
   }
   return out;
 }
+
+/** The config's strong-view alignment for the 1/4-crop label maps (defaults correct; the reference's quirks selectable). */
+export const strongAlignOf = (c: ConfigOf<'stage1' | 'distill'>): StrongAlignOptions => ({ ...c.strongAlign, scale: 4 });
 
 /** The strong views x^S of a target batch, or the weak crops unchanged (no ops) where the config turns them off. */
 function strongViews(images: WeakBatch['images'], c: { seed: number; strongAug: boolean }, it: number): { image: WeakBatch['images'][number]; ops: StrongOp[] }[] {
@@ -357,7 +360,7 @@ class Stage1Program extends TrainingProgram {
           emaDecay: c.emaDecay,
           trainThred: c.trainThreshold,
           minPixels: 10,
-          align: { order: 'recorded', translateXScale: 'width', scale: 4 },
+          align: strongAlignOf(c),
           seed: c.seed,
           dropout: true,
         },
@@ -502,7 +505,7 @@ class DistillProgram extends TrainingProgram {
           lrGroups: c.optim.lrGroups,
           weight: c.kdWeight,
           kdStudent: c.kdFaithfulBug ? 'softmax-reference-bug' : 'log_softmax',
-          align: { order: 'recorded', translateXScale: 'width', scale: 4 },
+          align: strongAlignOf(c),
           seed: c.seed,
           dropout: true,
         },
