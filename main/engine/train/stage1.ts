@@ -10,10 +10,10 @@ import { lrScaleFor, polyLr } from '../optim/schedule';
 import type { LrGroups } from '../../../shared/runs-config';
 import type { Sgd } from '../optim/sgd';
 import { prototypeDistances } from '../proda/distance';
-import { regularLoss, structureKl, symmetricCrossEntropy, type RegularType } from '../proda/losses';
+import { regularLoss, structureKl, structureKlMask, symmetricCrossEntropy, type RegularType } from '../proda/losses';
 import type { ClassCentroids, Prototypes } from '../proda/prototypes';
 import { classCentroids, emaUpdatePrototypes, prototypesTensor } from '../proda/prototypes';
-import { prototypeWeights, rectifiedLabels } from '../proda/rectify';
+import { IGNORE, prototypeWeights, rectifiedLabels } from '../proda/rectify';
 import { addGrads, localStep, lossAndGrads, sourceCeGrads, takeNumber, trainForward } from './grads';
 import type { NamedGrads } from './grads';
 
@@ -77,6 +77,10 @@ export interface Stage1Losses {
   lr: number;
   /** fraction of rectified labels that differ from argmax p_{t,0} (how much denoising changed) */
   rectifiedChanged: number;
+  /** rectified label pixels not ignored: 0 makes SCE an empty mean, which returns 0 where torch gives NaN */
+  validTargetPixels: number;
+  /** (pixel, class) elements of the structure-KL mask: 0 (everything cut out or out of view) makes the KL 0, torch NaN; null when γ1 = 0 */
+  klElements: number | null;
 }
 
 /** What one batch (or one data-parallel shard) contributes to a stage-1 update. Gradients are owned by the caller. */
@@ -116,11 +120,13 @@ export function stage1Gradients(state: Stage1State, batch: Stage1Batch, o: Stage
     const dist = prototypeDistances(weakFeat, protos);
     const labels = rectifiedLabels(prototypeWeights(dist, o.protoTemperature), batch.softPseudo, o.trainThred);
     const changed = tf.mean(tf.notEqual(labels, tf.argMax(batch.softPseudo, -1)).toFloat());
-    return { labels, dist, changed };
+    const valid = tf.sum(tf.notEqual(labels, IGNORE).toFloat());
+    return { labels, dist, changed, valid };
   });
   // γ1 = 0 switches structure learning off, as the reference skips its strong forward then
   const teacherDist = o.protoConsistW !== 0 ? strongMaps(teacher.dist, batch.strongOps, o.align) : null;
   teacher.dist.dispose();
+  const klMask = teacherDist ? tf.tidy(() => tf.sum(structureKlMask(teacherDist))) : null;
 
   // 3. Target losses on the student's weak and strong forwards.
   const terms: Record<string, tf.Scalar> = {};
@@ -155,6 +161,8 @@ export function stage1Gradients(state: Stage1State, batch: Stage1Batch, o: Stage
     structureKl: takeNumber(terms.kl),
     lr,
     rectifiedChanged: takeNumber(teacher.changed),
+    validTargetPixels: takeNumber(teacher.valid),
+    klElements: klMask ? takeNumber(klMask) : null,
   };
   return { grads, centroids, losses };
 }

@@ -112,16 +112,32 @@ abstract class TrainingProgram implements StageProgram {
   }
   abstract get student(): SegNet;
 
+  /** Iterations whose target loss had no valid pixel (per term), counted across resumes through the checkpoint state. */
+  private empty: Record<string, number> = {};
+
+  /**
+   * Notes an iteration where a target term reduced over no valid pixel: the engine returns 0 there (torch: NaN), so
+   * the iteration trains on the source alone for that term. The first one is logged at once, the totals at the end.
+   */
+  protected noteEmpty(it: number, terms: string[]): void {
+    for (const t of terms) {
+      if (!this.empty[t]) this.ctx.log(`iteration ${it}: no valid target pixel for ${t}; the term is 0 there (torch would give NaN)`);
+      this.empty[t] = (this.empty[t] ?? 0) + 1;
+    }
+  }
+
   /** Student weights and optimiser state; stages with more state (EMA net, prototypes, discriminator) add it in the hooks. */
   async snapshot(): Promise<{ tensors: TensorMap; state: Record<string, unknown> }> {
     const t = weightsToTensors('student.', this.student.getWeights());
     optimToTensors('optim.', this.sgd.exportState(), t);
     this.snapshotMore(t);
-    return { tensors: t, state: {} };
+    return { tensors: t, state: { emptyTargetIterations: { ...this.empty } } };
   }
   async restore(ckpt: Checkpoint): Promise<void> {
     this.student.setWeights(tensorsToWeights('student.', ckpt.tensors));
     this.sgd.importState(tensorsToOptim('optim.', ckpt.tensors));
+    const e = ckpt.meta.state.emptyTargetIterations;
+    if (e && typeof e === 'object') this.empty = Object.fromEntries(Object.entries(e).filter(([, v]) => typeof v === 'number')) as Record<string, number>;
     this.restoreMore(ckpt);
   }
   protected snapshotMore(_t: TensorMap): void {}
@@ -135,6 +151,12 @@ abstract class TrainingProgram implements StageProgram {
   validate?: () => Promise<EvalResult>;
 
   async finish() {
+    const terms = Object.entries(this.empty);
+    this.ctx.log(
+      terms.length
+        ? `iterations with no valid target pixel: ${terms.map(([t, n]) => `${t} ${n} of ${this.iterations}`).join(', ')}`
+        : 'iterations with no valid target pixel: none',
+    );
     const artifacts = [await writeModel(this.ctx.runDir, this.student, this.prototypes())];
     const final = this.validate ? await this.validate() : null;
     return { final, artifacts };
@@ -365,6 +387,7 @@ class Stage1Program extends TrainingProgram {
           dropout: true,
         },
       );
+      this.noteEmpty(it, [...(r.validTargetPixels === 0 ? ['SCE'] : []), ...(r.klElements === 0 ? ['structure KL'] : [])]);
       return {
         losses: { source_ce: r.sourceCe, sce: r.sce, ce: r.ce, rce: r.rce, reg: r.regular, kl: r.structureKl, rectified_changed: r.rectifiedChanged },
         lr: r.lr,
@@ -510,6 +533,7 @@ class DistillProgram extends TrainingProgram {
           dropout: true,
         },
       );
+      if (r.labelledFraction === 0) this.noteEmpty(it, ['target CE']);
       return { losses: { source_ce: r.sourceCe, target_ce: r.targetCe, kd: r.kd, labelled: r.labelledFraction }, lr: r.lr };
     } finally {
       tf.dispose([source, sourceLabels, targetStrong, pseudoLabels, ...(pseudoWeights ? [pseudoWeights] : [])]);
@@ -560,6 +584,7 @@ class SelfTrainProgram extends TrainingProgram {
         { source, sourceLabels, target },
         { iteration: it, maxIterations: c.optim.polyHorizon, polyPower: c.optim.power, lr: c.optim.lr, threshold: c.threshold, groups: c.optim.lrGroups, seed: c.seed, dropout: true },
       );
+      if (r.labelledFraction === 0) this.noteEmpty(it, ['target CE']);
       return { losses: { source_ce: r.sourceCe, target_ce: r.targetCe, labelled: r.labelledFraction }, lr: r.lr };
     } finally {
       tf.dispose([source, sourceLabels, target]);
