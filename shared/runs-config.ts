@@ -62,19 +62,57 @@ export const networkSchema = z
   })
   .strict();
 
-export const optimSchema = z
-  .object({
-    batchSize: z.number().int().min(1).max(RUN_LIMITS.batchSize).default(4),
-    iterations: z.number().int().min(1).max(RUN_LIMITS.iterations).default(62412).describe('Loop length (84 target epochs at bs 4 in the reference)'),
-    polyHorizon: z.number().int().min(1).max(RUN_LIMITS.iterations).default(90000).describe('max_iter in lr·(1−it/max_iter)^power'),
-    power: z.number().min(0).max(10).default(0.9),
-    /** Base LR. Groups follow the reference per stage: stage 1 one flat group; warm-up, distillation and self-training 1× backbone, 10× head. */
-    lr: z.number().positive().max(RUN_LIMITS.lr).default(1e-4),
-    momentum: z.number().min(0).max(1).default(0.9),
-    weightDecay: z.number().min(0).max(1).default(2e-4),
-  })
-  .strict();
-export type OptimConfig = z.infer<typeof optimSchema>;
+/** How the base LR is spread over parameters: one flat group (stage 1), or 1× backbone and 10× head + bn_pretrain (`--finetune`, warm-up). */
+export const lrGroupModes = ['flat', 'backbone-1x-head-10x'] as const;
+export type LrGroups = (typeof lrGroupModes)[number];
+
+/**
+ * The reference's constants of each training stage (proda-reference.md §4, §5), the one table they are read from:
+ * the schema's defaults (so the form's "paper" preset, which is the defaults, is the paper's), the engine's
+ * PRODA_DEFAULTS and the paper pipeline.
+ */
+export const PAPER = {
+  /** SGD and the poly schedule, shared by every stage: 84 target epochs (62,412 iterations) of a 90,000-iteration curve. */
+  optim: { batchSize: 4, iterations: 62412, polyHorizon: 90000, power: 0.9, momentum: 0.9, weightDecay: 2e-4 },
+  warmup: { lr: 2.5e-4, lrGroups: 'backbone-1x-head-10x', adversarialWeight: 0.01, discriminatorLr: 1e-4, freezeBn: true },
+  stage1: {
+    lr: 1e-4,
+    lrGroups: 'flat',
+    emaDecay: 0.999,
+    protoMomentum: 1e-4,
+    protoTemperature: 1,
+    protoConsistWeight: 10,
+    regularWeight: 0.1,
+    regularType: 'MRKLD',
+    rceAlpha: 0.1,
+    rceBeta: 1,
+    trainThreshold: 0,
+  },
+  distill: { lr: 6e-4, lrGroups: 'backbone-1x-head-10x', threshold: 0.95, kdWeight: 1 },
+  /** Not a reference stage (the baseline ProDA is compared with): stage 1's optimiser, the usual 0.9 confidence. */
+  selftrain: { lr: 1e-4, lrGroups: 'flat', threshold: 0.9 },
+  prototypes: { epochs: 4, minPixels: 10, cap: 3000 },
+} as const;
+
+export type TrainingStage = 'warmup' | 'stage1' | 'distill' | 'selftrain';
+
+function optimSchemaFor(stage: TrainingStage) {
+  const o = PAPER.optim;
+  return z
+    .object({
+      batchSize: z.number().int().min(1).max(RUN_LIMITS.batchSize).default(o.batchSize),
+      iterations: z.number().int().min(1).max(RUN_LIMITS.iterations).default(o.iterations).describe('Loop length (84 target epochs at bs 4 in the reference)'),
+      polyHorizon: z.number().int().min(1).max(RUN_LIMITS.iterations).default(o.polyHorizon).describe('max_iter in lr·(1−it/max_iter)^power'),
+      power: z.number().min(0).max(10).default(o.power),
+      /** Base LR of this stage in the reference: warm-up 2.5e-4, stage 1 1e-4, distillation 6e-4. */
+      lr: z.number().positive().max(RUN_LIMITS.lr).default(PAPER[stage].lr),
+      lrGroups: z.enum(lrGroupModes).default(PAPER[stage].lrGroups).describe('flat: every parameter at lr; backbone-1x-head-10x: head and bn_pretrain at 10·lr'),
+      momentum: z.number().min(0).max(1).default(o.momentum),
+      weightDecay: z.number().min(0).max(1).default(o.weightDecay),
+    })
+    .strict();
+}
+export type OptimConfig = z.infer<ReturnType<typeof optimSchemaFor>>;
 
 export const augSchema = z
   .object({
@@ -113,26 +151,26 @@ const common = {
   notes: z.array(z.string().max(4000)).max(100).default([]),
 };
 
-const training = {
-  optim: optimSchema.prefault({}),
+const training = (stage: TrainingStage) => ({
+  optim: optimSchemaFor(stage).prefault({}),
   aug: augSchema.prefault({}),
   validation: validationSchema.prefault({}),
   checkpoint: checkpointSchema.prefault({}),
   source: runDatasetSchema,
   target: runDatasetSchema.optional(),
   val: runDatasetSchema.optional(),
-};
+});
 
 export const warmupConfigSchema = z
   .object({
     stage: z.literal('warmup'),
     ...common,
-    ...training,
+    ...training('warmup'),
     init: runRefSchema.optional().describe('Start from this run\'s final student instead of fresh weights'),
     /** Output-space LS-GAN weight (0 = plain source-only training, also used for the target oracle). */
-    adversarialWeight: z.number().min(0).max(RUN_LIMITS.weight).default(0.01),
-    discriminatorLr: z.number().positive().max(RUN_LIMITS.lr).default(1e-4),
-    freezeBn: z.boolean().default(true),
+    adversarialWeight: z.number().min(0).max(RUN_LIMITS.weight).default(PAPER.warmup.adversarialWeight),
+    discriminatorLr: z.number().positive().max(RUN_LIMITS.lr).default(PAPER.warmup.discriminatorLr),
+    freezeBn: z.boolean().default(PAPER.warmup.freezeBn),
     /** Train on a target split's evaluation labels: the target-trained oracle baseline, never adaptation. */
     targetLabels: z.boolean().default(false),
   })
@@ -152,9 +190,15 @@ export const pseudoConfigSchema = z
     flip: z.boolean().default(true),
     prototypes: z
       .object({
-        epochs: z.number().int().min(1).max(RUN_LIMITS.epochs).default(4),
-        minPixels: z.number().int().min(1).max(RUN_LIMITS.pixels).default(10),
-        cap: z.number().int().min(1).max(RUN_LIMITS.pixels).default(3000),
+        epochs: z.number().int().min(1).max(RUN_LIMITS.epochs).default(PAPER.prototypes.epochs),
+        minPixels: z.number().int().min(1).max(RUN_LIMITS.pixels).default(PAPER.prototypes.minPixels),
+        cap: z.number().int().min(1).max(RUN_LIMITS.pixels).default(PAPER.prototypes.cap),
+        /**
+         * 'target' (the reference's commands): centroids of the model's predictions on the target images labelled here.
+         * 'source' (`calc_prototype.py --source`): centroids where a source image's ground truth and prediction agree.
+         */
+        from: z.enum(['target', 'source']).default('target').describe('Images the initial prototypes are computed from'),
+        source: runDatasetSchema.optional().describe("Labelled source split, required when from = 'source'"),
       })
       .strict()
       .prefault({}),
@@ -167,23 +211,39 @@ export const pseudoConfigSchema = z
 /** The student trains on the RandAugment + cutout view of the target (as the reference); off = on the weak crop. */
 const strongAug = z.boolean().default(true).describe('Train the student on the strong (RandAugment + cutout) view of the target crop');
 
+/**
+ * How labels and teacher maps follow the strong view's geometry (engine/aug/align.ts). The defaults are correct; the
+ * other values reproduce the released `label_strong_T` (proda-reference.md §3.3): its fixed op order (Hflip → ShearX →
+ * ShearY → TranslateX → TranslateY → Rotate → Cutout whatever order the image ops ran in, an op drawn twice applied
+ * once) and its TranslateX offset divided by the height instead of the width.
+ */
+export const strongAlignSchema = z
+  .object({
+    order: z.enum(['recorded', 'fixed-reference']).default('recorded').describe("recorded: the image's op order; fixed-reference: the released code's fixed order"),
+    translateXScale: z.enum(['width', 'height-reference-bug']).default('width').describe('TranslateX as 2v/W (correct) or 2v/H (the released code)'),
+  })
+  .strict();
+
 export const stage1ConfigSchema = z
   .object({
     stage: z.literal('stage1'),
     ...common,
-    ...training,
+    ...training('stage1'),
     target: runDatasetSchema,
     init: runRefSchema.describe('Warm-up run: student and EMA start from its final weights'),
     pseudo: runRefSchema.describe('Soft pseudo-label run: soft labels and initial prototypes'),
-    emaDecay: z.number().min(0).max(1).default(0.999),
-    protoMomentum: z.number().min(0).max(1).default(1e-4),
-    protoTemperature: z.number().positive().max(RUN_LIMITS.weight).default(1),
-    protoConsistWeight: z.number().min(0).max(RUN_LIMITS.weight).default(10),
-    regularWeight: z.number().min(0).max(RUN_LIMITS.weight).default(0.1),
-    rceAlpha: z.number().min(0).max(RUN_LIMITS.weight).default(0.1),
-    rceBeta: z.number().min(0).max(RUN_LIMITS.weight).default(1),
-    trainThreshold: z.number().min(0).max(1).default(0),
+    emaDecay: z.number().min(0).max(1).default(PAPER.stage1.emaDecay),
+    protoMomentum: z.number().min(0).max(1).default(PAPER.stage1.protoMomentum),
+    protoTemperature: z.number().positive().max(RUN_LIMITS.weight).default(PAPER.stage1.protoTemperature),
+    protoConsistWeight: z.number().min(0).max(RUN_LIMITS.weight).default(PAPER.stage1.protoConsistWeight),
+    regularWeight: z.number().min(0).max(RUN_LIMITS.weight).default(PAPER.stage1.regularWeight),
+    /** `regular_type`: MRKLD = −mean log p (the reference's commands); MRENT = Σ p·log p per pixel (negative entropy). */
+    regularType: z.enum(['MRKLD', 'MRENT']).default(PAPER.stage1.regularType).describe('Stage-1 regulariser weighted by regularWeight'),
+    rceAlpha: z.number().min(0).max(RUN_LIMITS.weight).default(PAPER.stage1.rceAlpha),
+    rceBeta: z.number().min(0).max(RUN_LIMITS.weight).default(PAPER.stage1.rceBeta),
+    trainThreshold: z.number().min(0).max(1).default(PAPER.stage1.trainThreshold),
     strongAug,
+    strongAlign: strongAlignSchema.prefault({}),
   })
   .strict();
 
@@ -211,21 +271,22 @@ export const distillConfigSchema = z
   .object({
     stage: z.literal('distill'),
     ...common,
-    ...training,
+    ...training('distill'),
     target: runDatasetSchema,
     teacher: runRefSchema.describe('Run whose final student is the frozen teacher'),
     labels: runRefSchema.describe('Hard pseudo-label run'),
     /** 'fresh' = new student (the reference uses SimCLR weights); a run id = warm start (stage 3). */
     studentInit: z.union([z.literal('fresh'), runRefSchema]).default('fresh'),
-    threshold: z.number().min(0).max(1).default(0.95),
+    threshold: z.number().min(0).max(1).default(PAPER.distill.threshold),
     /**
      * Class-balanced thresholds (CBST, a deviation; the reference has one global threshold): each class keeps
      * this fraction of its most confident pixels, threshold_k = quantile_(1−f)(conf | k), and `threshold` is
      * used only for a class the sampled pixels never show.
      */
     classBalance: z.number().gt(0).max(1).optional(),
-    kdWeight: z.number().min(0).max(RUN_LIMITS.weight).default(1),
+    kdWeight: z.number().min(0).max(RUN_LIMITS.weight).default(PAPER.distill.kdWeight),
     strongAug,
+    strongAlign: strongAlignSchema.prefault({}),
     /** The released code's KL uses softmax where log_softmax was meant (issues #20, #43). */
     kdFaithfulBug: z.boolean().default(false),
     /**
@@ -242,10 +303,10 @@ export const selftrainConfigSchema = z
   .object({
     stage: z.literal('selftrain'),
     ...common,
-    ...training,
+    ...training('selftrain'),
     target: runDatasetSchema,
     init: runRefSchema,
-    threshold: z.number().min(0).max(1).default(0.9),
+    threshold: z.number().min(0).max(1).default(PAPER.selftrain.threshold),
     /** BN statistics of the frozen labeller, as for pseudo-label runs. */
     labellerBn: z.enum(['running', 'reestimate']).default('running'),
   })
@@ -299,12 +360,12 @@ export function upstreamRuns(c: RunConfig): string[] {
   }
 }
 
-/** Reference optimiser settings per stage (proda-reference.md §4). */
-export const referenceOptim: Record<'warmup' | 'stage1' | 'distill' | 'selftrain', Partial<OptimConfig>> = {
-  warmup: { lr: 2.5e-4 },
-  stage1: { lr: 1e-4 },
-  distill: { lr: 6e-4 },
-  selftrain: { lr: 1e-4 },
+/** Reference optimiser settings per stage (proda-reference.md §4), from PAPER. */
+export const referenceOptim: Record<TrainingStage, Partial<OptimConfig>> = {
+  warmup: { ...PAPER.optim, lr: PAPER.warmup.lr, lrGroups: PAPER.warmup.lrGroups },
+  stage1: { ...PAPER.optim, lr: PAPER.stage1.lr, lrGroups: PAPER.stage1.lrGroups },
+  distill: { ...PAPER.optim, lr: PAPER.distill.lr, lrGroups: PAPER.distill.lrGroups },
+  selftrain: { ...PAPER.optim, lr: PAPER.selftrain.lr, lrGroups: PAPER.selftrain.lrGroups },
 };
 
 /**
@@ -341,7 +402,7 @@ export const demoBudgets: Record<'demo' | 'demo-quick', DemoBudget> = {
   'demo-quick': { warmup: 30, stage1: 16, distill: 16, selftrain: 16, oracle: 30, batchSize: 2, bnImages: 8, count: 48, valCount: 24 },
 };
 
-const REF_ITERS = 62412;
+const REF_ITERS = PAPER.optim.iterations;
 
 /** Bounds on the demo's slow averages (EMA decay at least, prototype momentum at most): see demoTimeConstants. */
 export const DEMO_EMA_MIN = 0.99;
@@ -392,7 +453,29 @@ export const DEMO_DISTILL = { teacherBn: 'reestimate', classBalance: 0.5, strong
 export const DEMO_LR = { warmup: 2.5e-3, stage1: 1e-3, distill: 2.5e-4, selftrain: 1e-3 } as const;
 
 /** The reference stops at 62412 iterations of a 90000-iteration poly curve; demo runs keep that ratio. */
-export const demoPolyHorizon = (iterations: number): number => Math.round((iterations * 90000) / REF_ITERS);
+export const demoPolyHorizon = (iterations: number): number => Math.round((iterations * PAPER.optim.polyHorizon) / REF_ITERS);
+
+/**
+ * What a demo preset sets on one training stage beyond the schema's (paper) defaults: the one definition behind
+ * `proda demo` (main/runs/presets.ts) and the run form's demo presets, so a stage started from the form is the
+ * demo's. Datasets, upstream runs and notes are the caller's.
+ */
+export function demoStageSettings(preset: 'demo' | 'demo-quick', stage: TrainingStage) {
+  const b = demoBudgets[preset];
+  const iterations = b[stage];
+  const common = {
+    optim: { batchSize: b.batchSize, iterations, polyHorizon: demoPolyHorizon(iterations), lr: DEMO_LR[stage] },
+    aug: { ...DEMO_AUG, resizeRange: [...DEMO_AUG.resizeRange] as [number, number] },
+    validation: { every: 0 },
+    checkpoint: { every: 100, keep: 2 },
+  };
+  if (stage === 'stage1') {
+    const tc = demoTimeConstants(iterations);
+    return { ...common, emaDecay: tc.emaDecay, protoMomentum: tc.protoMomentum, notes: [tc.note] };
+  }
+  if (stage === 'distill') return { ...common, ...DEMO_DISTILL };
+  return common;
+}
 
 export interface ConfigWarning {
   field: string;
@@ -405,7 +488,7 @@ export interface ConfigWarning {
  */
 export function configWarnings(config: RunConfig, baseline?: { batchSize: number; lr: number; iterations: number }): ConfigWarning[] {
   if (!isTrainingConfig(config)) return [];
-  const ref = baseline ?? { batchSize: 4, lr: referenceOptim[config.stage].lr ?? 1e-4, iterations: 62412 };
+  const ref = baseline ?? { batchSize: PAPER.optim.batchSize, lr: PAPER[config.stage].lr, iterations: PAPER.optim.iterations };
   const o = config.optim;
   const out: ConfigWarning[] = [];
   if (o.batchSize !== ref.batchSize && o.lr === ref.lr && o.iterations === ref.iterations) {

@@ -67,7 +67,8 @@ export const COMMANDS: CommandHelp[] = [
   {
     name: 'pseudo',
     synopsis: 'proda pseudo --model RUN --data ROOT --format F [--split S] [--mode soft|hard] [--seed N] [--id ID] [--workspace DIR] [--json]',
-    summary: 'soft (+ prototypes) or hard pseudo-labels from a finished run',
+    summary:
+      'soft (+ prototypes) or hard pseudo-labels from a finished run (hard: softmax at model resolution, probabilities upsampled and flip-averaged, as generate_pseudo_label.py)',
     options: [['--model RUN', 'the finished run whose network labels the images'], ...dataOpts, ['--mode soft|hard', 'soft: probabilities and prototypes for stage 1 (default); hard: label maps for distillation'], ['--seed N', 'run seed'], ['--id ID', 'run id'], workspaceOpt, jsonOpt],
     examples: ['proda pseudo --model warmup-1 --data ~/proda-demo/datasets/demo --format demo --split target-train'],
   },
@@ -75,7 +76,8 @@ export const COMMANDS: CommandHelp[] = [
     name: 'eval',
     synopsis:
       'proda eval --model RUN --data ROOT --format F [--split S] [--bn running|reestimate|both] [--bn-data ROOT] [--bn-split S] [--seed N] [--id ID] [--workspace DIR] [--json]',
-    summary: "score a run's model on a labelled split (mIoU and per-class IoU)",
+    summary:
+      "score a run's model on a labelled split (logits upsampled, then argmax, as the reference validates): runningScore's mIoU, overall and mean accuracy, FWIoU and per-class IoU",
     options: [
       ['--model RUN', 'the finished run to score'],
       ...dataOpts,
@@ -176,7 +178,8 @@ export const COMMANDS: CommandHelp[] = [
   },
   {
     name: 'export-labels',
-    synopsis: 'proda export-labels --run RUN --data ROOT --format F [--split S] [--classes C] [--layouts cityscapes,proda] [--soft] [--no-flip] [--out DIR]',
+    synopsis:
+      'proda export-labels --run RUN --data ROOT --format F [--split S] [--classes C] [--layouts cityscapes,proda] [--soft] [--no-flip] [--order pseudo-label|eval] [--bn running|reestimate [--bn-data ROOT] [--bn-split S]] [--out DIR]',
     summary:
       'predicted label maps in Cityscapes (gtFine with labelIds and instanceIds, results, conf) and official ProDA pseudo-label layouts (flip-averaged like generate_pseudo_label.py --flip unless --no-flip)',
     options: [
@@ -186,6 +189,12 @@ export const COMMANDS: CommandHelp[] = [
       ['--layouts LIST', 'comma list of cityscapes, proda (default: both)'],
       ['--soft', 'also write soft probabilities where the layout has them'],
       ['--no-flip', 'one forward pass per image instead of flip-averaging'],
+      [
+        '--order pseudo-label|eval',
+        'pseudo-label (default): softmax at model resolution, probabilities upsampled and flip-averaged unless --no-flip, as generate_pseudo_label.py --flip and `proda pseudo --mode hard`; eval: logits upsampled then argmax, no flip, as `proda eval` scores',
+      ],
+      ['--bn running|reestimate', "the model's own BatchNorm statistics (default) or re-estimated on 64 images first, as `proda eval --bn reestimate`: with the same options the labels are the ones behind that eval's mIoU"],
+      ['--bn-data ROOT --bn-split S', 'images whose statistics re-estimate BN (default: the exported split)'],
       ['--out DIR', 'output folder (default: <workspace>/exports/labels-<run>-<time>)'],
       workspaceOpt,
       jsonOpt,

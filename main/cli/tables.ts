@@ -11,5 +11,9 @@ export const pct = (v: number | null | undefined): string => (v === null || v ==
 
 export function formatEval(e: EvalResult): string {
   const present = e.classNames.map((n, i) => [n, e.perClass[i]] as const).filter(([, v]) => v !== null);
-  return `mIoU ${pct(e.miou)} over ${e.images} images (BN ${e.bn === 'running' ? 'running statistics' : 're-estimated on target'})\n` + table(['class', 'IoU'], present.map(([n, v]) => [n, pct(v)]));
+  const more = e.pixelAccuracy != null ? `; overall acc ${pct(e.pixelAccuracy)}, mean acc ${pct(e.meanAccuracy)}, FWIoU ${pct(e.frequencyWeightedIoU)}` : '';
+  return (
+    `mIoU ${pct(e.miou)} over ${e.images} images (BN ${e.bn === 'running' ? 'running statistics' : 're-estimated on target'}${more})\n` +
+    table(['class', 'IoU'], present.map(([n, v]) => [n, pct(v)]))
+  );
 }

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
@@ -64,6 +64,18 @@ describe('proda export / export-labels / import', () => {
     expect(r.code).toBe(0);
     expect(existsSync(path.join(out, 'proda', 'x.png'))).toBe(true);
     expect(existsSync(path.join(out, 'proda', 'x_conf.npy'))).toBe(true);
+  }, 60_000);
+
+  it('export-labels --order eval --bn reestimate names both in export.json and takes no flip', async () => {
+    const out = path.join(ws, 'labels-eval');
+    const r = await capture(() =>
+      exportLabelsCommand(['--run', 'r1', '--workspace', ws, '--data', ds, '--format', 'folder', '--layouts', 'proda', '--order', 'eval', '--bn', 'reestimate', '--out', out]),
+    );
+    expect(r.code).toBe(0);
+    const meta = JSON.parse(readFileSync(path.join(out, 'export.json'), 'utf8'));
+    expect(meta.source).toMatchObject({ kind: 'run', runId: 'r1', order: 'eval', bn: 'reestimate', flip: false, bnImages: 64 });
+    await expect(exportLabelsCommand(['--run', 'r1', '--workspace', ws, '--data', ds, '--format', 'folder', '--order', 'logits'])).rejects.toThrow(/--order/);
+    await expect(exportLabelsCommand(['--run', 'r1', '--workspace', ws, '--data', ds, '--format', 'folder', '--bn', 'both'])).rejects.toThrow(/--bn/);
   }, 60_000);
 
   it.skipIf(fxDir === null)('import --dry-run prints the key report and writes nothing', async () => {

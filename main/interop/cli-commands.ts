@@ -13,6 +13,7 @@ import { writableWorkspace } from '../cli/workspace';
 import { resolveInside } from '../io/paths';
 import { exportFormats, type ExportFormat, ParityError } from './export-model';
 import { exportRunLabels, exportRunModel, exportStamp, importCheckpoint, type Progress } from './jobs';
+import { labelOrders, type LabelOrder } from './run-model';
 import { labelLayouts, type LabelLayout } from './labels-export';
 
 function list<T extends string>(v: string | undefined, allowed: readonly T[], name: string, dflt: readonly T[]): T[] {
@@ -96,14 +97,47 @@ export async function exportCommand(argv: string[]): Promise<number> {
 }
 
 export async function exportLabelsCommand(argv: string[]): Promise<number> {
-  const { values } = parse(argv, { run: { type: 'string' }, layouts: { type: 'string' }, soft: { type: 'boolean' }, 'no-flip': { type: 'boolean' }, out: { type: 'string' }, ...datasetOptions });
+  const { values } = parse(argv, {
+    run: { type: 'string' },
+    layouts: { type: 'string' },
+    soft: { type: 'boolean' },
+    'no-flip': { type: 'boolean' },
+    order: { type: 'string' },
+    bn: { type: 'string' },
+    'bn-data': { type: 'string' },
+    'bn-split': { type: 'string' },
+    out: { type: 'string' },
+    ...datasetOptions,
+  });
   if (!values.run) throw new UsageError('--run RUN is required');
+  const order = values.order ?? 'pseudo-label';
+  if (!(labelOrders as readonly string[]).includes(order)) throw new UsageError(`--order must be ${labelOrders.join(' or ')}; got "${order}"`);
+  const bn = values.bn ?? 'running';
+  if (bn !== 'running' && bn !== 'reestimate') throw new UsageError(`--bn must be running or reestimate; got "${bn}"`);
+  if (bn === 'running' && (values['bn-data'] || values['bn-split'])) throw new UsageError('--bn-data and --bn-split need --bn reestimate');
   const workspace = path.resolve(workspaceOf(values.workspace));
   const layouts: LabelLayout[] = list(values.layouts, labelLayouts, 'layouts', labelLayouts);
   const dataset = (await datasetArg(values, true))!;
+  const bnData =
+    bn === 'reestimate' && (values['bn-data'] || values['bn-split'])
+      ? await datasetArg({ ...values, data: values['bn-data'] ?? values.data, split: values['bn-split'] ?? values.split }, true)
+      : undefined;
   const outDir = values.out ? path.resolve(values.out) : resolveInside(workspace, 'exports', `labels-${values.run}-${exportStamp()}`);
   try {
-    const r = await exportRunLabels({ workspace, runId: values.run, dataset, layouts, soft: values.soft ?? false, flip: !values['no-flip'], outDir, onProgress: reporter(values.json) });
+    const r = await exportRunLabels({
+      workspace,
+      runId: values.run,
+      dataset,
+      layouts,
+      soft: values.soft ?? false,
+      // validation scores without flip: the eval order reproduces it
+      flip: order === 'pseudo-label' && !values['no-flip'],
+      order: order as LabelOrder,
+      bn,
+      bnData: bnData ?? undefined,
+      outDir,
+      onProgress: reporter(values.json),
+    });
     await writableWorkspace(workspace, values.json);
     if (values.json) printJson({ ok: true, dir: outDir, images: r.images, files: r.files.length });
     else process.stdout.write(`${r.images} images, ${r.files.length} files in ${outDir}\n`);

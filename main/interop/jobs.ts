@@ -2,7 +2,7 @@
 // commands: each takes plain options (workspace folder, run id, an opened dataset) and reports progress
 // through a callback, so neither caller duplicates the other.
 import path from 'node:path';
-import type { RunConfig } from '../../shared/runs-config';
+import { BN_REESTIMATE_IMAGES, type RunConfig } from '../../shared/runs-config';
 import type { Dataset } from '../datasets/types';
 import { openDataset } from '../datasets';
 import { currentBackend, initBackend } from '../engine/backend';
@@ -14,7 +14,8 @@ import { encodeTensors } from '../runs/tensor-file';
 import { buildNet, type ExportFormat, type ExportResult, exportModel, type ParityImage } from './export-model';
 import { type ImportReport, hasBnPretrainKeys, mapCheckpoint, summarizeReport } from './import-weights';
 import { exportLabels, type LabelExportItem, type LabelLayout } from './labels-export';
-import { loadRunModel, predictImage } from './run-model';
+import { type LabelOrder, loadRunModel, predictImage } from './run-model';
+import { reestimateBn } from '../runs/stages/evaluate';
 import { readTorchFile } from './torch-checkpoint';
 
 export type Progress = (step: string, done: number, total: number, message: string) => void;
@@ -90,6 +91,11 @@ export async function exportRunLabels(opts: {
   soft: boolean;
   /** Average with the mirrored prediction, as generate_pseudo_label.py --flip (ProDA's hard labels). */
   flip: boolean;
+  /** Logits → labels: 'pseudo-label' (probabilities upsampled, `proda pseudo`) or 'eval' (logits upsampled, `proda eval`). */
+  order?: LabelOrder;
+  /** BN statistics: as trained, or re-estimated first on BN_REESTIMATE_IMAGES images spread over `bnData` (as `proda eval --bn reestimate`). */
+  bn?: 'running' | 'reestimate';
+  bnData?: Dataset;
   outDir: string;
   onProgress?: Progress;
 }): Promise<{ images: number; files: string[] }> {
@@ -111,9 +117,16 @@ export async function exportRunLabels(opts: {
   const net = buildNet(model.network, { weights: model.weights });
   const dataset = opts.dataset;
   const { soft, flip } = opts;
+  const order = opts.order ?? 'pseudo-label';
+  const bn = opts.bn ?? 'running';
+  if (bn === 'reestimate') {
+    const bnSet = opts.bnData ?? dataset;
+    const bnEntries = await bnSet.list();
+    await reestimateBn(net, { size: bnEntries.length, image: (i) => bnSet.readImage(bnEntries[i].id) }, BN_REESTIMATE_IMAGES);
+  }
   async function* items(): AsyncGenerator<LabelExportItem> {
     for (const entry of entries) {
-      const p = await predictImage(net, await dataset.readImage(entry.id), { flip });
+      const p = await predictImage(net, await dataset.readImage(entry.id), { flip, order });
       yield { entry, width: p.width, height: p.height, trainIds: p.trainIds, confidence: p.confidence, soft: soft ? p.soft : undefined };
     }
   }
@@ -128,7 +141,7 @@ export async function exportRunLabels(opts: {
     await writeJsonAtomic(path.join(opts.outDir, 'export.json'), {
       exportId: path.basename(opts.outDir),
       dataset: dataset.ref.id,
-      source: { kind: 'run', runId: opts.runId, flip },
+      source: { kind: 'run', runId: opts.runId, flip, order, bn, ...(bn === 'reestimate' ? { bnData: (opts.bnData ?? dataset).ref.id, bnImages: BN_REESTIMATE_IMAGES } : {}) },
       layouts: opts.layouts,
       images: r.images,
       classSet: set,

@@ -3,6 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../engine/backend';
 import { demoConfig } from '../engine/nets';
 import { buildNet } from './export-model';
+import { predictLabels } from '../engine/eval/confusion';
 import { predictImage } from './run-model';
 
 const W = 37;
@@ -36,6 +37,20 @@ describe('predictImage', () => {
     expect(Math.max(...Array.from(c.confidence, (v, i) => Math.abs(v - md[i])))).toBeGreaterThan(1e-6);
     expect(c.soft.channels).toBe(19);
     expect(c.soft.data.length).toBe(19 * c.soft.height * c.soft.width);
+    net.dispose();
+  });
+
+  it("the 'eval' order gives the labels evaluate() scores (logits upsampled, then argmax); the pseudo-label order differs", async () => {
+    const net = buildNet(demoConfig(19), { seed: 5 });
+    const e = await predictImage(net, img, { order: 'eval' });
+    const logits = tf.tidy(() => net.apply(tf.div(tf.tensor4d(img.data, [1, H, W, 3], 'float32'), 255) as tf.Tensor4D, { training: false }).logits);
+    const scored = await predictLabels(logits, H, W);
+    logits.dispose();
+    expect(Array.from(e.trainIds)).toEqual(Array.from(scored));
+    const p = await predictImage(net, img, { order: 'pseudo-label' });
+    // softmax then upsampling is not upsampling then softmax: the confidences differ
+    expect(Math.max(...Array.from(e.confidence, (v, i) => Math.abs(v - p.confidence[i])))).toBeGreaterThan(1e-5);
+    expect(Array.from(e.soft.data)).toEqual(Array.from(p.soft.data));
     net.dispose();
   });
 });

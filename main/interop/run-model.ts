@@ -77,7 +77,7 @@ export async function loadRunModel(workspace: string, runId: string): Promise<Ru
 export interface Prediction {
   width: number;
   height: number;
-  /** Full-resolution train ids: argmax of the upsampled probabilities. */
+  /** Full-resolution train ids: argmax of the full-resolution probabilities (see LabelOrder). */
   trainIds: Uint8Array;
   /** Full-resolution max probability (ProDA's `_conf.npy`). */
   confidence: Float32Array;
@@ -86,20 +86,35 @@ export interface Prediction {
 }
 
 /**
- * Eval-mode prediction of one RGB image (interleaved bytes) at its own size, as generate_pseudo_label.py
- * does it: softmax at model resolution, probabilities upsampled bilinearly (align_corners) to the image,
- * and with `flip` averaged with the mirrored prediction of the mirrored image.
+ * How logits become labels. 'pseudo-label' (generate_pseudo_label.py, `proda pseudo --mode hard`): softmax at model
+ * resolution, probabilities upsampled. 'eval' (the validation of train.py/test.py, `proda eval`): logits upsampled,
+ * then softmax/argmax. The two give different confidences and, near class boundaries, different labels.
  */
-export async function predictImage(net: SegNet, img: { width: number; height: number; data: Uint8Array }, opts: { flip?: boolean } = {}): Promise<Prediction> {
+export type LabelOrder = 'pseudo-label' | 'eval';
+export const labelOrders: readonly LabelOrder[] = ['pseudo-label', 'eval'];
+
+/**
+ * Eval-mode prediction of one RGB image (interleaved bytes) at its own size. In the default 'pseudo-label' order, as
+ * generate_pseudo_label.py does it: softmax at model resolution, probabilities upsampled bilinearly (align_corners)
+ * to the image; in the 'eval' order the logits are upsampled first, as validation scores them. With `flip` the
+ * probabilities are averaged with the mirrored prediction of the mirrored image (the reference validates without).
+ */
+export async function predictImage(
+  net: SegNet,
+  img: { width: number; height: number; data: Uint8Array },
+  opts: { flip?: boolean; order?: LabelOrder } = {},
+): Promise<Prediction> {
+  const size: [number, number] = [img.height, img.width];
+  const fullProbs = (logits: tf.Tensor4D): tf.Tensor4D =>
+    opts.order === 'eval'
+      ? (tf.softmax(tf.image.resizeBilinear(logits, size, true), 3) as tf.Tensor4D)
+      : tf.image.resizeBilinear(tf.softmax(logits, 3) as tf.Tensor4D, size, true);
   const [labels, conf, soft] = tf.tidy(() => {
     const x = tf.div(tf.tensor4d(img.data, [1, img.height, img.width, 3], 'float32'), 255) as tf.Tensor4D;
-    const probs = tf.softmax(net.apply(x, { training: false }).logits, 3) as tf.Tensor4D;
-    let full: tf.Tensor4D = tf.image.resizeBilinear(probs, [img.height, img.width], true);
-    if (opts.flip) {
-      const flipped = tf.softmax(net.apply(tf.reverse(x, 2), { training: false }).logits, 3) as tf.Tensor4D;
-      full = tf.mul(tf.add(full, tf.reverse(tf.image.resizeBilinear(flipped, [img.height, img.width], true), 2)), 0.5) as tf.Tensor4D;
-    }
-    return [tf.argMax(full, 3), tf.max(full, 3), tf.transpose(probs, [0, 3, 1, 2])];
+    const logits = net.apply(x, { training: false }).logits;
+    let full = fullProbs(logits);
+    if (opts.flip) full = tf.mul(tf.add(full, tf.reverse(fullProbs(net.apply(tf.reverse(x, 2), { training: false }).logits), 2)), 0.5) as tf.Tensor4D;
+    return [tf.argMax(full, 3), tf.max(full, 3), tf.transpose(tf.softmax(logits, 3), [0, 3, 1, 2])];
   });
   const [, c, h, w] = soft.shape;
   const [l, cf, s] = await Promise.all([readData<'int32'>(labels), readData(conf), readData(soft)]).finally(() => tf.dispose([labels, conf, soft]));

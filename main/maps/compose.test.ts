@@ -75,6 +75,14 @@ describe('confusion and IoU', () => {
   it('skips ignore and reports absent classes as null', async () => {
     const m = confusionCounts(new Uint8Array([0, 0, 250, 1]), new Uint8Array([0, 1, 1, 1]), 3);
     expect(Array.from(m)).toEqual([1, 1, 0, 0, 1, 0, 0, 0, 0]);
-    expect(iouFromConfusion(m, 3)).toEqual([0.5, 0.5, null]);
+    expect(iouFromConfusion(m, 3)).toEqual({ perClass: [0.5, 0.5, null], miou: 0.5 });
+  });
+
+  it('a class predicted but absent from the GT has IoU 0 and counts in the mean (runningScore)', () => {
+    // GT 0 0 1 1, prediction 0 2 1 1: class 2 never in the GT, predicted once
+    const m = confusionCounts(new Uint8Array([0, 0, 1, 1]), new Uint8Array([0, 2, 1, 1]), 4);
+    const r = iouFromConfusion(m, 4);
+    expect(r.perClass).toEqual([0.5, 1, 0, null]);
+    expect(r.miou).toBeCloseTo(0.5, 12);
   });
 });

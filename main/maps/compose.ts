@@ -5,6 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { IGNORE_LABEL } from '../../shared/classes';
 import type { ImageStats, LabelLayer, MapLayer, ScalarLayer, VectorLayer } from '../../shared/contract/maps';
+import { confusionFromCounts, iouWithNulls } from '../engine/eval/confusion';
 import { resizeBilinearAligned } from '../engine/ops/resize';
 import { readData } from '../engine/read';
 import { prototypeDistances } from '../engine/proda/distance';
@@ -208,8 +209,7 @@ export function imageStats(a: {
   let miou: number | null = null;
   if (a.gt && a.pred) {
     confusion = confusionCounts(a.gt.data, a.pred, C);
-    classIou = iouFromConfusion(confusion, C);
-    miou = nanMean(classIou);
+    ({ perClass: classIou, miou } = iouFromConfusion(confusion, C));
   }
   let meanConfidence: number | null = null;
   if (a.probs) meanConfidence = meanMax(a.probs, C, a.probs.length / C);
@@ -235,24 +235,12 @@ export function confusionCounts(gt: Uint8Array, pred: Uint8Array, C: number): Fl
   return m;
 }
 
-/** IoU_k = TP/(TP+FP+FN); null where the class is absent from both GT and prediction. */
-export function iouFromConfusion(m: ArrayLike<number>, C: number): (number | null)[] {
-  return Array.from({ length: C }, (_, k) => {
-    let row = 0;
-    let col = 0;
-    for (let j = 0; j < C; j++) {
-      row += m[k * C + j];
-      col += m[j * C + k];
-    }
-    const tp = m[k * C + k];
-    const union = row + col - tp;
-    return union > 0 ? tp / union : null;
-  });
+/**
+ * Per-class IoU and mIoU of C×C counts by the project's one definition (engine/eval/confusion, runningScore's): IoU 0
+ * for a class predicted but absent from the GT, in the mean; null for a class absent from both, left out.
+ */
+export function iouFromConfusion(m: ArrayLike<number>, C: number): { perClass: (number | null)[]; miou: number | null } {
+  return iouWithNulls(confusionFromCounts(m, C));
 }
-
-export const nanMean = (xs: readonly (number | null)[]): number | null => {
-  const v = xs.filter((x): x is number => x !== null);
-  return v.length ? v.reduce((a, b) => a + b, 0) / v.length : null;
-};
 
 export type { LabelLayer, ScalarLayer, VectorLayer };

@@ -13,7 +13,7 @@ import type { Dataset } from '../datasets/types';
 import { runDir } from '../runs/records';
 import { basenamesOf, indexArtifacts, readConf, readHard, readImageArtifacts, readPrototypes, readSoft } from './artifacts';
 import type { ArtifactIndex } from './artifacts';
-import { composeMaps, confusionCounts, iouFromConfusion, imageStats, nanMean } from './compose';
+import { composeMaps, confusionCounts, iouFromConfusion, imageStats } from './compose';
 import type { LabelLayer, VectorLayer } from './compose';
 import type { MapsStore } from './maps-store';
 import { forward, loadRunModel, runStamp } from './run-model';
@@ -236,7 +236,7 @@ export class MapsEngine {
         perCell.set(c, list);
       }
     }
-    const iou = iouFromConfusion(total, C);
+    const { perClass: iou, miou } = iouFromConfusion(total, C);
     const topImages: Record<string, { imageId: string; pixels: number }[]> = {};
     for (const [c, list] of perCell) topImages[`${Math.floor(c / C)},${c % C}`] = list;
     return {
@@ -244,7 +244,7 @@ export class MapsEngine {
       classNames: [...classSets[this.data.dataset.ref.classSet].names],
       matrix: Array.from({ length: C }, (_, r) => Array.from(total.subarray(r * C, (r + 1) * C))),
       iou,
-      miou: nanMean(iou),
+      miou,
       topImages,
       images,
     };

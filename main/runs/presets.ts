@@ -1,17 +1,8 @@
 // Stage graphs with their configs. `paperPipeline` is the official README's sequence with the
-// reference constants (schema defaults); `demoPipeline` is the same graph scaled to the built-in
-// benchmark and a 2-core budget, plus the baselines a reviewer asks for.
-import {
-  DEMO_AUG,
-  DEMO_DISTILL,
-  DEMO_LR,
-  demoBudgets,
-  demoPolyHorizon,
-  demoTimeConstants,
-  type RunConfigInput,
-  type RunDataset,
-  type RunDatasetInput,
-} from '../../shared/runs-config';
+// reference constants (the schema's defaults, which are shared/runs-config.ts PAPER); `demoPipeline` is
+// the same graph scaled to the built-in benchmark and a 2-core budget (demoStageSettings), plus the
+// baselines a reviewer asks for.
+import { demoBudgets, demoPolyHorizon, demoStageSettings, type RunConfigInput, type RunDataset, type RunDatasetInput } from '../../shared/runs-config';
 import type { PipelineStep } from './pipeline';
 
 export interface PaperData {
@@ -24,7 +15,7 @@ export interface PaperData {
 export function paperPipeline(d: PaperData, seed = 1337): PipelineStep[] {
   const base = { seed, network: { arch: 'resnet101', classes: 19 } } as const;
   return [
-    { key: 'warmup', needs: [], config: () => ({ ...base, stage: 'warmup', source: d.source, target: d.targetTrain, val: d.targetVal, optim: { lr: 2.5e-4 } }) },
+    { key: 'warmup', needs: [], config: () => ({ ...base, stage: 'warmup', source: d.source, target: d.targetTrain, val: d.targetVal }) },
     { key: 'pseudo-soft', needs: ['warmup'], config: (r) => ({ ...base, stage: 'pseudo', mode: 'soft', model: r.warmup, target: d.targetTrain, flip: false }) },
     {
       key: 'stage1',
@@ -45,7 +36,6 @@ export function paperPipeline(d: PaperData, seed = 1337): PipelineStep[] {
         source: d.source,
         target: d.targetTrain,
         val: d.targetVal,
-        optim: { lr: 6e-4 },
       }),
     },
     { key: 'pseudo-hard-2', needs: ['stage2'], config: (r) => ({ ...base, stage: 'pseudo', mode: 'hard', model: r.stage2, target: d.targetTrain }) },
@@ -62,7 +52,6 @@ export function paperPipeline(d: PaperData, seed = 1337): PipelineStep[] {
         source: d.source,
         target: d.targetTrain,
         val: d.targetVal,
-        optim: { lr: 6e-4 },
       }),
     },
   ];
@@ -85,43 +74,27 @@ export function demoPipeline(d: DemoData, preset: 'demo' | 'demo-quick', seed: n
   const src = demoSet(d.root, 'source');
   const tgt = demoSet(d.root, 'target-train');
   const val = demoSet(d.root, 'target-val');
-  const tc = demoTimeConstants(b.stage1);
   const net = { arch: 'demo', classes: 19 };
-  const aug = { ...DEMO_AUG, resizeRange: [...DEMO_AUG.resizeRange] as [number, number] };
-  const common = { seed, network: net, aug, validation: { every: 0 }, checkpoint: { every: 100, keep: 2 } };
-  const optim = (iterations: number, lr: number) => ({
-    batchSize: b.batchSize,
-    iterations,
-    polyHorizon: demoPolyHorizon(iterations),
-    lr,
-  });
+  const common = { seed, network: net };
   const evalOf = (key: string, model: string): PipelineStep => ({
     key: `eval-${key}`,
     needs: [model],
     config: (r) => ({ stage: 'eval', seed, network: net, model: r[model], val, bn: 'both', bnData: tgt, bnImages: b.bnImages }) satisfies RunConfigInput,
   });
+  // the oracle trains like the warm-up, for its own budget
+  const oracle = demoStageSettings(preset, 'warmup');
+  const oracleIters = b.oracle;
   return [
     {
       key: 'warmup',
       needs: [],
-      config: () => ({ ...common, stage: 'warmup', source: src, adversarialWeight: 0, freezeBn: false, optim: optim(b.warmup, DEMO_LR.warmup), notes: ['demo: warm-up is source-only (no discriminator)'] }),
+      config: () => ({ ...common, ...demoStageSettings(preset, 'warmup'), stage: 'warmup', source: src, adversarialWeight: 0, freezeBn: false, notes: ['demo: warm-up is source-only (no discriminator)'] }),
     },
     { key: 'pseudo-soft', needs: ['warmup'], config: (r) => ({ stage: 'pseudo', seed, network: net, mode: 'soft', model: r.warmup, target: tgt, flip: false, bn: 'reestimate', bnImages: b.bnImages }) },
     {
       key: 'stage1',
       needs: ['warmup', 'pseudo-soft'],
-      config: (r) => ({
-        ...common,
-        stage: 'stage1',
-        init: r.warmup,
-        pseudo: r['pseudo-soft'],
-        source: src,
-        target: tgt,
-        emaDecay: tc.emaDecay,
-        protoMomentum: tc.protoMomentum,
-        optim: optim(b.stage1, DEMO_LR.stage1),
-        notes: [tc.note],
-      }),
+      config: (r) => ({ ...common, ...demoStageSettings(preset, 'stage1'), stage: 'stage1', init: r.warmup, pseudo: r['pseudo-soft'], source: src, target: tgt }),
     },
     { key: 'pseudo-hard', needs: ['stage1'], config: (r) => ({ stage: 'pseudo', seed, network: net, mode: 'hard', model: r.stage1, target: tgt, flip: true, bn: 'reestimate', bnImages: b.bnImages }) },
     {
@@ -129,14 +102,13 @@ export function demoPipeline(d: DemoData, preset: 'demo' | 'demo-quick', seed: n
       needs: ['stage1', 'pseudo-hard'],
       config: (r) => ({
         ...common,
+        ...demoStageSettings(preset, 'distill'),
         stage: 'distill',
         teacher: r.stage1,
         labels: r['pseudo-hard'],
         studentInit: r.stage1,
         source: src,
         target: tgt,
-        optim: optim(b.distill, DEMO_LR.distill),
-        ...DEMO_DISTILL,
         notes: [
           "demo: one distillation round with a warm start from stage 1 (as the reference's stage 3); the reference's stage 2 starts a fresh " +
             'student from SimCLR weights, and no self-supervised checkpoint exists for the demo network',
@@ -146,12 +118,21 @@ export function demoPipeline(d: DemoData, preset: 'demo' | 'demo-quick', seed: n
     {
       key: 'selftrain',
       needs: ['warmup'],
-      config: (r) => ({ ...common, stage: 'selftrain', init: r.warmup, source: src, target: tgt, threshold: 0.9, labellerBn: 'reestimate', optim: optim(b.selftrain, DEMO_LR.selftrain) }),
+      config: (r) => ({ ...common, ...demoStageSettings(preset, 'selftrain'), stage: 'selftrain', init: r.warmup, source: src, target: tgt, threshold: 0.9, labellerBn: 'reestimate' }),
     },
     {
       key: 'oracle',
       needs: [],
-      config: () => ({ ...common, stage: 'warmup', source: tgt, targetLabels: true, adversarialWeight: 0, freezeBn: false, optim: optim(b.oracle, DEMO_LR.warmup) }),
+      config: () => ({
+        ...common,
+        ...oracle,
+        optim: { ...oracle.optim, iterations: oracleIters, polyHorizon: demoPolyHorizon(oracleIters) },
+        stage: 'warmup',
+        source: tgt,
+        targetLabels: true,
+        adversarialWeight: 0,
+        freezeBn: false,
+      }),
     },
     evalOf('warmup', 'warmup'),
     evalOf('stage1', 'stage1'),

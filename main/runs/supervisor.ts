@@ -48,6 +48,7 @@ function datasetsOf(c: RunConfig): [string, RunDataset][] {
   if ('target' in c) add('target', c.target);
   if ('val' in c) add('val', c.val);
   if (c.stage === 'eval') add('bnData', c.bnData);
+  if (c.stage === 'pseudo') add('prototypes.source', c.prototypes.source);
   return out;
 }
 

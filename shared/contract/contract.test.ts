@@ -18,7 +18,7 @@ function sources(dir: string, out: string[] = []): string[] {
 describe('the contract', () => {
   it('names every request and event as feature.verb, once', () => {
     for (const n of [...requestNames, ...eventNames]) expect(n).toMatch(/^[a-z]+(\.[a-zA-Z]+)+$/);
-    const channels = [...requestNames.map(ipcChannel.request), ...eventNames.map(ipcChannel.event), ipcChannel.subscribe];
+    const channels = [...requestNames.map(ipcChannel.request), ...eventNames.map(ipcChannel.event)];
     expect(new Set(channels).size).toBe(channels.length);
     expect(isRequestName('toString')).toBe(false);
     expect(isRequestName('__proto__')).toBe(false);

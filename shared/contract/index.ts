@@ -49,8 +49,6 @@ export const isEventName = (name: string): name is EventName => Object.hasOwn(ev
 export const ipcChannel = {
   request: (name: RequestName) => `proda:req:${name}`,
   event: (name: EventName) => `proda:evt:${name}`,
-  /** A renderer announcing which events it wants (so main sends only those). */
-  subscribe: 'proda:subscribe',
 } as const;
 
 /** HTTP routes for browser mode. */

@@ -10,8 +10,13 @@ export const runStateSchema = z.enum(runStates);
 export type RunState = z.infer<typeof runStateSchema>;
 
 export const evalResultSchema = z.object({
+  /** runningScore's mIoU: nanmean over classes; a class predicted but absent from the ground truth counts with IoU 0. */
   miou: z.number(),
-  perClass: z.array(z.number().nullable()).describe('IoU per class; null where the class never occurs'),
+  perClass: z.array(z.number().nullable()).describe('IoU per class; null where the class is in neither the ground truth nor the prediction'),
+  /** runningScore's other numbers (absent in results written before they were reported). */
+  pixelAccuracy: z.number().nullable().optional(),
+  meanAccuracy: z.number().nullable().optional(),
+  frequencyWeightedIoU: z.number().nullable().optional(),
   classNames: z.array(z.string()),
   /** How BatchNorm statistics were set when scoring. */
   bn: z.enum(['running', 'reestimate']),

@@ -81,6 +81,31 @@ describe('label/map alignment vs the reference label_strong_T and full2weak', ()
     expect(gradViolation(got, expected.data)).toBe(0);
   });
 
+  it("stage 1's soft label on a non-square image: RandomSized, crop and flip as the image, then ×1/4", () => {
+    const p = jsonFixture<{ full: [number, number]; RandomSized: number[][]; RandomCrop: number[][]; RandomHorizontallyFlip: boolean[] }>('softroute');
+    const params: WeakParams[] = [0, 1].map((n) => ({
+      resized: [p.RandomSized[0][n], p.RandomSized[1][n]],
+      crop: [p.RandomCrop[0][n], p.RandomCrop[1][n], p.RandomCrop[2][n], p.RandomCrop[3][n]],
+      flip: p.RandomHorizontallyFlip[n],
+    }));
+    expect(params.map((q) => q.flip)).toEqual([false, true]);
+    const f = fixture('softroute', 'lpsoft');
+    const expected = fixture('softroute', 'weak');
+    const [H, W] = p.full;
+    const before = tf.memory().numTensors;
+    const soft = tf.tensor4d(f.data, f.shape as [number, number, number, number]);
+    const out = softPseudoToWeak(soft, [H, W], params);
+    expect(out.shape).toEqual(expected.shape);
+    expect(gradViolation(out.dataSync(), expected.data)).toBe(0);
+    // The route stage 1 used before (stored map to 1/4 of the full image, then full2weak) is another function.
+    const old = tf.tidy(() => full2weak(tf.image.resizeBilinear(soft, [Math.trunc(H / 4), Math.trunc(W / 4)], true), params).dataSync());
+    let worst = 0;
+    for (let i = 0; i < old.length; i++) worst = Math.max(worst, Math.abs(old[i] - expected.data[i]));
+    expect(worst).toBeGreaterThan(0.05);
+    tf.dispose([soft, out]);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
   it('label resize matches PIL NEAREST', () => {
     const sizes = jsonFixture<{ sizes: [number, number][] }>('nearest').sizes;
     sizes.forEach(([h, w], j) => {

@@ -191,8 +191,11 @@ export function full2weak(maps: tf.Tensor4D, params: readonly WeakParams[]): tf.
 
 /**
  * The stored warm-up soft pseudo-label (softmax at 1/8 of the full image, [N,h8,w8,C]) into each weak view at label
- * resolution, the reference's way: bilinear (align_corners) up to the full image size, to the RandomSized size, crop,
- * flip, then bilinear ×1/`labelScale` (128×224 for a 512×896 crop). Full-resolution intermediates: call per small batch.
+ * resolution, the reference's way (§3.2, §5.2 step 2): bilinear (align_corners) up to the full image size, to the
+ * RandomSized size, crop, flip, exactly as the image, then bilinear ×1/`labelScale` (128×224 for a 512×896 crop).
+ * Resizing the stored map to 1/4 of the full image and then running full2weak (the route of the EMA maps) is not the
+ * same: two bilinear steps at different scales give other probabilities (up to 0.28 apart on small inputs) and argmaxes.
+ * The full-resolution intermediates of one image are freed before the next image starts.
  */
 export function softPseudoToWeak(
   soft: tf.Tensor4D,
@@ -202,15 +205,17 @@ export function softPseudoToWeak(
 ): tf.Tensor4D {
   const N = soft.shape[0];
   if (params.length !== N) throw new Error(`softPseudoToWeak: ${params.length} weak params for a batch of ${N}`);
-  return tf.tidy(() => {
-    const parts = params.map((p, n) => {
+  const parts = params.map((p, n) =>
+    tf.tidy(() => {
       const full = tf.image.resizeBilinear(tf.slice(soft, [n, 0, 0, 0], [1, -1, -1, -1]), [fullSize[0], fullSize[1]], true);
       const sized = tf.image.resizeBilinear(full, [p.resized[0], p.resized[1]], true);
       const [y1, y2, x1, x2] = p.crop;
       let c = tf.slice(sized, [0, y1, x1, 0], [1, y2 - y1, x2 - x1, -1]);
       if (p.flip) c = tf.reverse(c, 2);
-      return tf.image.resizeBilinear(c, [Math.floor((y2 - y1) / labelScale), Math.floor((x2 - x1) / labelScale)], true);
-    });
-    return tf.concat(parts, 0) as tf.Tensor4D;
-  });
+      return tf.image.resizeBilinear(c, [Math.floor((y2 - y1) / labelScale), Math.floor((x2 - x1) / labelScale)], true) as tf.Tensor4D;
+    }),
+  );
+  const out = tf.concat(parts, 0) as tf.Tensor4D;
+  tf.dispose(parts);
+  return out;
 }

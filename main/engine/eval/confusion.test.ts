@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ConfusionMatrix, imageMiou, miouReport, nanmean, predictLabels, SplitEvaluator } from './confusion';
+import { closeViolation, fixture, jsonFixture } from '../../../fixtures/parity/proda_fixtures';
+import { ConfusionMatrix, confusionFromCounts, imageMiou, iouWithNulls, miouReport, nanmean, predictLabels, SplitEvaluator } from './confusion';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -47,6 +48,25 @@ describe('confusion matrix and mIoU', () => {
     expect(r.miou13).toBe(1);
     expect(r.miou).toBeLessThan(1);
     expect(nanmean([NaN, 1, 0])).toBe(0.5);
+  });
+
+  it('runningScore parity: overall acc, mean acc, mIoU, FWIoU; a class predicted but absent from GT is 0 in the mean', () => {
+    const truth = fixture('metrics', 'truth').data;
+    const pred = fixture('metrics', 'pred').data;
+    const ref = jsonFixture<{ overall_acc: number; mean_acc: number; miou: number; fwiou: number; iou: (number | null)[] }>('metrics');
+    const cm = new ConfusionMatrix(6);
+    cm.add(truth, pred);
+    expect([...cm.counts]).toEqual([...fixture('metrics', 'hist').data]);
+    const r = miouReport(cm);
+    expect(closeViolation([r.pixelAccuracy, r.meanAccuracy, r.miou, r.frequencyWeightedIoU], [ref.overall_acc, ref.mean_acc, ref.miou, ref.fwiou], 1e-12)).toBe(0);
+    const nulls = iouWithNulls(cm);
+    expect(nulls.perClass[3]).toBe(0); // predicted, never in the truth
+    expect(nulls.perClass[5]).toBeNull(); // in neither
+    nulls.perClass.forEach((v, k) => (v === null ? expect(ref.iou[k]).toBeNull() : expect(v).toBeCloseTo(ref.iou[k]!, 12)));
+    // the mean over GT-present classes only (what evaluate.ts reported before) is another, larger number
+    const gtPresent = [0, 1, 2, 4].map((k) => nulls.perClass[k]!);
+    expect(gtPresent.reduce((a, b) => a + b, 0) / 4).toBeGreaterThan(r.miou + 0.05);
+    expect([...confusionFromCounts(cm.counts, 6).counts]).toEqual([...cm.counts]);
   });
 
   it('predicts at label resolution from 1/8 logits without leaking', async () => {

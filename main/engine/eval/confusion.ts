@@ -53,6 +53,35 @@ export class ConfusionMatrix {
     return iou;
   }
 
+  /** Mean over classes of TP/(TP+FN), classes absent from the truth left out (runningScore's "Mean Acc"). */
+  meanAccuracy(): number {
+    const C = this.numClasses;
+    const acc = new Float64Array(C);
+    for (let k = 0; k < C; k++) {
+      let row = 0;
+      for (let j = 0; j < C; j++) row += this.counts[k * C + j];
+      acc[k] = row > 0 ? this.counts[k * C + k] / row : NaN;
+    }
+    return nanmean(acc);
+  }
+
+  /** Σ_k freq_k·IoU_k over the classes present in the truth, freq_k = their share of the truth (runningScore's "FreqW Acc"). */
+  frequencyWeightedIoU(): number {
+    const C = this.numClasses;
+    const iou = this.perClassIoU();
+    let all = 0;
+    for (const c of this.counts) all += c;
+    if (!(all > 0)) return NaN;
+    let s = 0;
+    for (let k = 0; k < C; k++) {
+      let row = 0;
+      for (let j = 0; j < C; j++) row += this.counts[k * C + j];
+      if (row > 0) s += (row / all) * iou[k];
+    }
+    return s;
+  }
+
+  /** Overall (pixel) accuracy, runningScore's "Overall Acc". */
   pixelAccuracy(): number {
     let tp = 0;
     let all = 0;
@@ -77,21 +106,50 @@ export function nanmean(values: ArrayLike<number>, indices?: readonly number[]):
   return n > 0 ? s / n : NaN;
 }
 
+/**
+ * What runningScore reports, with its definitions (the one mIoU of the project): a class predicted but absent from
+ * the truth has IoU 0 and counts in the mean; only a class absent from both is NaN and left out.
+ */
 export interface MiouReport {
   numClasses: number;
+  /** NaN for a class absent from both truth and prediction */
   perClassIoU: number[];
   /** nanmean of all classes (mIoU19 for 19 classes, mIoU16 for 16) */
   miou: number;
   /** 16-class models only: nanmean over the 13 classes of the SYNTHIA protocol (no wall, fence, pole) */
   miou13?: number;
   pixelAccuracy: number;
+  meanAccuracy: number;
+  frequencyWeightedIoU: number;
 }
 
 export function miouReport(cm: ConfusionMatrix): MiouReport {
   const iou = cm.perClassIoU();
-  const report: MiouReport = { numClasses: cm.numClasses, perClassIoU: [...iou], miou: nanmean(iou), pixelAccuracy: cm.pixelAccuracy() };
+  const report: MiouReport = {
+    numClasses: cm.numClasses,
+    perClassIoU: [...iou],
+    miou: nanmean(iou),
+    pixelAccuracy: cm.pixelAccuracy(),
+    meanAccuracy: cm.meanAccuracy(),
+    frequencyWeightedIoU: cm.frequencyWeightedIoU(),
+  };
   if (cm.numClasses === 16) report.miou13 = nanmean(iou, MIOU13_OF_16);
   return report;
+}
+
+/** C×C counts (row-major, rows = truth) as a matrix, for the callers that hold plain counts (maps, triage). */
+export function confusionFromCounts(counts: ArrayLike<number>, numClasses: number): ConfusionMatrix {
+  if (counts.length !== numClasses * numClasses) throw new Error(`confusionFromCounts: ${counts.length} counts for ${numClasses} classes`);
+  const cm = new ConfusionMatrix(numClasses);
+  cm.counts.set(Array.from(counts));
+  return cm;
+}
+
+/** Per-class IoU with null for a class absent from both truth and prediction (JSON-safe), and their mean (null if all are). */
+export function iouWithNulls(cm: ConfusionMatrix): { perClass: (number | null)[]; miou: number | null } {
+  const iou = cm.perClassIoU();
+  const m = nanmean(iou);
+  return { perClass: Array.from(iou, (v) => (Number.isNaN(v) ? null : v)), miou: Number.isNaN(m) ? null : m };
 }
 
 /** One image's mIoU (nanmean over classes present in its truth or prediction), for "worst images first". */

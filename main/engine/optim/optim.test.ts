@@ -85,6 +85,10 @@ describe('schedule and groups', () => {
     expect(lrScaleFor('distill', 'bn_pretrain.weight')).toBe(10);
     expect(lrScaleFor('distill', 'conv1.weight')).toBe(1);
     expect(lrScaleFor('stage1', 'layer5.bottleneck.0.weight')).toBe(1);
+    // a config's explicit layout overrides the stage's reference one
+    expect(lrScaleFor('flat', 'layer5.bottleneck.0.weight')).toBe(1);
+    expect(lrScaleFor('backbone-1x-head-10x', 'layer5.bottleneck.0.weight')).toBe(10);
+    expect(lrScaleFor('backbone-1x-head-10x', 'layer4.0.conv1.weight')).toBe(1);
   });
 });
 

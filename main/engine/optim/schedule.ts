@@ -1,3 +1,5 @@
+import { lrGroupModes, PAPER, type LrGroups, type TrainingStage } from '../../../shared/runs-config';
+
 /**
  * Learning-rate schedule and parameter groups of the reference (torch poly scheduler stepped every iteration,
  * so iteration 0 trains at the base rate).
@@ -8,7 +10,7 @@ export function polyLr(baseLr: number, iteration: number, maxIterations: number,
   return baseLr * Math.pow(1 - frac, power);
 }
 
-export type StageKind = 'warmup' | 'stage1' | 'distill' | 'selftrain';
+export type StageKind = TrainingStage;
 
 /** The backbone (1× group): conv1, bn1, layer1..layer4. Everything else (head, bn_pretrain) is the 10× group. */
 export function isBackboneParam(name: string): boolean {
@@ -16,10 +18,12 @@ export function isBackboneParam(name: string): boolean {
 }
 
 /**
- * LR multiplier of a parameter. Stage 1 has one flat group (the head trains at 1× too);
- * warm-up and the distillation stages (`--finetune`) use 1× for the backbone and 10× for the rest.
+ * LR multiplier of a parameter under a group layout, or under a stage's reference layout (shared PAPER table):
+ * stage 1 has one flat group (the head trains at 1× too); warm-up and the distillation stages (`--finetune`) use 1×
+ * for the backbone and 10× for the rest.
  */
-export function lrScaleFor(stage: StageKind, name: string): number {
-  if (stage === 'stage1') return 1;
+export function lrScaleFor(groups: StageKind | LrGroups, name: string): number {
+  const mode: LrGroups = (lrGroupModes as readonly string[]).includes(groups) ? (groups as LrGroups) : PAPER[groups as StageKind].lrGroups;
+  if (mode === 'flat') return 1;
   return isBackboneParam(name) ? 1 : 10;
 }

@@ -67,6 +67,22 @@ export function mrkld(logits: tf.Tensor4D): tf.Scalar {
   return tf.neg(tf.mean(tf.logSoftmax(logits, -1))) as tf.Scalar;
 }
 
+/**
+ * MRENT regulariser (`regular_type 'MRENT'`): Σ p·log p / (N·H·W), the negative entropy per pixel; minimising it
+ * pushes every pixel's prediction towards uniform. The reference ships it unused (its commands pick MRKLD).
+ */
+export function mrent(logits: tf.Tensor4D): tf.Scalar {
+  const logp = tf.logSoftmax(logits, -1);
+  return tf.mean(tf.sum(tf.mul(tf.exp(logp), logp), -1)) as tf.Scalar;
+}
+
+export type RegularType = 'MRKLD' | 'MRENT';
+
+/** The stage-1 regulariser named by `regular_type`. */
+export function regularLoss(logits: tf.Tensor4D, type: RegularType = 'MRKLD'): tf.Scalar {
+  return type === 'MRENT' ? mrent(logits) : mrkld(logits);
+}
+
 /** Σ t·(log t − s) with torch's kl_div convention that elements with t = 0 contribute 0. `t` is never differentiated. */
 function klElements(target: tf.Tensor, studentLog: tf.Tensor): tf.Tensor {
   const pos = tf.greater(target, 0);
@@ -74,13 +90,21 @@ function klElements(target: tf.Tensor, studentLog: tf.Tensor): tf.Tensor {
   return tf.mul(target, tf.sub(logT, studentLog));
 }
 
+/** The structure-KL mask m = (d̃ ≠ 250) per (pixel, class) of the teacher distances in the strong view, float 0/1. */
+export function structureKlMask(teacherDist: tf.Tensor4D): tf.Tensor4D {
+  return tf.notEqual(teacherDist, IGNORE).toFloat() as tf.Tensor4D;
+}
+
 /**
  * Structure-learning KL. `teacherDist` is the EMA weak-view distance map carried into the strong view (250 where out
  * of view or cut out, in every class channel); `studentDist` the student strong-view distances (differentiated).
  * L = Σ m·z̃·(log z̃ − log z) / Σ m with m = (d̃ ≠ 250) per (pixel, class): per-pixel KL divided by C.
+ * Empty reduction: when no element is in view (Σ m = 0) this returns 0 with zero gradient, where torch's
+ * `sum / mask.sum()` gives NaN and a NaN step; as in crossEntropy, 0 is what training wants (the run log counts
+ * such iterations).
  */
 export function structureKl(teacherDist: tf.Tensor4D, studentDist: tf.Tensor4D, temperature = 1): tf.Scalar {
-  const mask = tf.notEqual(teacherDist, IGNORE).toFloat();
+  const mask = structureKlMask(teacherDist);
   const teacher = tf.softmax(tf.mul(teacherDist, -temperature), -1);
   const studentLog = tf.logSoftmax(tf.mul(studentDist, -temperature), -1);
   const kl = tf.mul(klElements(teacher, studentLog), mask);

@@ -2,9 +2,9 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { closeViolation, fixture, gradViolation, mismatches, scalarFixture } from '../../../fixtures/parity/proda_fixtures';
 import { prototypeDistances } from './distance';
-import { distillationKl, mrkld, structureKl, symmetricCrossEntropy } from './losses';
-import { accumulatePrototypeMean, classCentroids, clonePrototypes, createPrototypes, emaUpdatePrototypes } from './prototypes';
-import { prototypeWeights, rectifiedLabels } from './rectify';
+import { distillationKl, mrent, mrkld, regularLoss, structureKl, structureKlMask, symmetricCrossEntropy } from './losses';
+import { accumulatePrototypeMean, classCentroids, clonePrototypes, createPrototypes, emaUpdatePrototypes, nearestLabelResize, sourceClassCentroids } from './prototypes';
+import { prototypeWeights, rectifiedConfidence, rectifiedLabels } from './rectify';
 
 const load = (c: string, a: string): tf.Tensor => {
   const f = fixture(c, a);
@@ -32,6 +32,7 @@ describe('ProDA components vs the PyTorch reference (cpu backend)', () => {
       const thr = rectifiedLabels(w, lp, 0.5).dataSync();
       expect(mismatches(thr, fixture('rectify', 'labels_thr').data)).toBe(0);
       expect([...thr].some((v) => v === 250)).toBe(true);
+      expect(closeViolation(rectifiedConfidence(w, lp).dataSync(), fixture('rectify', 'conf').data)).toBe(0);
     });
   });
 
@@ -75,6 +76,30 @@ describe('ProDA components vs the PyTorch reference (cpu backend)', () => {
       expect(closeViolation([loss(sf).dataSync()[0]], [scalarFixture('structure_kl', 'loss')])).toBe(0);
       const g = tf.grad(loss)(sf);
       expect(gradViolation(g.dataSync(), fixture('structure_kl', 'grad_feat').data)).toBe(0);
+      const mask = structureKlMask(teacher).dataSync();
+      expect(mismatches(mask, fixture('structure_kl', 'mask').data)).toBe(0);
+      expect([...mask].some((v) => v === 0)).toBe(true);
+    });
+  });
+
+  it('structure KL over an all-masked view is 0 with zero gradient (torch: NaN)', () => {
+    tf.tidy(() => {
+      const teacher = tf.fill([1, 2, 3, 4], 250) as tf.Tensor4D;
+      const sd = tf.randomUniform([1, 2, 3, 4], 0, 5, 'float32', 3) as tf.Tensor4D;
+      expect(structureKl(teacher, sd).dataSync()[0]).toBe(0);
+      const g = tf.grad((x: tf.Tensor) => structureKl(teacher, x as tf.Tensor4D))(sd);
+      expect([...g.dataSync()].every((v) => v === 0)).toBe(true);
+    });
+  });
+
+  it('MRENT (regular_type MRENT): value and gradient; regularLoss picks MRENT or MRKLD', () => {
+    tf.tidy(() => {
+      const logits = t4('mrent', 'logits');
+      expect(closeViolation([mrent(logits).dataSync()[0]], [scalarFixture('mrent', 'mrent')])).toBe(0);
+      const g = tf.grad((x: tf.Tensor) => mrent(x as tf.Tensor4D))(logits);
+      expect(gradViolation(g.dataSync(), fixture('mrent', 'grad').data)).toBe(0);
+      expect(regularLoss(logits, 'MRENT').dataSync()[0]).toBe(mrent(logits).dataSync()[0]);
+      expect(regularLoss(logits, 'MRKLD').dataSync()[0]).toBe(mrkld(logits).dataSync()[0]);
     });
   });
 
@@ -95,5 +120,32 @@ describe('ProDA components vs the PyTorch reference (cpu backend)', () => {
       f.dispose();
       l.dispose();
     }
+  });
+
+  it('prototype initialisation from source images: (GT = k) ∧ (pred = k), GT nearest-downsampled (calc_prototype --source)', async () => {
+    const gt = (b: number) => fixture('source_proto', `gt${b}`);
+    const g0 = gt(0);
+    const [N, Hl, Wl] = g0.shape;
+    const feat0 = t4('source_proto', 'feat0');
+    const [, h, w, D] = feat0.shape;
+    feat0.dispose();
+    const small = new Int32Array(N * h * w);
+    for (let n = 0; n < N; n++) small.set(nearestLabelResize(g0.data.subarray(n * Hl * Wl, (n + 1) * Hl * Wl), Hl, Wl, h, w), n * h * w);
+    expect(mismatches(small, fixture('source_proto', 'gt_small0').data)).toBe(0);
+    const batches = [0, 1].map((b) => {
+      const g = gt(b);
+      const maps = Array.from({ length: N }, (_, n) => ({ width: Wl, height: Hl, data: g.data.subarray(n * Hl * Wl, (n + 1) * Hl * Wl) }));
+      return [t4('source_proto', `feat${b}`), t4('source_proto', `logits${b}`), maps] as const;
+    });
+    const C = batches[0][1].shape[3];
+    const p = createPrototypes(C, D);
+    for (let pass = 0; pass < 2; pass++) for (const [f, l, m] of batches) accumulatePrototypeMean(p, await sourceClassCentroids(f, l, m, 10));
+    expect(closeViolation(p.vectors, fixture('source_proto', 'vectors').data)).toBe(0);
+    expect([...p.counts]).toEqual([...fixture('source_proto', 'counts').data]);
+    // the target rule (prediction only) gives other prototypes on the same images
+    const q = createPrototypes(C, D);
+    for (const [f, l] of batches) accumulatePrototypeMean(q, await classCentroids(f, l, 10));
+    expect(closeViolation(q.vectors, fixture('source_proto', 'vectors').data)).toBeGreaterThan(0);
+    for (const [f, l] of batches) tf.dispose([f, l]);
   });
 });

@@ -40,15 +40,22 @@ export interface ClassCentroids {
 /**
  * v_nk = mean of feat over the pixels where argmax_c logits = k (no confidence threshold), NHWC inputs at the same
  * resolution (feat [N,H,W,D], logits [N,H,W,C]). Pairs with fewer than `minPixels` pixels are marked absent.
+ * With `labels` (int32 [N,H,W] at the same resolution, ids ≥ C ignored) the mask is (label = k) ∧ (argmax = k), as
+ * calc_prototype.py computes it on source images (`--source`); see sourceClassCentroids.
  */
-export async function classCentroids(feat: tf.Tensor4D, logits: tf.Tensor4D, minPixels = 10): Promise<ClassCentroids> {
+export async function classCentroids(feat: tf.Tensor4D, logits: tf.Tensor4D, minPixels = 10, labels?: tf.Tensor3D): Promise<ClassCentroids> {
   const [N, H, W, D] = feat.shape;
   const C = logits.shape[3];
   if (logits.shape[0] !== N || logits.shape[1] !== H || logits.shape[2] !== W) {
     throw new Error(`classCentroids: feat [${feat.shape}] and logits [${logits.shape}] differ in N,H,W`);
   }
+  if (labels && (labels.shape[0] !== N || labels.shape[1] !== H || labels.shape[2] !== W)) {
+    throw new Error(`classCentroids: labels [${labels.shape}] and feat [${feat.shape}] differ in N,H,W`);
+  }
   const [sums, counts] = tf.tidy(() => {
-    const onehot = tf.oneHot(tf.argMax(logits, -1).reshape([N, H * W]), C).toFloat(); // [N,HW,C]
+    let onehot = tf.oneHot(tf.argMax(logits, -1).reshape([N, H * W]), C).toFloat(); // [N,HW,C]
+    // tf.oneHot gives an all-zero row for an id outside [0, C): 250 masks the pixel out of every class
+    if (labels) onehot = tf.mul(onehot, tf.oneHot(labels.toInt().reshape([N, H * W]), C).toFloat());
     const s = tf.matMul(onehot, feat.reshape([N, H * W, D]), true, false); // [N,C,D]
     const c = tf.sum(onehot, 1); // [N,C]
     return [s, c];
@@ -63,6 +70,48 @@ export async function classCentroids(feat: tf.Tensor4D, logits: tf.Tensor4D, min
     for (let d = 0; d < D; d++) out[nk * D + d] = vectors[nk * D + d] / c;
   }
   return { numImages: N, numClasses: C, dim: D, vectors: out, pixels, minPixels };
+}
+
+/**
+ * A label map resized to h×w with `F.interpolate(mode='nearest')` (torch's legacy nearest): row i reads source row
+ * min(⌊i·(H/h)⌋, H−1) with the scale and the product in float32, likewise for columns.
+ */
+export function nearestLabelResize(label: ArrayLike<number>, H: number, W: number, h: number, w: number): Int32Array {
+  if (label.length !== H * W) throw new Error(`nearestLabelResize: ${label.length} values for ${H}×${W}`);
+  const index = (out: number, inSize: number, outSize: number): number => {
+    if (outSize === inSize) return out;
+    if (outSize === 2 * inSize) return out >> 1;
+    const scale = Math.fround(inSize / outSize);
+    return Math.min(Math.floor(Math.fround(out * scale)), inSize - 1);
+  };
+  const rows = Int32Array.from({ length: h }, (_, i) => index(i, H, h));
+  const cols = Int32Array.from({ length: w }, (_, j) => index(j, W, w));
+  const out = new Int32Array(h * w);
+  for (let i = 0; i < h; i++) for (let j = 0; j < w; j++) out[i * w + j] = label[rows[i] * W + cols[j]];
+  return out;
+}
+
+/**
+ * Source-image centroids for prototype initialisation (`calc_prototype.py --source`): each image's ground truth
+ * (full resolution, 250 = void) nearest-downsampled to the feature size, and v_nk the mean feat over the pixels where
+ * both the truth and the prediction say k.
+ */
+export async function sourceClassCentroids(
+  feat: tf.Tensor4D,
+  logits: tf.Tensor4D,
+  truth: readonly { width: number; height: number; data: ArrayLike<number> }[],
+  minPixels = 10,
+): Promise<ClassCentroids> {
+  const [N, h, w] = feat.shape;
+  if (truth.length !== N) throw new Error(`sourceClassCentroids: ${truth.length} label maps for a batch of ${N}`);
+  const small = new Int32Array(N * h * w);
+  truth.forEach((t, n) => small.set(nearestLabelResize(t.data, t.height, t.width, h, w), n * h * w));
+  const labels = tf.tensor3d(small, [N, h, w], 'int32');
+  try {
+    return await classCentroids(feat, logits, minPixels, labels);
+  } finally {
+    labels.dispose();
+  }
 }
 
 function* presentPairs(c: ClassCentroids): Generator<[number, Float32Array]> {

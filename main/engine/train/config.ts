@@ -1,3 +1,4 @@
+import { PAPER } from '../../../shared/runs-config';
 import type { KdStudent } from '../proda/losses';
 
 /**
@@ -50,26 +51,29 @@ export interface ProdaConfig {
   batchSize: number;
 }
 
+const P = PAPER;
+
+/** The engine's view of the shared PAPER table (shared/runs-config.ts), the one place the numbers are written. */
 export const PRODA_DEFAULTS: ProdaConfig = {
   numClasses: 19,
   seed: 1337,
-  optim: { momentum: 0.9, weightDecay: 2e-4, polyPower: 0.9, maxIterations: 90_000, iterations: 62_412 },
-  warmup: { lr: 2.5e-4, lrD: 1e-4, adv: 0.01, freezeBn: true },
-  protoInit: { passes: 4, minPixels: 10, cap: 3000 },
+  optim: { momentum: P.optim.momentum, weightDecay: P.optim.weightDecay, polyPower: P.optim.power, maxIterations: P.optim.polyHorizon, iterations: P.optim.iterations },
+  warmup: { lr: P.warmup.lr, lrD: P.warmup.discriminatorLr, adv: P.warmup.adversarialWeight, freezeBn: P.warmup.freezeBn },
+  protoInit: { passes: P.prototypes.epochs, minPixels: P.prototypes.minPixels, cap: P.prototypes.cap },
   stage1: {
-    lr: 1e-4,
-    rceAlpha: 0.1,
-    rceBeta: 1,
-    regularW: 0.1,
-    protoConsistW: 10,
-    protoTemperature: 1,
-    protoMomentum: 1e-4,
-    emaDecay: 0.999,
-    trainThred: 0,
-    minPixels: 10,
+    lr: P.stage1.lr,
+    rceAlpha: P.stage1.rceAlpha,
+    rceBeta: P.stage1.rceBeta,
+    regularW: P.stage1.regularWeight,
+    protoConsistW: P.stage1.protoConsistWeight,
+    protoTemperature: P.stage1.protoTemperature,
+    protoMomentum: P.stage1.protoMomentum,
+    emaDecay: P.stage1.emaDecay,
+    trainThred: P.stage1.trainThreshold,
+    minPixels: P.prototypes.minPixels,
   },
-  distill: { lr: 6e-4, threshold: 0.95, weight: 1, kdStudent: 'log_softmax' },
-  selfTrain: { lr: 1e-4, threshold: 0.9 },
+  distill: { lr: P.distill.lr, threshold: P.distill.threshold, weight: P.distill.kdWeight, kdStudent: 'log_softmax' },
+  selfTrain: { lr: P.selftrain.lr, threshold: P.selftrain.threshold },
   aug: { resize: 2200, cropWidth: 896, cropHeight: 512, strongN: 2, strongM: 10, translateXScale: 'width', alignOrder: 'recorded' },
-  batchSize: 4,
+  batchSize: P.optim.batchSize,
 };

@@ -5,6 +5,7 @@ import type { StrongOp } from '../aug/strong';
 import type { SegNet } from '../nets';
 import { resizeBilinearAligned } from '../ops';
 import { lrScaleFor, polyLr } from '../optim/schedule';
+import type { LrGroups } from '../../../shared/runs-config';
 import type { Sgd } from '../optim/sgd';
 import type { KdStudent } from '../proda/losses';
 import { crossEntropy, distillationKl, weightedCrossEntropy } from '../proda/losses';
@@ -13,15 +14,55 @@ import { takeNumbers } from '../read';
 import { addGrads, localStep, lossAndGrads, sourceCeGrads, trainForward } from './grads';
 import type { NamedGrads } from './grads';
 
+/** The spacing of float16 values around |a| (normal binades from 2^-14, subnormals 2^-24 apart). */
+function float16Ulp(a: number): number {
+  if (!(a > 0)) return 2 ** -24;
+  let e = Math.max(-14, Math.floor(Math.log2(a)));
+  // log2 may be off by one next to a power of two
+  if (e > -14 && 2 ** e > a) e--;
+  if (2 ** (e + 1) <= a) e++;
+  return 2 ** (e - 10);
+}
+
+/** float64 → the nearest IEEE half-precision value (ties to even), as numpy casts a Python float to float16. */
+export function roundToFloat16(x: number): number {
+  if (!Number.isFinite(x) || x === 0) return x;
+  const a = Math.abs(x);
+  if (a >= 65520) return Math.sign(x) * Infinity;
+  const ulp = float16Ulp(a);
+  const q = a / ulp; // exact: division by a power of two, q < 2048
+  const f = Math.floor(q);
+  const r = q - f > 0.5 || (q - f === 0.5 && f % 2 === 1) ? f + 1 : f;
+  return Math.sign(x) * r * ulp;
+}
+
 /**
- * Offline hard pseudo-labels as stage 2/3 load them: label where conf > threshold, 250 where conf ≤ threshold
- * (`lp[conf <= 0.95] = 250`). Typed arrays of one image, any resolution.
+ * numpy's `conf16 <= float16(t)` as a test on an unrounded conf: conf rounds to a half ≤ t16 exactly when it lies
+ * below the midpoint between t16 and the next half up, or on it with t16's mantissa even (ties go to even). NaN is ≤
+ * nothing in numpy, so a NaN conf is kept, as there.
+ */
+export function float16AtMost(t: number): (conf: number) => boolean {
+  const t16 = roundToFloat16(t);
+  if (!Number.isFinite(t16)) return (c) => c <= t16;
+  const ulp = float16Ulp(Math.abs(t16));
+  const mid = t16 + ulp / 2;
+  const tieStays = Math.round(Math.abs(t16) / ulp) % 2 === 0;
+  return (c) => c < mid || (c === mid && tieStays);
+}
+
+/**
+ * Offline hard pseudo-labels as stages 2/3 load them: `lp[conf <= 0.95] = 250`, label elsewhere. Typed arrays of one
+ * image, any resolution. With one global threshold the comparison is numpy's on the float16 conf array: the
+ * threshold becomes float16 too (0.95 → 0.9501953125), so a conf stored as that value is ignored, and a conf given
+ * in higher precision is judged by the float16 value it is stored as (proda-reference.md §7 point 4). Per-class
+ * thresholds (class-balanced, a deviation with no reference behaviour) are compared as given.
  */
 export function thresholdPseudoLabels(labels: ArrayLike<number>, conf: ArrayLike<number>, threshold: number | ArrayLike<number>): Uint8Array {
   if (labels.length !== conf.length) throw new Error(`thresholdPseudoLabels: ${labels.length} labels vs ${conf.length} confidences`);
   const out = new Uint8Array(labels.length);
   if (typeof threshold === 'number') {
-    for (let i = 0; i < out.length; i++) out[i] = conf[i] <= threshold ? IGNORE : labels[i];
+    const ignored = float16AtMost(threshold);
+    for (let i = 0; i < out.length; i++) out[i] = ignored(conf[i]) ? IGNORE : labels[i];
   } else {
     for (let i = 0; i < out.length; i++) out[i] = labels[i] === IGNORE || conf[i] <= threshold[labels[i]] ? IGNORE : labels[i];
   }
@@ -82,6 +123,8 @@ export interface DistillOptions {
   polyPower: number;
   /** base LR (1× backbone, 10× head and bn_pretrain: `--finetune`) */
   lr: number;
+  /** LR groups; absent = the reference's for distillation (1×/10×) */
+  lrGroups?: LrGroups;
   /** β, KD weight (`--distillation 1`) */
   weight: number;
   kdStudent: KdStudent;
@@ -140,7 +183,7 @@ export async function distillGradients(state: DistillState, batch: DistillBatch,
 /** The update half: one SGD step with the 1×/10× groups (`--finetune`). */
 export function distillApply(state: DistillState, grads: NamedGrads, o: DistillOptions): void {
   const lr = polyLr(o.lr, o.iteration, o.maxIterations, o.polyPower);
-  state.optimizer.step(state.student.params, grads, (name) => lr * lrScaleFor('distill', name));
+  state.optimizer.step(state.student.params, grads, (name) => lr * lrScaleFor(o.lrGroups ?? 'distill', name));
 }
 
 /** One stage-2/3 iteration in one process. */

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { SegNet } from '../nets';
 import { resizeBilinearAligned } from '../ops';
 import { lrScaleFor, polyLr } from '../optim/schedule';
+import type { LrGroups } from '../../../shared/runs-config';
 import type { StageKind } from '../optim/schedule';
 import type { Sgd } from '../optim/sgd';
 import { crossEntropy } from '../proda/losses';
@@ -31,8 +32,8 @@ export interface SelfTrainOptions {
   lr: number;
   /** pixels whose max probability is ≤ threshold are ignored */
   threshold: number;
-  /** LR groups: 'stage1' (flat) or 'warmup'/'distill' (1×/10×) */
-  groups: StageKind;
+  /** LR groups: a layout, or a stage whose reference layout to use ('stage1' flat, 'warmup'/'distill' 1×/10×) */
+  groups: StageKind | LrGroups;
   seed: number;
   dropout: boolean;
 }

@@ -6,13 +6,14 @@ import type { WeakParams } from '../aug/weak';
 import type { SegNet } from '../nets';
 import { resizeBilinearAligned } from '../ops';
 import { emaUpdate } from '../optim/ema';
-import { polyLr } from '../optim/schedule';
+import { lrScaleFor, polyLr } from '../optim/schedule';
+import type { LrGroups } from '../../../shared/runs-config';
 import type { Sgd } from '../optim/sgd';
 import { prototypeDistances } from '../proda/distance';
-import { mrkld, structureKl, symmetricCrossEntropy } from '../proda/losses';
+import { regularLoss, structureKl, structureKlMask, symmetricCrossEntropy, type RegularType } from '../proda/losses';
 import type { ClassCentroids, Prototypes } from '../proda/prototypes';
 import { classCentroids, emaUpdatePrototypes, prototypesTensor } from '../proda/prototypes';
-import { prototypeWeights, rectifiedLabels } from '../proda/rectify';
+import { IGNORE, prototypeWeights, rectifiedLabels } from '../proda/rectify';
 import { takeNumbers } from '../read';
 import { addGrads, localStep, lossAndGrads, sourceCeGrads, trainForward } from './grads';
 import type { NamedGrads } from './grads';
@@ -46,10 +47,14 @@ export interface Stage1Options {
   iteration: number;
   maxIterations: number;
   lr: number;
+  /** LR groups; absent = the reference's stage 1 (one flat group) */
+  lrGroups?: LrGroups;
   polyPower: number;
   rceAlpha: number;
   rceBeta: number;
   regularW: number;
+  /** `regular_type`: MRKLD (the reference's commands) or MRENT; absent = MRKLD */
+  regularType?: RegularType;
   protoConsistW: number;
   protoTemperature: number;
   protoMomentum: number;
@@ -73,6 +78,10 @@ export interface Stage1Losses {
   lr: number;
   /** fraction of rectified labels that differ from argmax p_{t,0} (how much denoising changed) */
   rectifiedChanged: number;
+  /** rectified label pixels not ignored: 0 makes SCE an empty mean, which returns 0 where torch gives NaN */
+  validTargetPixels: number;
+  /** (pixel, class) elements of the structure-KL mask: 0 (everything cut out or out of view) makes the KL 0, torch NaN; null when γ1 = 0 */
+  klElements: number | null;
 }
 
 /** What one batch (or one data-parallel shard) contributes to a stage-1 update. Gradients are owned by the caller. */
@@ -86,7 +95,7 @@ export interface Stage1Gradients {
 
 /**
  * The gradient half of a stage-1 iteration (`adaptation_modelv2.py:step` up to `backward()`): source CE; EMA net on the
- * full image → weak view; prototype weights and rectified labels; SCE + γ2·MRKLD on the weak student forward; γ1·structure
+ * full image → weak view; prototype weights and rectified labels; SCE + γ2·(MRKLD or MRENT) on the weak student forward; γ1·structure
  * KL between the EMA weak-view prototype assignment (carried into the strong view) and the student's strong-view one.
  * Touches no parameter except BN running statistics (train-mode forwards), so shards of a batch can run on replicas.
  */
@@ -112,11 +121,13 @@ export async function stage1Gradients(state: Stage1State, batch: Stage1Batch, o:
     const dist = prototypeDistances(weakFeat, protos);
     const labels = rectifiedLabels(prototypeWeights(dist, o.protoTemperature), batch.softPseudo, o.trainThred);
     const changed = tf.mean(tf.notEqual(labels, tf.argMax(batch.softPseudo, -1)).toFloat());
-    return { labels, dist, changed };
+    const valid = tf.sum(tf.notEqual(labels, IGNORE).toFloat());
+    return { labels, dist, changed, valid };
   });
   // γ1 = 0 switches structure learning off, as the reference skips its strong forward then
   const teacherDist = o.protoConsistW !== 0 ? strongMaps(teacher.dist, batch.strongOps, o.align) : null;
   teacher.dist.dispose();
+  const klMask = teacherDist ? tf.tidy(() => tf.sum(structureKlMask(teacherDist))) : null;
 
   // 3. Target losses on the student's weak and strong forwards.
   const terms: Record<string, tf.Scalar> = {};
@@ -124,7 +135,7 @@ export async function stage1Gradients(state: Stage1State, batch: Stage1Batch, o:
     const weak = student.apply(batch.targetWeak, run(2));
     const logits = resizeBilinearAligned(weak.logits, [lh, lw]);
     const sce = symmetricCrossEntropy(logits, teacher.labels, o.rceAlpha, o.rceBeta);
-    const reg = mrkld(logits);
+    const reg = regularLoss(logits, o.regularType ?? 'MRKLD');
     let kl: tf.Scalar = tf.scalar(0);
     if (teacherDist) {
       const strong = student.apply(batch.targetStrong, run(3));
@@ -139,7 +150,7 @@ export async function stage1Gradients(state: Stage1State, batch: Stage1Batch, o:
 
   tf.dispose([emaFull.feat, emaFull.logits, protos, teacher.labels]);
   teacherDist?.dispose();
-  const [sourceCe, target, sce, ce, rce, regular, kl, rectifiedChanged] = await takeNumbers([
+  const [sourceCe, target, sce, ce, rce, regular, kl, rectifiedChanged, validTargetPixels, klElements] = await takeNumbers([
     src.value,
     tgt.value,
     terms.sce,
@@ -148,8 +159,22 @@ export async function stage1Gradients(state: Stage1State, batch: Stage1Batch, o:
     terms.reg,
     terms.kl,
     teacher.changed,
+    teacher.valid,
+    ...(klMask ? [klMask] : []),
   ]);
-  const losses: Stage1Losses = { total: sourceCe + target, sourceCe, sce, ce, rce, regular, structureKl: kl, lr, rectifiedChanged };
+  const losses: Stage1Losses = {
+    total: sourceCe + target,
+    sourceCe,
+    sce,
+    ce,
+    rce,
+    regular,
+    structureKl: kl,
+    lr,
+    rectifiedChanged,
+    validTargetPixels,
+    klElements: klMask ? klElements : null,
+  };
   return { grads, centroids, losses };
 }
 
@@ -159,7 +184,7 @@ export async function stage1Gradients(state: Stage1State, batch: Stage1Batch, o:
  */
 export function stage1Apply(state: Stage1State, grads: NamedGrads, centroids: readonly ClassCentroids[], o: Stage1Options): void {
   const lr = polyLr(o.lr, o.iteration, o.maxIterations, o.polyPower);
-  state.optimizer.step(state.student.params, grads, () => lr);
+  state.optimizer.step(state.student.params, grads, (name) => lr * lrScaleFor(o.lrGroups ?? 'stage1', name));
   for (const c of centroids) emaUpdatePrototypes(state.prototypes, c, o.protoMomentum);
   emaUpdate(state.ema.params, state.student.params, o.emaDecay);
 }

@@ -110,6 +110,9 @@ describe('training steps (tiny net, wasm)', () => {
       expect(Number.isFinite(l.total)).toBe(true);
       expect(l.structureKl).toBeGreaterThan(0);
       expect(l.total).toBeCloseTo(l.sourceCe + l.sce + 0.1 * l.regular + 10 * l.structureKl, 4);
+      // train_thred 0 ignores no rectified pixel; the strong view keeps some (pixel, class) elements in view
+      expect(l.validTargetPixels).toBe(2 * 8 * 12);
+      expect(l.klElements).toBeGreaterThan(0);
     }
     expect([...b.protos].some((v, i) => Math.abs(v - Math.sin(i)) > 1e-4)).toBe(true);
     const student = new SegNet(tiny, { seed: 3 });
@@ -117,6 +120,11 @@ describe('training steps (tiny net, wasm)', () => {
     const b0 = stage1Inputs(200);
     const off = await stage1Step({ student, ema, prototypes: createPrototypes(C, 8), optimizer: new Sgd() }, b0, { ...stage1Opts(0), protoConsistW: 0 });
     expect(off.structureKl).toBe(0);
+    expect(off.klElements).toBeNull();
+    // train_thred above every normalised max: no valid rectified pixel, SCE is 0 (torch: NaN) and is counted as such
+    const none = await stage1Step({ student, ema, prototypes: createPrototypes(C, 8), optimizer: new Sgd() }, b0, { ...stage1Opts(0), trainThred: 1.01 });
+    expect(none.validTargetPixels).toBe(0);
+    expect(none.sce).toBe(0);
     expect(off.total).toBeCloseTo(off.sourceCe + off.sce + 0.1 * off.regular, 4);
     tf.dispose([b0.source, b0.sourceLabels, b0.targetWeak, b0.targetStrong, b0.targetFull, b0.softPseudo]);
     student.dispose();

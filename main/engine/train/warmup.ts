@@ -3,6 +3,7 @@ import type { Discriminator, SegNet } from '../nets';
 import { resizeBilinearAligned } from '../ops';
 import type { Adam } from '../optim/adam';
 import { lrScaleFor, polyLr } from '../optim/schedule';
+import type { LrGroups } from '../../../shared/runs-config';
 import type { Sgd } from '../optim/sgd';
 import { crossEntropy, lsganLoss } from '../proda/losses';
 import { takeNumbers } from '../read';
@@ -29,6 +30,8 @@ export interface WarmupOptions {
   polyPower: number;
   /** segmentation net base LR (1× backbone, 10× head) */
   lr: number;
+  /** LR groups; absent = the reference's for the warm-up (1×/10×) */
+  lrGroups?: LrGroups;
   lrD: number;
   /** weight of the generator's adversarial term (`--adv 0.01`) */
   adv: number;
@@ -102,7 +105,7 @@ export async function warmupGradients(state: WarmupState, batch: WarmupBatch, o:
 export function warmupApply(state: WarmupState, grads: NamedGrads, gradsD: NamedGrads, o: WarmupOptions): void {
   const lr = polyLr(o.lr, o.iteration, o.maxIterations, o.polyPower);
   const lrD = polyLr(o.lrD, o.iteration, o.maxIterations, o.polyPower);
-  state.optimizer.step(state.net.params, grads, (name) => lr * lrScaleFor('warmup', name));
+  state.optimizer.step(state.net.params, grads, (name) => lr * lrScaleFor(o.lrGroups ?? 'warmup', name));
   state.optimizerD.step(state.discriminator.params, gradsD, () => lrD);
 }
 

@@ -1,7 +1,7 @@
 // Hand corrections as distillation targets: the merge keeps the pseudo-label except on touched pixels, the
 // weighted CE counts a corrected pixel `weight` times, and a real run trains on them and records which it used.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -9,7 +9,7 @@ import { makeDemo, openDataset } from '../../datasets';
 import { crossEntropy, weightedCrossEntropy } from '../../engine/proda/losses';
 import { LabelStore } from '../../labels/store';
 import { forkLauncher, resolveRunEntry } from '../launcher';
-import { readMetrics, readReport, runDir, summarize } from '../records';
+import { readMetrics, readReport, runDir, runPaths, summarize } from '../records';
 import { RunSupervisor } from '../supervisor';
 import { toDatasetRef } from '../dataset-refs';
 import type { RunConfigInput } from '../../../shared/runs-config';
@@ -81,7 +81,6 @@ describe('a distillation run with corrections (real engine, wasm, tiny demo)', (
   const tgt = () => ({ root: data, format: 'demo' as const, split: 'target-train' });
   const distill = (corrections?: { dataset: string; weight: number; perBatch?: number }, extra: Record<string, unknown> = {}): RunConfigInput => ({
     ...common(),
-    ...extra,
     stage: 'distill',
     teacher: 'w',
     labels: 'p',
@@ -89,6 +88,7 @@ describe('a distillation run with corrections (real engine, wasm, tiny demo)', (
     source: src(),
     target: tgt(),
     optim: { iterations: 2, batchSize: 2, lr: 1e-3, polyHorizon: 10 },
+    ...extra,
     ...(corrections ? { corrections } : {}),
   });
   let touched = 0;
@@ -118,7 +118,9 @@ describe('a distillation run with corrections (real engine, wasm, tiny demo)', (
     // perBatch 0 keeps the plain run's batches, so the first iterations can be compared term by term.
     await ok(distill({ dataset: 'tgt', weight: 2, perBatch: 0 }), 'corrected');
     await ok(distill(undefined, { strongAug: false, teacherBn: 'reestimate' }), 'weak');
-  }, 240_000);
+    // threshold 1 ignores every pseudo-label: the target CE reduces over no pixel in every iteration
+    await ok(distill(undefined, { threshold: 1 }), 'empty');
+  }, 300_000);
   afterAll(async () => {
     await sup?.shutdown();
     await rm(ws, { recursive: true, force: true });
@@ -145,6 +147,15 @@ describe('a distillation run with corrections (real engine, wasm, tiny demo)', (
     const weak = await readMetrics(runDir(ws, 'weak'));
     expect(strong.every((m) => m.losses!.labelled < 1)).toBe(true);
     expect(weak.map((m) => m.losses!.labelled)).toEqual(weak.map(() => 1));
+  });
+
+  it('counts the iterations whose target loss had no valid pixel and reports them in the run log', async () => {
+    const log = (id: string) => readFile(runPaths(runDir(ws, id)).log, 'utf8');
+    const empty = await log('empty');
+    expect(empty).toMatch(/iteration 0: no valid target pixel for target CE/);
+    expect(empty).toMatch(/iterations with no valid target pixel: target CE 2 of 2/);
+    expect((await readMetrics(runDir(ws, 'empty'))).map((m) => m.losses!.target_ce)).toEqual([0, 0]);
+    expect(await log('plain')).toMatch(/iterations with no valid target pixel: none/);
   });
 
   it('refuses corrections of images that are not in the target split', async () => {

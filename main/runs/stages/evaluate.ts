@@ -3,7 +3,7 @@
 // or re-estimated on target images first.
 import * as tf from '@tensorflow/tfjs';
 import type { SegNet } from '../../engine/nets';
-import { ConfusionMatrix, predictLabels } from '../../engine/eval/confusion';
+import { ConfusionMatrix, iouWithNulls, predictLabels } from '../../engine/eval/confusion';
 import type { EvalResult } from '../../../shared/contract/runs';
 import type { ImageSource} from './data';
 import { inputTensor } from './data';
@@ -42,7 +42,7 @@ export function restoreBn(net: SegNet, saved: Map<string, tf.Tensor>): void {
  * Replaces BN running statistics by those of target images: two passes of train-mode forwards (dropout
  * off) in batches of 4, so the momentum-0.1 running average forgets all but ~3% of the old statistics.
  */
-export async function reestimateBn(net: SegNet, source: ImageSource, images: number): Promise<void> {
+export async function reestimateBn(net: SegNet, source: Pick<ImageSource, 'size' | 'image'>, images: number): Promise<void> {
   const picks = spread(source.size, images);
   for (let pass = 0; pass < 2; pass++) {
     for (let i = 0; i < picks.length; i += 4) {
@@ -57,6 +57,23 @@ export async function reestimateBn(net: SegNet, source: ImageSource, images: num
       await new Promise((r) => setImmediate(r));
     }
   }
+}
+
+const finiteOrNull = (v: number): number | null => (Number.isFinite(v) ? v : null);
+
+/**
+ * The split's scores by the one definition (engine/eval/confusion, runningScore's): IoU 0 for a class predicted but
+ * absent from the ground truth, in the mean; null for a class absent from both, left out. 0 when nothing was scored.
+ */
+export function evalNumbers(cm: ConfusionMatrix): Pick<EvalResult, 'miou' | 'perClass' | 'pixelAccuracy' | 'meanAccuracy' | 'frequencyWeightedIoU'> {
+  const { perClass, miou } = iouWithNulls(cm);
+  return {
+    miou: miou ?? 0,
+    perClass,
+    pixelAccuracy: finiteOrNull(cm.pixelAccuracy()),
+    meanAccuracy: finiteOrNull(cm.meanAccuracy()),
+    frequencyWeightedIoU: finiteOrNull(cm.frequencyWeightedIoU()),
+  };
 }
 
 export async function evaluate(net: SegNet, val: ImageSource, opts: EvalOptions): Promise<EvalResult> {
@@ -94,22 +111,7 @@ export async function evaluate(net: SegNet, val: ImageSource, opts: EvalOptions)
       opts.onImage?.(i, n);
       await new Promise((r) => setImmediate(r));
     }
-    // Mean over classes that occur in the ground truth: on Cityscapes val (all 19 occur) this is the
-    // reference's nanmean; on the demo it leaves out classes the generator never draws.
-    const iou = cm.perClassIoU();
-    const perClass: (number | null)[] = [];
-    let sum = 0;
-    let k = 0;
-    for (let c = 0; c < C; c++) {
-      let gt = 0;
-      for (let p = 0; p < C; p++) gt += cm.counts[c * C + p];
-      if (gt > 0) {
-        perClass.push(iou[c]);
-        sum += iou[c];
-        k += 1;
-      } else perClass.push(null);
-    }
-    return { miou: k ? sum / k : 0, perClass, classNames, bn: opts.bn, images: scored };
+    return { ...evalNumbers(cm), classNames, bn: opts.bn, images: scored };
   } finally {
     if (saved) restoreBn(net, saved);
   }

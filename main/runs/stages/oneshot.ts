@@ -15,6 +15,7 @@ import type { StageContext, StageProgram } from '../program';
 import { ImageSource, inputTensor, type DatasetOpener } from './data';
 import { evaluate, reestimateBn } from './evaluate';
 import { buildNet, readModel, writePrototypes } from './net';
+import { sourceCentroids } from './source-prototypes';
 
 /** A file name for an image id (ids may hold folders). */
 export const artifactName = (id: string): string => id.replace(/\.[A-Za-z0-9]+$/, '').replace(/[\\/]/g, '__');
@@ -43,6 +44,8 @@ export function pseudoProgram(open: DatasetOpener) {
   return async (ctx: StageContext): Promise<StageProgram> => {
     const config = ctx.config as ConfigOf<'pseudo'>;
     const { net } = await loadUpstreamNet(ctx, config.model);
+    if (config.mode === 'soft' && config.prototypes.from === 'source' && !config.prototypes.source)
+      throw new Error("prototypes.from is 'source' but prototypes.source names no labelled source split");
     const target = await ImageSource.open(open, config.target, 'target', { cacheMb: 64 });
     if (config.bn === 'reestimate') {
       await reestimateBn(net, target, config.bnImages);
@@ -96,6 +99,13 @@ export function pseudoProgram(open: DatasetOpener) {
           await yieldLoop();
         }
         if (config.mode === 'soft') {
+          if (config.prototypes.from === 'source') {
+            const src = await ImageSource.open(open, config.prototypes.source!, 'source', { cacheMb: 64 });
+            const cs = await sourceCentroids(net, src, config.prototypes.minPixels, { cancelled: ctx.cancelled, onImage: (d, t) => ctx.reportItems(d, t) });
+            if (!cs) return { final: null, artifacts: [] };
+            centroids.splice(0, centroids.length, ...cs);
+            ctx.log(`prototypes from ${src.size} source images: ground truth and prediction agreeing (calc_prototype --source)`);
+          }
           // calc_prototype makes `epochs` identical passes in eval mode; the centroids do not change
           // between passes, so they are computed once and accumulated `epochs` times.
           const first = centroids[0];

@@ -10,7 +10,7 @@ import type { EvalResult } from '../../../shared/contract/runs';
 import { Rng } from '../../engine/aug/rng';
 import { applyWeakImage, applyWeakLabel, sampleWeakParams, type WeakOptions, type WeakParams } from '../../engine/aug/weak';
 import { strongAugment, type StrongOp } from '../../engine/aug/strong';
-import { full2weak } from '../../engine/aug/align';
+import { softPseudoToWeak, type StrongAlignOptions } from '../../engine/aug/align';
 import { Discriminator, type SegNet } from '../../engine/nets';
 import { resizeBilinearAligned } from '../../engine/ops';
 import { Adam } from '../../engine/optim/adam';
@@ -76,6 +76,9 @@ async function weakBatch(
   return out;
 }
 
+/** The config's strong-view alignment for the 1/4-crop label maps (defaults correct; the reference's quirks selectable). */
+export const strongAlignOf = (c: ConfigOf<'stage1' | 'distill'>): StrongAlignOptions => ({ ...c.strongAlign, scale: 4 });
+
 /** The strong views x^S of a target batch, or the weak crops unchanged (no ops) where the config turns them off. */
 function strongViews(images: WeakBatch['images'], c: { seed: number; strongAug: boolean }, it: number): { image: WeakBatch['images'][number]; ops: StrongOp[] }[] {
   const rng = new Rng(c.seed, it, STREAM.strong);
@@ -110,16 +113,32 @@ abstract class TrainingProgram implements StageProgram {
   }
   abstract get student(): SegNet;
 
+  /** Iterations whose target loss had no valid pixel (per term), counted across resumes through the checkpoint state. */
+  private empty: Record<string, number> = {};
+
+  /**
+   * Notes an iteration where a target term reduced over no valid pixel: the engine returns 0 there (torch: NaN), so
+   * the iteration trains on the source alone for that term. The first one is logged at once, the totals at the end.
+   */
+  protected noteEmpty(it: number, terms: string[]): void {
+    for (const t of terms) {
+      if (!this.empty[t]) this.ctx.log(`iteration ${it}: no valid target pixel for ${t}; the term is 0 there (torch would give NaN)`);
+      this.empty[t] = (this.empty[t] ?? 0) + 1;
+    }
+  }
+
   /** Student weights and optimiser state; stages with more state (EMA net, prototypes, discriminator) add it in the hooks. */
   async snapshot(): Promise<{ tensors: TensorMap; state: Record<string, unknown> }> {
     const t = weightsToTensors('student.', await this.student.getWeights());
     optimToTensors('optim.', await this.sgd.exportState(), t);
     await this.snapshotMore(t);
-    return { tensors: t, state: {} };
+    return { tensors: t, state: { emptyTargetIterations: { ...this.empty } } };
   }
   async restore(ckpt: Checkpoint): Promise<void> {
     this.student.setWeights(tensorsToWeights('student.', ckpt.tensors));
     this.sgd.importState(tensorsToOptim('optim.', ckpt.tensors));
+    const e = ckpt.meta.state.emptyTargetIterations;
+    if (e && typeof e === 'object') this.empty = Object.fromEntries(Object.entries(e).filter(([, v]) => typeof v === 'number')) as Record<string, number>;
     this.restoreMore(ckpt);
   }
   protected async snapshotMore(_t: TensorMap): Promise<void> {}
@@ -133,6 +152,12 @@ abstract class TrainingProgram implements StageProgram {
   validate?: () => Promise<EvalResult>;
 
   async finish() {
+    const terms = Object.entries(this.empty);
+    this.ctx.log(
+      terms.length
+        ? `iterations with no valid target pixel: ${terms.map(([t, n]) => `${t} ${n} of ${this.iterations}`).join(', ')}`
+        : 'iterations with no valid target pixel: none',
+    );
     const artifacts = [await writeModel(this.ctx.runDir, this.student, this.prototypes())];
     const final = this.validate ? await this.validate() : null;
     return { final, artifacts };
@@ -218,6 +243,7 @@ class WarmupProgram extends TrainingProgram {
               maxIterations: c.optim.polyHorizon,
               polyPower: c.optim.power,
               lr: c.optim.lr,
+              lrGroups: c.optim.lrGroups,
               lrD: c.discriminatorLr,
               adv: c.adversarialWeight,
               freezeBn: c.freezeBn,
@@ -242,7 +268,7 @@ class WarmupProgram extends TrainingProgram {
         },
         frozen,
       );
-      this.sgd.step(this.net.params, g.grads, (name) => lr * lrScaleFor('warmup', name));
+      this.sgd.step(this.net.params, g.grads, (name) => lr * lrScaleFor(c.optim.lrGroups, name));
       disposeGrads(g.grads);
       return { losses: { source_ce: await takeNumber(g.value) }, lr };
     } finally {
@@ -333,13 +359,10 @@ class Stage1Program extends TrainingProgram {
       const targetFull = inputTensor(fulls);
       tensors.push(source, sourceLabels, targetWeak, targetStrong, targetFull);
       const [, fh, fw] = targetFull.shape;
-      // p_{t,0}: the saved soft labels at 1/4 of the full image, then into each weak view.
-      const softPseudo = tf.tidy(() =>
-        full2weak(
-          resizeBilinearAligned(tf.concat(softs, 0) as tf.Tensor4D, [Math.trunc(fh / 4), Math.trunc(fw / 4)]),
-          t.params,
-        ),
-      );
+      // p_{t,0}: the saved 1/8 softmax up to the full image, through each weak view's resize, crop and flip, then ×1/4.
+      const stored = tf.concat(softs, 0) as tf.Tensor4D;
+      tensors.push(stored);
+      const softPseudo = softPseudoToWeak(stored, [fh, fw], t.params);
       tensors.push(softPseudo);
       const r = await stage1Step(
         { student: this.net, ema: this.ema, prototypes: this.protos, optimizer: this.sgd },
@@ -348,21 +371,24 @@ class Stage1Program extends TrainingProgram {
           iteration: it,
           maxIterations: c.optim.polyHorizon,
           lr: c.optim.lr,
+          lrGroups: c.optim.lrGroups,
           polyPower: c.optim.power,
           rceAlpha: c.rceAlpha,
           rceBeta: c.rceBeta,
           regularW: c.regularWeight,
+          regularType: c.regularType,
           protoConsistW: c.protoConsistWeight,
           protoTemperature: c.protoTemperature,
           protoMomentum: c.protoMomentum,
           emaDecay: c.emaDecay,
           trainThred: c.trainThreshold,
           minPixels: 10,
-          align: { order: 'recorded', translateXScale: 'width', scale: 4 },
+          align: strongAlignOf(c),
           seed: c.seed,
           dropout: true,
         },
       );
+      this.noteEmpty(it, [...(r.validTargetPixels === 0 ? ['SCE'] : []), ...(r.klElements === 0 ? ['structure KL'] : [])]);
       return {
         losses: { source_ce: r.sourceCe, sce: r.sce, ce: r.ce, rce: r.rce, reg: r.regular, kl: r.structureKl, rectified_changed: r.rectifiedChanged },
         lr: r.lr,
@@ -500,13 +526,15 @@ class DistillProgram extends TrainingProgram {
           maxIterations: c.optim.polyHorizon,
           polyPower: c.optim.power,
           lr: c.optim.lr,
+          lrGroups: c.optim.lrGroups,
           weight: c.kdWeight,
           kdStudent: c.kdFaithfulBug ? 'softmax-reference-bug' : 'log_softmax',
-          align: { order: 'recorded', translateXScale: 'width', scale: 4 },
+          align: strongAlignOf(c),
           seed: c.seed,
           dropout: true,
         },
       );
+      if (r.labelledFraction === 0) this.noteEmpty(it, ['target CE']);
       return { losses: { source_ce: r.sourceCe, target_ce: r.targetCe, kd: r.kd, labelled: r.labelledFraction }, lr: r.lr };
     } finally {
       tf.dispose([source, sourceLabels, targetStrong, pseudoLabels, ...(pseudoWeights ? [pseudoWeights] : [])]);
@@ -555,8 +583,9 @@ class SelfTrainProgram extends TrainingProgram {
       const r = await selfTrainStep(
         { student: this.net, labeller: this.labeller, optimizer: this.sgd },
         { source, sourceLabels, target },
-        { iteration: it, maxIterations: c.optim.polyHorizon, polyPower: c.optim.power, lr: c.optim.lr, threshold: c.threshold, groups: 'stage1', seed: c.seed, dropout: true },
+        { iteration: it, maxIterations: c.optim.polyHorizon, polyPower: c.optim.power, lr: c.optim.lr, threshold: c.threshold, groups: c.optim.lrGroups, seed: c.seed, dropout: true },
       );
+      if (r.labelledFraction === 0) this.noteEmpty(it, ['target CE']);
       return { losses: { source_ce: r.sourceCe, target_ce: r.targetCe, labelled: r.labelledFraction }, lr: r.lr };
     } finally {
       tf.dispose([source, sourceLabels, target]);
