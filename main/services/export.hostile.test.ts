@@ -74,6 +74,11 @@ describe('export ids that name folders', () => {
     expect(r.status).toBe(400);
     await nothingLost();
   });
+  it('labels.exportAll into a named folder that holds files: 409, the folder unchanged', async () => {
+    const r = await api('labels.exportAll', { datasetId: 'tgt', dir: outside });
+    expect(r.status).toBe(409);
+    await nothingLost();
+  });
   it('an export id that already exists: 409, the earlier export unchanged', async () => {
     const r = await api('export.model', { runId: 'run1', formats: ['safetensors'], exportId: 'old', parityImages: 1, datasetId: 'tgt' });
     expect(r.status).toBe(409);
