@@ -9,6 +9,7 @@ import { openDataset } from '../datasets';
 import type { Dataset } from '../datasets/types';
 import { intOption, outputMode, parse, printJson, UsageError, workspaceOf } from '../cli/args';
 import { EXIT } from '../cli/exit-codes';
+import { checkTarget } from '../io/folders';
 import { resolveInside } from '../io/paths';
 import { exportFormats, type ExportFormat, ParityError } from './export-model';
 import { exportRunLabels, exportRunModel, exportStamp, importCheckpoint, type Progress } from './jobs';
@@ -18,12 +19,13 @@ export const INTEROP_HELP = `  proda export --run RUN [--formats onnx,tfjs,safet
         [--data ROOT --format F [--split S] [--classes 19|16|13]] [--min-agreement 0.999] [--out DIR [--force]]
         export a run's student with sidecars after a parity check against the engine (parity.json);
         an existing non-empty --out is refused unless --force, which replaces only the export's own files
-  proda export-labels --run RUN --data ROOT --format F [--split S] [--classes C] [--layouts cityscapes,proda] [--soft] [--no-flip] [--out DIR]
+  proda export-labels --run RUN --data ROOT --format F [--split S] [--classes C] [--layouts cityscapes,proda] [--soft] [--no-flip] [--out DIR [--force]]
         predicted label maps in Cityscapes (gtFine/results/conf) and official ProDA pseudo-label layouts
         (flip-averaged like generate_pseudo_label.py --flip unless --no-flip)
-  proda import FILE [--arch resnet101|demo|...] [--classes 19] [--bn-pretrain] [--strict] [--dry-run] [--out DIR]
+  proda import FILE [--arch resnet101|demo|...] [--classes 19] [--bn-pretrain] [--strict] [--dry-run] [--out DIR [--force]]
         map a PyTorch checkpoint (official ProDA, torchvision, SimCLRv2, prototypes) onto a network and
         print the key report; writes <workspace>/imports/<id>/ unless --dry-run
+  Every --out DIR that already holds files is refused unless --force, which replaces only the command's own file names.
 `;
 
 function list<T extends string>(v: string | undefined, allowed: readonly T[], name: string, dflt: readonly T[]): T[] {
@@ -105,12 +107,21 @@ export async function exportCommand(argv: string[]): Promise<number> {
 }
 
 export async function exportLabelsCommand(argv: string[]): Promise<number> {
-  const { values } = parse(argv, { run: { type: 'string' }, layouts: { type: 'string' }, soft: { type: 'boolean' }, 'no-flip': { type: 'boolean' }, out: { type: 'string' }, ...datasetOptions });
+  const { values } = parse(argv, {
+    run: { type: 'string' },
+    layouts: { type: 'string' },
+    soft: { type: 'boolean' },
+    'no-flip': { type: 'boolean' },
+    out: { type: 'string' },
+    force: { type: 'boolean' },
+    ...datasetOptions,
+  });
   if (!values.run) throw new UsageError('--run RUN is required');
   const workspace = path.resolve(workspaceOf(values.workspace));
   const layouts: LabelLayout[] = list(values.layouts, labelLayouts, 'layouts', labelLayouts);
   const dataset = (await datasetArg(values, true))!;
   const outDir = values.out ? path.resolve(values.out) : resolveInside(workspace, 'exports', `labels-${values.run}-${exportStamp()}`);
+  await checkTarget(outDir, values.force ?? false);
   try {
     const r = await exportRunLabels({ workspace, runId: values.run, dataset, layouts, soft: values.soft ?? false, flip: !values['no-flip'], outDir, onProgress: reporter(values.json) });
     if (values.json) printJson({ ok: true, dir: outDir, images: r.images, files: r.files.length });
@@ -124,13 +135,22 @@ export async function exportLabelsCommand(argv: string[]): Promise<number> {
 export async function importCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parse(
     argv,
-    { arch: { type: 'string' }, classes: { type: 'string' }, 'bn-pretrain': { type: 'boolean' }, strict: { type: 'boolean' }, 'dry-run': { type: 'boolean' }, out: { type: 'string' } },
+    {
+      arch: { type: 'string' },
+      classes: { type: 'string' },
+      'bn-pretrain': { type: 'boolean' },
+      strict: { type: 'boolean' },
+      'dry-run': { type: 'boolean' },
+      out: { type: 'string' },
+      force: { type: 'boolean' },
+    },
     1,
   );
   const file = positionals[0];
   if (!file) throw new UsageError('import needs the checkpoint file');
   const workspace = path.resolve(workspaceOf(values.workspace));
   const outDir = values['dry-run'] ? null : path.resolve(values.out ?? path.join(workspace, 'imports', `${path.basename(file).replace(/[^A-Za-z0-9._-]/g, '_')}-${exportStamp()}`));
+  if (outDir) await checkTarget(outDir, values.force ?? false);
   try {
     const r = await importCheckpoint({
       file: path.resolve(file),
