@@ -179,7 +179,7 @@ export const COMMANDS: CommandHelp[] = [
   {
     name: 'export-labels',
     synopsis:
-      'proda export-labels --run RUN --data ROOT --format F [--split S] [--classes C] [--layouts cityscapes,proda] [--soft] [--no-flip] [--order pseudo-label|eval] [--bn running|reestimate [--bn-data ROOT] [--bn-split S]] [--out DIR]',
+      'proda export-labels --run RUN --data ROOT --format F [--split S] [--classes C] [--layouts cityscapes,proda] [--soft] [--no-flip] [--order pseudo-label|eval] [--bn running|reestimate [--bn-data ROOT] [--bn-split S]] [--out DIR [--force]]',
     summary:
       'predicted label maps in Cityscapes (gtFine with labelIds and instanceIds, results, conf) and official ProDA pseudo-label layouts (flip-averaged like generate_pseudo_label.py --flip unless --no-flip)',
     options: [
@@ -195,7 +195,8 @@ export const COMMANDS: CommandHelp[] = [
       ],
       ['--bn running|reestimate', "the model's own BatchNorm statistics (default) or re-estimated on 64 images first, as `proda eval --bn reestimate`: with the same options the labels are the ones behind that eval's mIoU"],
       ['--bn-data ROOT --bn-split S', 'images whose statistics re-estimate BN (default: the exported split)'],
-      ['--out DIR', 'output folder (default: <workspace>/exports/labels-<run>-<time>)'],
+      ['--out DIR', 'output folder (default: <workspace>/exports/labels-<run>-<time>); an existing non-empty folder is refused'],
+      ['--force', "write into an existing non-empty --out: only the command's own file names are replaced"],
       workspaceOpt,
       jsonOpt,
     ],
@@ -203,7 +204,7 @@ export const COMMANDS: CommandHelp[] = [
   },
   {
     name: 'import',
-    synopsis: 'proda import FILE [--arch resnet101|demo|...] [--classes 19] [--bn-pretrain] [--strict] [--dry-run] [--out DIR]',
+    synopsis: 'proda import FILE [--arch resnet101|demo|...] [--classes 19] [--bn-pretrain] [--strict] [--dry-run] [--out DIR [--force]]',
     summary:
       'map a PyTorch checkpoint (official ProDA, torchvision, SimCLRv2, prototypes) onto a network and print the key report; writes <workspace>/imports/<id>/ unless --dry-run',
     options: [
@@ -212,7 +213,8 @@ export const COMMANDS: CommandHelp[] = [
       ['--bn-pretrain', "build the network with the official bn_clr BatchNorm (bn_pretrain.*); detected from the file's keys when omitted"],
       ['--strict', 'fail when any key is missing, unexpected or mis-shaped'],
       ['--dry-run', 'print the key report, write nothing'],
-      ['--out DIR', 'output folder'],
+      ['--out DIR', 'output folder (default: <workspace>/imports/<file>-<time>); an existing non-empty folder is refused'],
+      ['--force', "write into an existing non-empty --out: only the import's own file names are replaced"],
       workspaceOpt,
       jsonOpt,
     ],

@@ -10,6 +10,7 @@ import type { Dataset } from '../datasets/types';
 import { intOption, outputMode, parse, printJson, UsageError, workspaceOf } from '../cli/args';
 import { EXIT } from '../cli/exit-codes';
 import { writableWorkspace } from '../cli/workspace';
+import { checkTarget } from '../io/folders';
 import { resolveInside } from '../io/paths';
 import { exportFormats, type ExportFormat, ParityError } from './export-model';
 import { exportRunLabels, exportRunModel, exportStamp, importCheckpoint, type Progress } from './jobs';
@@ -107,6 +108,7 @@ export async function exportLabelsCommand(argv: string[]): Promise<number> {
     'bn-data': { type: 'string' },
     'bn-split': { type: 'string' },
     out: { type: 'string' },
+    force: { type: 'boolean' },
     ...datasetOptions,
   });
   if (!values.run) throw new UsageError('--run RUN is required');
@@ -123,6 +125,7 @@ export async function exportLabelsCommand(argv: string[]): Promise<number> {
       ? await datasetArg({ ...values, data: values['bn-data'] ?? values.data, split: values['bn-split'] ?? values.split }, true)
       : undefined;
   const outDir = values.out ? path.resolve(values.out) : resolveInside(workspace, 'exports', `labels-${values.run}-${exportStamp()}`);
+  await checkTarget(outDir, values.force ?? false);
   try {
     const r = await exportRunLabels({
       workspace,
@@ -150,7 +153,15 @@ export async function exportLabelsCommand(argv: string[]): Promise<number> {
 export async function importCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parse(
     argv,
-    { arch: { type: 'string' }, classes: { type: 'string' }, 'bn-pretrain': { type: 'boolean' }, strict: { type: 'boolean' }, 'dry-run': { type: 'boolean' }, out: { type: 'string' } },
+    {
+      arch: { type: 'string' },
+      classes: { type: 'string' },
+      'bn-pretrain': { type: 'boolean' },
+      strict: { type: 'boolean' },
+      'dry-run': { type: 'boolean' },
+      out: { type: 'string' },
+      force: { type: 'boolean' },
+    },
     1,
   );
   const file = positionals[0];
@@ -159,6 +170,7 @@ export async function importCommand(argv: string[]): Promise<number> {
   const intoWorkspace = !values['dry-run'] && values.out === undefined;
   const workspace = path.resolve(workspaceOf(values.workspace));
   const outDir = values['dry-run'] ? null : path.resolve(values.out ?? path.join(workspace, 'imports', `${path.basename(file).replace(/[^A-Za-z0-9._-]/g, '_')}-${exportStamp()}`));
+  if (outDir) await checkTarget(outDir, values.force ?? false);
   try {
     const r = await importCheckpoint({
       file: path.resolve(file),

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { runConfigSchema } from '../../shared/runs-config';
 import { initBackend } from '../engine/backend';
 import { SegNet, demoConfig } from '../engine/nets';
-import { exportCommand } from '../interop/cli-commands';
+import { exportCommand, exportLabelsCommand, importCommand } from '../interop/cli-commands';
 import { createRun } from '../runs/records';
 import { writeModel } from '../runs/stages/net';
 import { apiCall, checksumTree, lostFiles, makeProbeWorkspace, snapshotTrees, startServeProcess, type ServeProcess } from '../testing/hostile-kit';
@@ -74,6 +74,11 @@ describe('export ids that name folders', () => {
     expect(r.status).toBe(400);
     await nothingLost();
   });
+  it('labels.exportAll into a named folder that holds files: 409, the folder unchanged', async () => {
+    const r = await api('labels.exportAll', { datasetId: 'tgt', dir: outside });
+    expect(r.status).toBe(409);
+    await nothingLost();
+  });
   it('an export id that already exists: 409, the earlier export unchanged', async () => {
     const r = await api('export.model', { runId: 'run1', formats: ['safetensors'], exportId: 'old', parityImages: 1, datasetId: 'tgt' });
     expect(r.status).toBe(409);
@@ -124,13 +129,13 @@ describe('errors that could echo file bytes', () => {
 describe('proda export --out on a folder that holds files', () => {
   let out: string;
   let outBefore: Map<string, string>;
-  const run = async (argv: string[]): Promise<{ code: number | string; text: string }> => {
+  const run = async (argv: string[], command = exportCommand): Promise<{ code: number | string; text: string }> => {
     let text = '';
     const w = (s: string | Uint8Array) => ((text += String(s)), true);
     const o = vi.spyOn(process.stdout, 'write').mockImplementation(w);
     const e = vi.spyOn(process.stderr, 'write').mockImplementation(w);
     try {
-      return { code: await exportCommand(argv), text };
+      return { code: await command(argv), text };
     } catch (err) {
       return { code: (err as { code?: string }).code ?? 'thrown', text: `${text}${(err as Error).message}` };
     } finally {
@@ -152,6 +157,15 @@ describe('proda export --out on a folder that holds files', () => {
     const r = await run(args([]));
     expect(r.code).toBe('conflict');
     expect(r.text).toMatch(/not empty/);
+    expect(lostFiles(outBefore, await checksumTree(out))).toEqual([]);
+    expect((await checksumTree(out)).size).toBe(outBefore.size);
+  }, 120_000);
+
+  it('export-labels and import without --force: refused, the folder byte-identical', async () => {
+    const labels = await run(['--workspace', ws, '--run', 'run1', '--data', path.join(ws, 'data', 'tgt'), '--format', 'folder', '--out', out], exportLabelsCommand);
+    expect(labels.code).toBe('conflict');
+    const imported = await run(['--workspace', ws, path.join(outside, 'keep.txt'), '--out', out], importCommand);
+    expect(imported.code).toBe('conflict');
     expect(lostFiles(outBefore, await checksumTree(out))).toEqual([]);
     expect((await checksumTree(out)).size).toBe(outBefore.size);
   }, 120_000);

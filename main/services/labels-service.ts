@@ -18,6 +18,7 @@ import type { ServiceContext } from './context';
 import { openDataset } from '../datasets';
 import type { HandlersFor } from './handler';
 import { datasetCacheDir } from '../datasets/cache';
+import { checkTarget } from '../io/folders';
 import { resolveInside } from '../io/paths';
 
 const stores = new WeakMap<ServiceContext, LabelStore>();
@@ -196,6 +197,8 @@ export const labelsHandlers: HandlersFor<'labels.'> = {
     const store = storeOf(ctx);
     // A folder the caller names is theirs to choose; the default one is built from the dataset id, so it is checked.
     const dir = req.dir ? path.resolve(ws.root, req.dir) : resolveInside(ws.root, 'exports', `labels-${req.datasetId}-${req.format}`);
+    // The default folder is this export's own (re-exporting refreshes it); a named one may hold someone's files.
+    if (req.dir) await checkTarget(dir, req.force);
     const files: { imageId: string; path: string }[] = [];
     for (const c of await store.list(req.datasetId)) {
       const d = await datasetOf(ctx, req.datasetId, c.imageId);

@@ -107,8 +107,16 @@ export const labelsRequests = {
     z.object({ fileName: z.string(), mime: z.literal('image/png'), bytes: bytesSchema }),
   ),
   'labels.exportAll': request(
-    "Write every corrected image of a dataset into a folder (default: the workspace's exports/labels-<dataset>-<format>/)",
-    z.object({ datasetId, format: LabelExportFormat.default('trainId'), dir: z.string().min(1).optional() }).strict(),
+    "Write every corrected image of a dataset into a folder (default: the workspace's exports/labels-<dataset>-<format>/); a folder you name that holds files is refused unless force",
+    z
+      .object({
+        datasetId,
+        format: LabelExportFormat.default('trainId'),
+        dir: z.string().min(1).optional(),
+        /** Write into a named folder that already holds files (same-named files are replaced, others left alone). */
+        force: z.boolean().default(false),
+      })
+      .strict(),
     z.object({ dir: z.string(), files: z.array(z.object({ imageId: z.string(), path: z.string() })) }),
   ),
   'labels.import': request(
