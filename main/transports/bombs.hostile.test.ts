@@ -3,21 +3,17 @@
 // the server's peak RSS must stay under 600 MB above its idle RSS, a cheap request must answer in under
 // a second while the bomb is being refused, and the workspace must be byte-identical afterwards.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import http from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { decodeJson, encodeJson } from '../../shared/contract/codec';
 import { layoutBomb, pngBomb, zipBombCheckpoint } from '../interop/bomb-files';
+import { startServeProcess, type Answer, type ServeProcess } from './testing/serve-process';
 
 const RSS_LIMIT_MB = 600;
 const LATENCY_LIMIT_MS = 1000;
 
-let child: ChildProcess;
-let origin = '';
-let token = '';
+let server: ServeProcess;
 let idleMb = 0;
 let files: string;
 let ws: string;
@@ -26,32 +22,9 @@ let dataset = '';
 let image = '';
 const measured: { bomb: string; peakAboveIdleMb: number; worstCheapMs: number; answer: string }[] = [];
 
-const status = (field: 'VmRSS' | 'VmHWM'): number => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))![1]) / 1024;
-
-interface Answer {
-  status: number;
-  body: { ok: boolean; error?: { code: string; message: string; where?: string }; value?: unknown };
-  bytes: number;
-}
-
-/** One API call with a raw body (a Buffer is streamed as is, so the test holds one copy of a big body). */
-function call(name: string, body: string | Buffer): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(`${origin}/api/${name}`, { method: 'POST', headers: { 'x-proda-token': token, 'content-type': 'application/json' } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        resolve({ status: res.statusCode ?? 0, body: decodeJson(text) as Answer['body'], bytes: text.length });
-      });
-      res.on('error', reject);
-    });
-    // A server that answers before reading the whole body closes the connection: that is an answer too.
-    req.on('error', (err) => reject(err));
-    req.end(body);
-  });
-}
-const api = (name: string, payload: unknown) => call(name, encodeJson(payload));
+const status = (field: 'VmRSS' | 'VmHWM'): number => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(readFileSync(`/proc/${server.child.pid}/status`, 'utf8'))![1]) / 1024;
+const call = (name: string, body: string | Buffer) => server.call(name, body);
+const api = (name: string, payload: unknown) => server.api(name, payload);
 
 function checksums(dir: string): Map<string, string> {
   const out = new Map<string, string>();
@@ -70,7 +43,7 @@ function checksums(dir: string): Map<string, string> {
 async function underBomb(label: string, bomb: () => Promise<Answer[]>): Promise<Answer[]> {
   let peakReset = true;
   try {
-    writeFileSync(`/proc/${child.pid}/clear_refs`, '5'); // resets VmHWM, the kernel's peak RSS
+    writeFileSync(`/proc/${server.child.pid}/clear_refs`, '5'); // resets VmHWM, the kernel's peak RSS
   } catch {
     peakReset = false;
   }
@@ -119,23 +92,7 @@ describe('bombs against the real server (RSS < idle + 600 MB, cheap request < 1 
     writeFileSync(path.join(files, 'negative-stride.pth'), layoutBomb([4], [-1], 3, 4));
     writeFileSync(path.join(files, 'negative-size.pth'), layoutBomb([-2, -2], [2, 1], 0, 4));
 
-    child = spawn(process.execPath, ['--import', 'tsx', path.resolve('main/serve.ts'), '--port', '0', '--workspace', ws, '--demo-count', '4'], {
-      env: { ...process.env, PRODA_DATA_DIR: path.join(files, 'data') },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    const url = await new Promise<string>((resolve, reject) => {
-      child.stdout!.on('data', (d) => {
-        out += d;
-        const m = /http:\/\/\S+\?token=[0-9a-f]+/.exec(out);
-        if (m) resolve(m[0]);
-      });
-      child.stderr!.on('data', (d) => (out += d));
-      child.on('exit', (code) => reject(new Error(`server exited with ${code}:\n${out}`)));
-    });
-    const u = new URL(url);
-    origin = u.origin;
-    token = u.searchParams.get('token')!;
+    server = await startServeProcess(ws, path.join(files, 'data'));
     // Warm up every path the probes take with ordinary requests, so idle RSS includes loaded modules.
     const ds = (await api('datasets.list', {})).body.value as { datasets: { id: string }[] };
     dataset = ds.datasets[0].id;
@@ -154,10 +111,7 @@ describe('bombs against the real server (RSS < idle + 600 MB, cheap request < 1 
       const rows = measured.map((m) => `  ${m.bomb.padEnd(34)} ${m.peakAboveIdleMb.toFixed(0).padStart(6)} MB ${m.worstCheapMs.toFixed(0).padStart(6)} ms  ${m.answer}`);
       console.log(`server idle RSS ${idleMb.toFixed(0)} MB; per bomb: peak RSS above idle, slowest cheap request, answer\n${rows.join('\n')}`);
     }
-    if (child && child.exitCode === null) {
-      child.kill('SIGTERM');
-      await new Promise((r) => child.once('exit', r));
-    }
+    await server?.stop();
     if (files) rmSync(files, { recursive: true, force: true });
   });
 
