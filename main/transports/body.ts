@@ -2,15 +2,19 @@
 // legitimately carry (a label PNG, a 100,000-point stroke: a few MB), and all bodies being read at once
 // share one budget, so many concurrent large requests cannot add up to gigabytes.
 import type http from 'node:http';
+import { decodeJson, LongStringError } from '../../shared/contract/codec';
 
 /** Largest body one request may send. */
 export const MAX_BODY = 16 * 1024 * 1024;
 /** Bytes of request bodies held at once, across all requests, until their responses are sent. */
 export const BODY_BUDGET = 48 * 1024 * 1024;
 
+/** Longest string field a request may carry (paths, names, notes); typed-array payloads are exempt. */
+export const MAX_STRING_FIELD = 64 * 1024;
+
 export class BodyError extends Error {
   constructor(
-    readonly status: 413 | 503,
+    readonly status: 400 | 413 | 503,
     message: string,
   ) {
     super(message);
@@ -56,4 +60,15 @@ export function readBody(req: http.IncomingMessage, res: http.ServerResponse): P
     req.on('end', () => chunks && resolve(Buffer.concat(chunks).toString('utf8')));
     req.on('error', (err) => chunks && refuse(new BodyError(413, err.message)));
   });
+}
+
+/** The parsed request body; an over-long string field is a BodyError (400), malformed JSON a SyntaxError. */
+export function parseBody(text: string): unknown {
+  if (text.trim() === '') return {};
+  try {
+    return decodeJson(text, { maxString: MAX_STRING_FIELD });
+  } catch (err) {
+    if (err instanceof LongStringError) throw new BodyError(400, err.message);
+    throw err;
+  }
 }

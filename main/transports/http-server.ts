@@ -9,13 +9,13 @@ import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import path from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { decodeJson, encodeJson } from '../../shared/contract/codec';
+import { encodeJson } from '../../shared/contract/codec';
 import { httpRoute } from '../../shared/contract/index';
 import type { AppErrorData, ErrorCode } from '../../shared/contract/errors';
 import type { Result } from '../../shared/contract/result';
 import type { ServiceContext } from '../services/context';
 import type { Handlers } from '../services/handler';
-import { BodyError, readBody } from './body';
+import { BodyError, parseBody, readBody } from './body';
 import { contentSecurityPolicy } from './csp';
 import { dispatch } from './dispatch';
 import { fileInside, mimeOf } from './mime';
@@ -174,8 +174,7 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<RunningS
     }
     let payload: unknown;
     try {
-      const text = await readBody(req, res);
-      payload = text.trim() === '' ? {} : decodeJson(text);
+      payload = parseBody(await readBody(req, res));
     } catch (err) {
       if (err instanceof BodyError) {
         // The rest of the body is not read: close the connection once the answer is out.
