@@ -3,7 +3,7 @@
 // 2 threads). Each measurement runs in its own child process under a wall-clock cap, because one
 // ResNet-101 step on the cpu backend can take many minutes and cannot be interrupted from inside.
 //
-//   npm run bench -- engine [--nets demo,resnet101] [--backends tensorflow,wasm,cpu] [--cap 600] [--no-pytorch]
+//   npm run bench -- engine [--nets demo,resnet101] [--backends tensorflow,webgpu,wasm,cpu] [--cap 600] [--no-pytorch]
 //
 // Training step = forward in train mode, logits upsampled (bilinear, align_corners) to the input
 // size, cross-entropy against fixed random labels, backward, SGD momentum 0.9 / weight decay 2e-4.
@@ -23,6 +23,7 @@ import { splitBatch } from '../main/engine/parallel/protocol';
 import type { HostBatch } from '../main/engine/parallel/protocol';
 import { segmentationLoss } from '../main/engine/parallel/seg-task';
 import type { SegTaskInit } from '../main/engine/parallel/seg-task';
+import { readData } from '../main/engine/read';
 import { lossAndGrads } from '../main/engine/train/grads';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -105,20 +106,21 @@ async function child(job: ChildJob): Promise<ChildResult> {
   const net = new SegNet(c.config, { seed: 1 });
   const x = tf.tensor4d(batch.image.data, batch.image.shape as [number, number, number, number]);
   const y = tf.tensor3d(batch.label.data as Int32Array, batch.label.shape as [number, number, number], 'int32');
-  const forwardMs = await timed(c.reps, () => {
-    tf.tidy(() => {
-      net.apply(x, { training: false }).logits.dataSync();
-    });
+  // Reads are async (webgpu cannot read synchronously in Node); reading the result is what waits for the device.
+  const forwardMs = await timed(c.reps, async () => {
+    const logits = tf.tidy(() => net.apply(x, { training: false }).logits);
+    await readData(logits);
+    logits.dispose();
   });
   // Reported early: if the step later dies (wasm heap), the forward time still reaches the table.
   console.log(JSON.stringify({ backend: info.name, forwardMs }));
   const sgd = new Sgd();
-  const stepMs = await timed(c.reps, () => {
+  const stepMs = await timed(c.reps, async () => {
     // ResNet-101 keeps > 4 GB of activations for backprop: recompute blocks instead (wasm32 heap limit).
     const checkpoint = c.key === 'resnet101';
     const { value, grads } = lossAndGrads(net, () => segmentationLoss(net.apply(x, { training: true, dropoutSeed: 1, checkpoint }).logits, y));
     sgd.step(net.params, grads, () => 1e-4);
-    value.dataSync();
+    await readData(value);
     tf.dispose([value, ...Object.values(grads)]);
   });
   return { backend: info.name, forwardMs, stepMs };
