@@ -31,7 +31,7 @@ export const tests = [
       expectEq(res.status(), 200, 'page with token');
       expectTrue((res.headers()['content-security-policy'] ?? '').includes("script-src 'self'"), 'CSP header present');
       const status = page.getByTestId('status-backend');
-      await status.filter({ hasText: /backend: (wasm|cpu|tensorflow|webgl)/ }).waitFor();
+      await status.filter({ hasText: /backend: (wasm|cpu|tensorflow|webgl|webgpu)/ }).waitFor();
       expectTrue(/GPU/.test(await status.innerText()), 'status bar says GPU or no GPU');
       await page.getByTestId('workspace-name').filter({ hasNotText: 'No workspace open' }).waitFor();
       await shot('loaded');

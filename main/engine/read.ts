@@ -4,7 +4,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import { throwIfGpuFailed } from './webgpu';
 
-/** The tensor's values (a copy owned by the caller); the tensor stays alive. */
+/** The tensor's values, as dataSync gave them (on cpu the backend's own array: read, do not write); the tensor stays alive. */
 export async function readData<T extends tf.DataType = 'float32'>(t: tf.Tensor): Promise<tf.DataTypeMap[T]> {
   const d = (await t.data()) as tf.DataTypeMap[T];
   throwIfGpuFailed();
