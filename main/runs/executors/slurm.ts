@@ -10,9 +10,9 @@ import { AppError, validationError } from '../../../shared/contract/errors';
 import { runConfigSchema, upstreamRuns, type RunConfig } from '../../../shared/runs-config';
 import type { RunState } from '../../../shared/contract/runs';
 import { loadWorkspaceFile, WORKSPACE_FILE } from '../../services/workspace-file';
-import { appendLog, createRun, readConfig, readStatus, reconcileStatus, runDir, updateStatus } from '../records';
+import { appendLog, createRun, diffJson, readConfig, readStatus, reconcileStatus, runDir, updateStatus } from '../records';
 import type { RunSupervisor } from '../supervisor';
-import { ACTIVE_STATES, jobState, sbatch, scancel, showCommand } from './slurm-commands';
+import { ACTIVE_STATES, jobState, sbatch, scancel, showCommand, slurm } from './slurm-commands';
 import { lastJob, readSlurmRecord, slurmOptionsSchema, writeSlurmRecord, type SlurmJob, type SlurmOptions } from './slurm-record';
 
 export const BATCH_SCRIPT = 'job.sbatch';
@@ -126,10 +126,18 @@ async function submitJob(o: {
     ...(o.dependsOn.length ? [`--dependency=afterok:${o.dependsOn.join(':')}`] : []),
     script,
   ];
-  const jobId = await sbatch(args, '', o.env);
+  // Submitted held and released once slurm.json names the job: until then nothing here would know that
+  // the run's process lives on a node, and its pid would look dead.
+  const jobId = await sbatch(['--hold', ...args], '', o.env);
   const prev = await readSlurmRecord(dir);
   const job: SlurmJob = { jobId, kind: o.kind, submittedAt: new Date().toISOString(), command: showCommand('sbatch', ['--parsable', ...args]), dependsOn: o.dependsOn };
-  await writeSlurmRecord(dir, { options: o.options, jobs: [...(prev?.jobs ?? []), job] });
+  try {
+    await writeSlurmRecord(dir, { options: o.options, jobs: [...(prev?.jobs ?? []), job] });
+    await slurm('scontrol', ['release', jobId]);
+  } catch (err) {
+    await scancel([jobId]).catch(() => {});
+    throw err;
+  }
   await appendLog(dir, `submitted to Slurm as job ${jobId}${o.dependsOn.length ? ` (after ${o.dependsOn.join(', ')})` : ''}: ${job.command}`);
   return jobId;
 }
@@ -187,8 +195,11 @@ export async function submitGraph(sup: RunSupervisor, steps: GraphStep[], given:
       if (exists) {
         const status = await reconcileStatus(dir);
         const rec = await readSlurmRecord(dir);
-        const changed = JSON.stringify(await readConfig(dir)) !== JSON.stringify(config);
-        if (changed) throw new AppError('conflict', `run ${step.id} exists with a different config; remove it or use another workspace`, { where: step.id });
+        const changed = diffJson(await readConfig(dir), config);
+        if (changed.length) {
+          const fields = changed.map((d) => `${d.path}: ${JSON.stringify(d.a)} → ${JSON.stringify(d.b)}`).join('; ');
+          throw new AppError('conflict', `run ${step.id} exists with a different config (${fields}); remove it or use another workspace`, { where: step.id });
+        }
         if (status.state === 'succeeded') {
           how = 'reuse';
           jobId = rec ? lastJob(rec).jobId : '';
@@ -231,9 +242,16 @@ export async function submitGraph(sup: RunSupervisor, steps: GraphStep[], given:
 
 async function resubmitWith(workspace: string, id: string, options: SlurmOptions, dependsOn: string[], env?: NodeJS.ProcessEnv): Promise<string> {
   const dir = runDir(workspace, id);
-  const jobId = await submitJob({ workspace, runId: id, options, kind: 'resume', dependsOn, env });
-  await updateStatus(dir, { state: 'queued', pid: null, endedAt: null, message: `resubmitted as Slurm job ${jobId}; it continues from the last checkpoint`, logTail: undefined });
-  return jobId;
+  // Queued before sbatch: the job may start at once, and it runs only a queued run.
+  const before = await readStatus(dir);
+  // The job id goes to slurm.json and the log only: once submitted, the status file is the job's.
+  await updateStatus(dir, { state: 'queued', pid: null, endedAt: null, message: 'resubmitted to Slurm; it continues from the last checkpoint', logTail: undefined });
+  try {
+    return await submitJob({ workspace, runId: id, options, kind: 'resume', dependsOn, env });
+  } catch (err) {
+    await updateStatus(dir, before);
+    throw err;
+  }
 }
 
 /** `proda runs resume` for a Slurm run: a new job continues it from its last checkpoint (same options as before). */

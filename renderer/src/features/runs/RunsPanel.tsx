@@ -38,6 +38,17 @@ export function RunsPanel(props: { client: ContractClient; datasets: readonly Da
     return client.subscribe('run.state', () => setTick((t) => t + 1));
   }, [client, tick]);
 
+  // A Slurm run's process sends this server no events: while a run or its job is still going, its
+  // folder (and Slurm's word on the job) is re-read.
+  const watchingSlurm = runs.some(
+    (r) => r.slurm && (!['succeeded', 'failed', 'cancelled'].includes(r.state) || ['PENDING', 'CONFIGURING', 'RUNNING', 'COMPLETING'].includes(r.slurm.state)),
+  );
+  useEffect(() => {
+    if (!watchingSlurm) return;
+    const timer = setInterval(() => setTick((t) => t + 1), 3000);
+    return () => clearInterval(timer);
+  }, [watchingSlurm]);
+
   useEffect(() => {
     if (!selected) return;
     setLive([]);
