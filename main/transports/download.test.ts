@@ -61,7 +61,8 @@ describe('export downloads', () => {
     expect(await status('/download/run-1/%E0%A4%A')).toBe(422);
     expect(await status('/download/run-1')).toBe(422);
     expect((await fetch(`${server.origin}/download/run-1/model.onnx`, { method: 'POST', headers: { 'x-proda-token': server.token } })).status).toBe(405);
-    expect(await dispatch(handlers, ctx, 'export.files', { exportId: '..' })).toMatchObject({ ok: false, error: { code: 'bad-input' } });
+    // the contract's safe-id schema refuses it before any handler runs
+    expect(await dispatch(handlers, ctx, 'export.files', { exportId: '..' })).toMatchObject({ ok: false, error: { code: 'validation' } });
   });
 });
 
