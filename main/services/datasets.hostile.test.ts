@@ -2,52 +2,33 @@
 // usable range, and broken image files, through the real server process. Each attempt is refused (or the
 // offending file skipped) with a message naming the field or file; nothing outside the workspace is ever
 // served, and the workspace is byte-identical afterwards.
-import { mkdir, mkdtemp, readFile, rename, rm, symlink, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { mkdir, readFile, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apiCall, makeProbeWorkspace, snapshotTrees, startServeProcess, type ServeProcess } from '../testing/hostile-kit';
+import { describe, expect, it } from 'vitest';
+import { probeServer } from '../testing/hostile-kit';
 
-let base: string;
-let ws: string;
-let outside: string;
-let links: string;
-let server: ServeProcess;
-let snap: Awaited<ReturnType<typeof snapshotTrees>>;
-
-beforeAll(async () => {
-  base = await mkdtemp(path.join(os.tmpdir(), 'proda-hostile-data-'));
-  const made = await makeProbeWorkspace(base);
-  ws = made.workspace;
-  outside = made.outside;
-  // A second folder dataset whose images/ holds a link out of the dataset, a link within it, and an empty file.
-  links = path.join(ws, 'data', 'links');
-  await mkdir(path.join(links, 'images'), { recursive: true });
-  await mkdir(path.join(links, 'masks'), { recursive: true });
-  await writeFile(path.join(links, 'classes.txt'), 'road\n');
-  for (const d of ['images', 'masks']) await writeFile(path.join(links, d, 'a.png'), await readFile(path.join(made.dataset, d, 'a.png')));
-  await symlink(path.join(outside, 'config.json'), path.join(links, 'images', 'evil.png'));
-  await symlink(path.join(links, 'images', 'a.png'), path.join(links, 'images', 'inner.png'));
-  await writeFile(path.join(links, 'images', 'empty.png'), '');
-  const wsFile = path.join(ws, 'workspace.json');
-  const file = JSON.parse(await readFile(wsFile, 'utf8')) as { datasets: unknown[] };
-  file.datasets.push({ id: 'links', name: 'links', format: 'folder', root: 'data/links', role: 'target', classSet: '19' });
-  await writeFile(wsFile, `${JSON.stringify(file, null, 2)}\n`);
-  snap = await snapshotTrees([ws, outside], (k) => k.startsWith('cache/'));
-  server = await startServeProcess(ws);
-}, 120_000);
-
-afterAll(async () => {
-  await server?.stop();
-  await rm(base, { recursive: true, force: true });
-});
-
-const api = (name: string, body: unknown) => apiCall(server, name, body);
-
-async function nothingLost(): Promise<void> {
-  expect(server.alive()).toBe(true);
-  expect(await snap.changes()).toEqual([]);
-}
+// A second folder dataset whose images/ holds a link out of the dataset, a link within it, and an empty file.
+const probe = probeServer(
+  'data',
+  async (p) => {
+    const links = path.join(p.workspace, 'data', 'links');
+    await mkdir(path.join(links, 'images'), { recursive: true });
+    await mkdir(path.join(links, 'masks'), { recursive: true });
+    await writeFile(path.join(links, 'classes.txt'), 'road\n');
+    for (const d of ['images', 'masks']) await writeFile(path.join(links, d, 'a.png'), await readFile(path.join(p.dataset, d, 'a.png')));
+    await symlink(path.join(p.outside, 'config.json'), path.join(links, 'images', 'evil.png'));
+    await symlink(path.join(links, 'images', 'a.png'), path.join(links, 'images', 'inner.png'));
+    await writeFile(path.join(links, 'images', 'empty.png'), '');
+    const wsFile = path.join(p.workspace, 'workspace.json');
+    const file = JSON.parse(await readFile(wsFile, 'utf8')) as { datasets: unknown[] };
+    file.datasets.push({ id: 'links', name: 'links', format: 'folder', root: 'data/links', role: 'target', classSet: '19' });
+    await writeFile(wsFile, `${JSON.stringify(file, null, 2)}\n`);
+  },
+  // Thumbnails and listings may fill the cache; nothing else may appear.
+  (rel) => rel.startsWith('cache/'),
+);
+const api = (name: string, body: unknown) => probe.api(name, body);
+const nothingLost = () => probe.nothingLost();
 
 const noSecret = (text: string): void => {
   expect(text).not.toContain('SECRET');
@@ -55,26 +36,26 @@ const noSecret = (text: string): void => {
 };
 
 describe('datasets.add with a bad root', () => {
-  const add = (over: Record<string, unknown>) => api('datasets.add', { dataset: { name: 'x', format: 'folder', root: path.join(ws, 'data', 'tgt'), role: 'target', classSet: '19', ...over } });
+  const add = (over: Record<string, unknown>) => api('datasets.add', { dataset: { name: 'x', format: 'folder', root: path.join(probe.workspace, 'data', 'tgt'), role: 'target', classSet: '19', ...over } });
   it('a root that does not exist: 404 naming the folder', async () => {
-    const r = await add({ root: path.join(base, 'no-such-folder') });
+    const r = await add({ root: path.join(probe.base, 'no-such-folder') });
     expect(r.status).toBe(404);
     expect(r.text).toContain('no-such-folder');
     await nothingLost();
   });
   it('a root with a NUL character: 400 naming dataset.root', async () => {
-    const r = await add({ root: `${path.join(ws, 'data', 'tgt')}\0/etc` });
+    const r = await add({ root: `${path.join(probe.workspace, 'data', 'tgt')}\0/etc` });
     expect(r.status).toBe(400);
     expect(r.text).toContain('dataset.root');
     await nothingLost();
   });
   it('a root that is a file: 422', async () => {
-    const r = await add({ root: path.join(outside, 'keep.txt') });
+    const r = await add({ root: path.join(probe.outside, 'keep.txt') });
     expect(r.status).toBe(422);
     await nothingLost();
   });
   it('a root without a single image: 422', async () => {
-    const r = await add({ root: outside });
+    const r = await add({ root: probe.outside });
     expect(r.status).toBe(422);
     expect(r.text).toMatch(/no images/);
     await nothingLost();
@@ -108,9 +89,9 @@ describe('symbolic links inside a folder dataset', () => {
   });
   it('a listed file replaced by an outside link afterwards is refused at read', async () => {
     expect((await api('images.list', { datasetId: 'links' })).status).toBe(200);
-    const file = path.join(links, 'images', 'a.png');
+    const file = path.join(probe.workspace, 'data', 'links', 'images', 'a.png');
     await rename(file, `${file}.bak`);
-    await symlink(path.join(outside, 'config.json'), file);
+    await symlink(path.join(probe.outside, 'config.json'), file);
     try {
       for (const name of ['images.get', 'images.thumbnail']) {
         const r = await api(name, { datasetId: 'links', imageId: 'a.png' });
@@ -136,7 +117,7 @@ describe('symbolic links inside a folder dataset', () => {
 });
 
 describe('run configs out of range', () => {
-  const val = () => ({ root: path.join(ws, 'data', 'tgt'), format: 'folder' });
+  const val = () => ({ root: path.join(probe.workspace, 'data', 'tgt'), format: 'folder' });
   const warmup = (over: Record<string, unknown>) => ({ config: { stage: 'warmup', network: { arch: 'demo', classes: 19 }, source: val(), ...over } });
   const cases: [string, () => unknown, string][] = [
     ['optim.lr 1e308', () => warmup({ optim: { lr: 1e308 } }), 'optim.lr'],

@@ -2,56 +2,33 @@
 // and of `proda export --out` on a folder that already holds files. Each attempt is refused before any
 // file is touched; the workspace and the folder beside it stay byte-identical, and no error message
 // echoes the bytes of a file outside the workspace.
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { runConfigSchema } from '../../shared/runs-config';
 import { initBackend } from '../engine/backend';
 import { SegNet, demoConfig } from '../engine/nets';
 import { exportCommand, exportLabelsCommand, importCommand } from '../interop/cli-commands';
 import { createRun } from '../runs/records';
 import { writeModel } from '../runs/stages/net';
-import { apiCall, checksumTree, lostFiles, makeProbeWorkspace, snapshotTrees, startServeProcess, type ServeProcess } from '../testing/hostile-kit';
+import { checksumTree, lostFiles, probeServer } from '../testing/hostile-kit';
 
-let base: string;
-let ws: string;
-let outside: string;
-let server: ServeProcess;
-let snap: Awaited<ReturnType<typeof snapshotTrees>>;
-
-beforeAll(async () => {
-  base = await mkdtemp(path.join(os.tmpdir(), 'proda-hostile-ids-'));
-  const made = await makeProbeWorkspace(base);
-  ws = made.workspace;
-  outside = made.outside;
+const probe = probeServer('ids', async (p) => {
   await initBackend('wasm');
-  const cfg = runConfigSchema.parse({ stage: 'warmup', network: { arch: 'demo', classes: 19 }, source: { root: made.dataset, format: 'folder' } });
-  await createRun(ws, cfg, 'run1');
+  const cfg = runConfigSchema.parse({ stage: 'warmup', network: { arch: 'demo', classes: 19 }, source: { root: p.dataset, format: 'folder' } });
+  await createRun(p.workspace, cfg, 'run1');
   const net = new SegNet(demoConfig(19), { seed: 3 });
-  await writeModel(path.join(ws, 'runs', 'run1'), net);
+  await writeModel(path.join(p.workspace, 'runs', 'run1'), net);
   net.dispose();
   // A run folder whose config.json holds someone else's bytes: errors name it without quoting it.
-  await mkdir(path.join(ws, 'runs', 'foreign'), { recursive: true });
-  await writeFile(path.join(ws, 'runs', 'foreign', 'config.json'), await readFile(path.join(outside, 'config.json')));
+  await mkdir(path.join(p.workspace, 'runs', 'foreign'), { recursive: true });
+  await writeFile(path.join(p.workspace, 'runs', 'foreign', 'config.json'), await readFile(path.join(p.outside, 'config.json')));
   // An earlier export that no later request may remove or change.
-  await mkdir(path.join(ws, 'exports', 'old'), { recursive: true });
-  await writeFile(path.join(ws, 'exports', 'old', 'sidecar.json'), '{"artifact":{"files":[]}}\n');
-  snap = await snapshotTrees([ws, outside]);
-  server = await startServeProcess(ws);
-}, 180_000);
-
-afterAll(async () => {
-  await server?.stop();
-  await rm(base, { recursive: true, force: true });
+  await mkdir(path.join(p.workspace, 'exports', 'old'), { recursive: true });
+  await writeFile(path.join(p.workspace, 'exports', 'old', 'sidecar.json'), '{"artifact":{"files":[]}}\n');
 });
-
-const api = (name: string, body: unknown) => apiCall(server, name, body);
-
-async function nothingLost(): Promise<void> {
-  expect(server.alive()).toBe(true);
-  expect(await snap.changes()).toEqual([]);
-}
+const api = (name: string, body: unknown) => probe.api(name, body);
+const nothingLost = () => probe.nothingLost();
 
 const hostileIds = ['..', '.', '../outside', '../../outside', 'a/b', 'a\\b', '/tmp', 'x\0y', '', '.hidden', 'x'.repeat(129)];
 
@@ -70,12 +47,12 @@ describe('export ids that name folders', () => {
     await nothingLost();
   });
   it('import.checkpoint importId "..": 400, nothing removed', async () => {
-    const r = await api('import.checkpoint', { path: path.join(outside, 'keep.txt'), importId: '..' });
+    const r = await api('import.checkpoint', { path: path.join(probe.outside, 'keep.txt'), importId: '..' });
     expect(r.status).toBe(400);
     await nothingLost();
   });
   it('labels.exportAll into a named folder that holds files: 409, the folder unchanged', async () => {
-    const r = await api('labels.exportAll', { datasetId: 'tgt', dir: outside });
+    const r = await api('labels.exportAll', { datasetId: 'tgt', dir: probe.outside });
     expect(r.status).toBe(409);
     await nothingLost();
   });
@@ -96,13 +73,13 @@ describe('run ids that leave runs/', () => {
     ['export.model', (id) => ({ runId: id, formats: ['safetensors'], exportId: 'e1', parityImages: 1 })],
     ['export.labels', (id) => ({ datasetId: 'tgt', source: { kind: 'run', runId: id }, exportId: 'l1' })],
     ['maps.stats', (id) => ({ source: { kind: 'run', runId: id }, datasetId: 'tgt' })],
-    ['runs.start', (id) => ({ id, config: { stage: 'eval', model: 'run1', val: { root: path.join(ws, 'data', 'tgt'), format: 'folder' } } })],
-    ['runs.start', (id) => ({ config: { stage: 'eval', model: id, val: { root: path.join(ws, 'data', 'tgt'), format: 'folder' } } })],
+    ['runs.start', (id) => ({ id, config: { stage: 'eval', model: 'run1', val: { root: path.join(probe.workspace, 'data', 'tgt'), format: 'folder' } } })],
+    ['runs.start', (id) => ({ config: { stage: 'eval', model: id, val: { root: path.join(probe.workspace, 'data', 'tgt'), format: 'folder' } } })],
   ];
   for (const [name, body] of requests) {
     for (const id of [...foreign, '<absolute>']) {
       it(`${name} with ${JSON.stringify(id)}: 400, no foreign bytes in the answer`, async () => {
-        const r = await api(name, body(id === '<absolute>' ? outside : id));
+        const r = await api(name, body(id === '<absolute>' ? probe.outside : id));
         expect(r.status).toBe(400);
         expect(r.text).not.toContain('SECRET-BYTES');
         expect(r.text).not.toContain('root:x');
@@ -143,10 +120,10 @@ describe('proda export --out on a folder that holds files', () => {
       e.mockRestore();
     }
   };
-  const args = (extra: string[]) => ['--workspace', ws, '--run', 'run1', '--formats', 'safetensors', '--images', '1', '--data', path.join(ws, 'data', 'tgt'), '--format', 'folder', '--out', out, ...extra];
+  const args = (extra: string[]) => ['--workspace', probe.workspace, '--run', 'run1', '--formats', 'safetensors', '--images', '1', '--data', path.join(probe.workspace, 'data', 'tgt'), '--format', 'folder', '--out', out, ...extra];
 
   beforeAll(async () => {
-    out = path.join(base, 'my-folder');
+    out = path.join(probe.base, 'my-folder');
     await mkdir(path.join(out, 'notes'), { recursive: true });
     await writeFile(path.join(out, 'thesis.txt'), 'years of work\n');
     await writeFile(path.join(out, 'notes', 'n.txt'), 'more\n');
@@ -162,9 +139,9 @@ describe('proda export --out on a folder that holds files', () => {
   }, 120_000);
 
   it('export-labels and import without --force: refused, the folder byte-identical', async () => {
-    const labels = await run(['--workspace', ws, '--run', 'run1', '--data', path.join(ws, 'data', 'tgt'), '--format', 'folder', '--out', out], exportLabelsCommand);
+    const labels = await run(['--workspace', probe.workspace, '--run', 'run1', '--data', path.join(probe.workspace, 'data', 'tgt'), '--format', 'folder', '--out', out], exportLabelsCommand);
     expect(labels.code).toBe('conflict');
-    const imported = await run(['--workspace', ws, path.join(outside, 'keep.txt'), '--out', out], importCommand);
+    const imported = await run(['--workspace', probe.workspace, path.join(probe.outside, 'keep.txt'), '--out', out], importCommand);
     expect(imported.code).toBe('conflict');
     expect(lostFiles(outBefore, await checksumTree(out))).toEqual([]);
     expect((await checksumTree(out)).size).toBe(outBefore.size);
@@ -177,6 +154,6 @@ describe('proda export --out on a folder that holds files', () => {
     expect(JSON.parse(await readFile(path.join(out, 'sidecar.json'), 'utf8')).artifact.files).toContain('weights.safetensors');
     // No staging folder is left beside it.
     const { readdir } = await import('node:fs/promises');
-    expect((await readdir(base)).filter((n) => n.includes('.tmp-'))).toEqual([]);
+    expect((await readdir(probe.base)).filter((n) => n.includes('.tmp-'))).toEqual([]);
   }, 120_000);
 });

@@ -5,8 +5,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, expect } from 'vitest';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -169,4 +171,44 @@ export async function makeProbeWorkspace(base: string): Promise<{ workspace: str
   await fsp.writeFile(path.join(outside, 'config.json'), 'root:x:0:0:root:/root:/bin/bash\nSECRET-BYTES\n');
   await fsp.writeFile(path.join(outside, 'keep.txt'), 'a file nobody may delete\n');
   return { workspace, outside, dataset };
+}
+
+export interface ProbeServer {
+  base: string;
+  workspace: string;
+  outside: string;
+  dataset: string;
+  server: ServeProcess;
+  /** One API request with the token. */
+  api(name: string, body: unknown): Promise<{ status: number; text: string }>;
+  /** The server is alive, and the workspace and the folder beside it are as they were before the probes. */
+  nothingLost(): Promise<void>;
+}
+
+/**
+ * The fixture of a probe file: a fresh probe workspace (plus what `prepare` adds) checksummed, then the
+ * server process started on it, before the file's tests; stopped and removed after them. The returned
+ * object is filled in by the time the tests run.
+ */
+export function probeServer(prefix: string, prepare: (p: ProbeServer) => Promise<void> = async () => {}, mayAdd?: (rel: string) => boolean): ProbeServer {
+  let snap: Awaited<ReturnType<typeof snapshotTrees>> | undefined;
+  const p = {
+    api: (name: string, body: unknown) => apiCall(p.server, name, body),
+    nothingLost: async () => {
+      expect(p.server.alive()).toBe(true);
+      expect(await snap?.changes()).toEqual([]);
+    },
+  } as ProbeServer;
+  beforeAll(async () => {
+    p.base = await fsp.mkdtemp(path.join(os.tmpdir(), `proda-hostile-${prefix}-`));
+    Object.assign(p, await makeProbeWorkspace(p.base));
+    await prepare(p);
+    snap = await snapshotTrees([p.workspace, p.outside], mayAdd);
+    p.server = await startServeProcess(p.workspace);
+  }, 180_000);
+  afterAll(async () => {
+    await p.server?.stop();
+    if (p.base) await fsp.rm(p.base, { recursive: true, force: true });
+  });
+  return p;
 }

@@ -2,59 +2,40 @@
 // malformed cookies, request targets and Host headers, with and without the token. Each attempt must be
 // answered (400/401, never a crash), the server must still serve a normal request afterwards, and the
 // workspace's files must be byte-identical at the end.
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeProbeWorkspace, rawHttp, snapshotTrees, startServeProcess, statusOf, type ServeProcess } from '../testing/hostile-kit';
+import { describe, expect, it } from 'vitest';
+import { probeServer, rawHttp, statusOf } from '../testing/hostile-kit';
 
-let base: string;
-let ws: string;
-let server: ServeProcess;
-let snap: Awaited<ReturnType<typeof snapshotTrees>>;
-
-beforeAll(async () => {
-  base = await mkdtemp(path.join(os.tmpdir(), 'proda-hostile-http-'));
-  const made = await makeProbeWorkspace(base);
-  ws = made.workspace;
-  snap = await snapshotTrees([ws, made.outside]);
-  server = await startServeProcess(ws);
-}, 120_000);
-
-afterAll(async () => {
-  await server?.stop();
-  await rm(base, { recursive: true, force: true });
-});
+const probe = probeServer('http');
 
 /** The server is alive and a normal request with the token still answers 200. */
 async function stillServing(): Promise<void> {
-  expect(server.alive()).toBe(true);
-  const r = await fetch(`${server.origin}/api/datasets.list`, { method: 'POST', headers: { 'x-proda-token': server.token }, body: '{}' });
+  expect(probe.server.alive()).toBe(true);
+  const r = await fetch(`${probe.server.origin}/api/datasets.list`, { method: 'POST', headers: { 'x-proda-token': probe.server.token }, body: '{}' });
   expect(r.status).toBe(200);
 }
 
 const req = (lines: string[]): string => `${lines.join('\r\n')}\r\n\r\n`;
-const host = (): string => `Host: 127.0.0.1:${server.port}`;
+const host = (): string => `Host: 127.0.0.1:${probe.server.port}`;
 const upgrade = ['Connection: Upgrade', 'Upgrade: websocket', 'Sec-WebSocket-Version: 13', 'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ=='];
 
 describe('cookie with bad percent-encoding', () => {
   it('GET / without a token: 401, server alive', async () => {
-    const r = await rawHttp(server.port, req(['GET / HTTP/1.1', host(), `Cookie: proda_token_${server.port}=%E0%A4%A`, 'Connection: close']));
+    const r = await rawHttp(probe.server.port, req(['GET / HTTP/1.1', host(), `Cookie: proda_token_${probe.server.port}=%E0%A4%A`, 'Connection: close']));
     expect(statusOf(r)).toBe(401);
     await stillServing();
   });
   it('API request without a token: 401, server alive', async () => {
-    const r = await rawHttp(server.port, req(['POST /api/datasets.list HTTP/1.1', host(), `Cookie: proda_token_${server.port}=%`, 'Content-Length: 0', 'Connection: close']));
+    const r = await rawHttp(probe.server.port, req(['POST /api/datasets.list HTTP/1.1', host(), `Cookie: proda_token_${probe.server.port}=%`, 'Content-Length: 0', 'Connection: close']));
     expect(statusOf(r)).toBe(401);
     await stillServing();
   });
   it('WebSocket upgrade without a token: 401, server alive', async () => {
-    const r = await rawHttp(server.port, req(['GET /events HTTP/1.1', host(), ...upgrade, `Cookie: proda_token_${server.port}=%E0%A4%A`]));
+    const r = await rawHttp(probe.server.port, req(['GET /events HTTP/1.1', host(), ...upgrade, `Cookie: proda_token_${probe.server.port}=%E0%A4%A`]));
     expect(statusOf(r)).toBe(401);
     await stillServing();
   });
   it('with a valid token beside it: the token still works', async () => {
-    const r = await rawHttp(server.port, req([`POST /api/datasets.list?token=${server.token} HTTP/1.1`, host(), `Cookie: proda_token_${server.port}=%E0%A4%A`, 'Content-Length: 0', 'Connection: close']));
+    const r = await rawHttp(probe.server.port, req([`POST /api/datasets.list?token=${probe.server.token} HTTP/1.1`, host(), `Cookie: proda_token_${probe.server.port}=%E0%A4%A`, 'Content-Length: 0', 'Connection: close']));
     expect(statusOf(r)).toBe(200);
     await stillServing();
   });
@@ -63,13 +44,13 @@ describe('cookie with bad percent-encoding', () => {
 describe('absolute-form request target', () => {
   for (const target of ['http://[', 'http://%zz/', 'http://[::1/api/datasets.list', 'http://a:99999/']) {
     it(`GET ${target}: 400, server alive`, async () => {
-      const r = await rawHttp(server.port, req([`GET ${target} HTTP/1.1`, host(), 'Connection: close']));
+      const r = await rawHttp(probe.server.port, req([`GET ${target} HTTP/1.1`, host(), 'Connection: close']));
       expect(statusOf(r)).toBe(400);
       await stillServing();
     });
   }
   it('WebSocket upgrade to http://[: 400, server alive', async () => {
-    const r = await rawHttp(server.port, req(['GET http://[ HTTP/1.1', host(), ...upgrade]));
+    const r = await rawHttp(probe.server.port, req(['GET http://[ HTTP/1.1', host(), ...upgrade]));
     expect(statusOf(r)).toBe(400);
     await stillServing();
   });
@@ -77,36 +58,36 @@ describe('absolute-form request target', () => {
 
 describe('Host header', () => {
   it('a foreign host with the right token is refused (DNS rebinding)', async () => {
-    const r = await rawHttp(server.port, req([`POST /api/datasets.list?token=${server.token} HTTP/1.1`, `Host: evil.example:${server.port}`, 'Content-Length: 0', 'Connection: close']));
+    const r = await rawHttp(probe.server.port, req([`POST /api/datasets.list?token=${probe.server.token} HTTP/1.1`, `Host: evil.example:${probe.server.port}`, 'Content-Length: 0', 'Connection: close']));
     expect(statusOf(r)).toBe(400);
     await stillServing();
   });
   it('the right name with another port is refused', async () => {
-    const r = await rawHttp(server.port, req([`POST /api/datasets.list?token=${server.token} HTTP/1.1`, `Host: localhost:${server.port + 1}`, 'Content-Length: 0', 'Connection: close']));
+    const r = await rawHttp(probe.server.port, req([`POST /api/datasets.list?token=${probe.server.token} HTTP/1.1`, `Host: localhost:${probe.server.port + 1}`, 'Content-Length: 0', 'Connection: close']));
     expect(statusOf(r)).toBe(400);
     await stillServing();
   });
   it('no Host header at all (HTTP/1.0) is refused', async () => {
-    const r = await rawHttp(server.port, req([`POST /api/datasets.list?token=${server.token} HTTP/1.0`, 'Content-Length: 0']));
+    const r = await rawHttp(probe.server.port, req([`POST /api/datasets.list?token=${probe.server.token} HTTP/1.0`, 'Content-Length: 0']));
     expect(statusOf(r)).toBe(400);
     await stillServing();
   });
   it('WebSocket upgrade naming a foreign host is refused', async () => {
-    const r = await rawHttp(server.port, req([`GET /events?token=${server.token} HTTP/1.1`, `Host: evil.example:${server.port}`, ...upgrade]));
+    const r = await rawHttp(probe.server.port, req([`GET /events?token=${probe.server.token} HTTP/1.1`, `Host: evil.example:${probe.server.port}`, ...upgrade]));
     expect(statusOf(r)).toBe(400);
     await stillServing();
   });
   it('localhost and [::1] with the right port are served', async () => {
-    for (const h of [`localhost:${server.port}`, `[::1]:${server.port}`]) {
-      const r = await rawHttp(server.port, req([`POST /api/datasets.list?token=${server.token} HTTP/1.1`, `Host: ${h}`, 'Content-Length: 0', 'Connection: close']));
+    for (const h of [`localhost:${probe.server.port}`, `[::1]:${probe.server.port}`]) {
+      const r = await rawHttp(probe.server.port, req([`POST /api/datasets.list?token=${probe.server.token} HTTP/1.1`, `Host: ${h}`, 'Content-Length: 0', 'Connection: close']));
       expect(statusOf(r)).toBe(200);
     }
   });
   it('the Content-Security-Policy never carries the Host header', async () => {
-    const r = await rawHttp(server.port, req([`GET /?token=${server.token} HTTP/1.1`, `Host: localhost:${server.port}`, 'Connection: close']));
+    const r = await rawHttp(probe.server.port, req([`GET /?token=${probe.server.token} HTTP/1.1`, `Host: localhost:${probe.server.port}`, 'Connection: close']));
     const csp = /content-security-policy: ([^\r\n]*)/i.exec(r)?.[1] ?? '';
-    expect(csp).toContain(`ws://127.0.0.1:${server.port}`);
-    const injected = await rawHttp(server.port, req([`GET /?token=${server.token} HTTP/1.1`, `Host: x; script-src *:${server.port}`, 'Connection: close']));
+    expect(csp).toContain(`ws://127.0.0.1:${probe.server.port}`);
+    const injected = await rawHttp(probe.server.port, req([`GET /?token=${probe.server.token} HTTP/1.1`, `Host: x; script-src *:${probe.server.port}`, 'Connection: close']));
     expect(statusOf(injected)).toBe(400);
     expect(injected).not.toContain('script-src *');
     await stillServing();
@@ -115,7 +96,6 @@ describe('Host header', () => {
 
 describe('nothing is lost after the transport probes', () => {
   it('every workspace file is byte-identical', async () => {
-    expect(server.alive()).toBe(true);
-    expect(await snap.changes()).toEqual([]);
+    await probe.nothingLost();
   });
 });
