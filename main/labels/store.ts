@@ -426,7 +426,7 @@ export class LabelStore {
 }
 
 type Restored =
-  | { kind: 'doc'; doc: EditorDoc; fromSnapshot: boolean; notes: string[] }
+  | { kind: 'doc'; doc: EditorDoc; fromSnapshot: boolean }
   | { kind: 'interrupted-reset'; base: LabelRaster };
 
 /** Rebuilds an image's document from its files without writing anything (safe while another process edits). */
@@ -475,8 +475,9 @@ async function restoreDoc(dir: string, state: StateFile, budget: HistoryBudget):
     }
     doc = r.doc;
   }
+  // Reported where the server's and CLI's warnings go; the restored state itself is complete.
   if (notes.length) console.warn(`${dir}: ${notes.join('; ')}`);
-  return { kind: 'doc', doc, fromSnapshot, notes };
+  return { kind: 'doc', doc, fromSnapshot };
 }
 
 export interface StoredCorrection {
