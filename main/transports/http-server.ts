@@ -406,7 +406,9 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<RunningS
     const h = parseRequestUrl(o)?.host;
     if (h) allowedHosts.add(h.toLowerCase());
   }
-  cspValue = contentSecurityPolicy([...allowedHosts].map((h) => `ws://${h}`));
+  // CSP host-sources cannot name IPv6 literals (Chromium reports `ws://[::1]:…` as invalid and logs an
+  // error); a page served from [::1] reaches its own socket through 'self', which covers ws: in CSP 3.
+  cspValue = contentSecurityPolicy([...allowedHosts].filter((h) => !h.startsWith('[')).map((h) => `ws://${h}`));
   const displayHost = wildcard ? DEFAULT_HOST : host;
   const origin = `http://${urlHost(displayHost)}:${port}`;
   return {

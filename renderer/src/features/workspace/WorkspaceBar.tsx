@@ -20,15 +20,18 @@ export function WorkspaceBar({ workspace, onChanged }: Props) {
   const run = async (kind: 'open' | 'create' | 'adopt') => {
     setBusy(kind === 'adopt' ? 'open' : kind);
     setError(null);
-    setOffer(null);
+    // The offer stays up (its button disabled) until the adoption answered: it disappears once workspace.json exists.
+    if (kind !== 'adopt') setOffer(null);
     try {
       const ws =
         kind === 'create'
           ? await client.call('workspace.create', { path, demo: true })
           : await client.call('workspace.open', { path, adopt: kind === 'adopt' });
+      setOffer(null);
       onChanged(ws);
       setPath('');
     } catch (e) {
+      setOffer(null);
       const probe = kind === 'open' ? await client.call('workspace.probe', { path }).catch(() => null) : null;
       if (probe?.kind === 'adoptable') setOffer(probe);
       else setError(String((e as Error).message ?? e));
@@ -71,8 +74,8 @@ export function WorkspaceBar({ workspace, onChanged }: Props) {
       {offer && (
         <span className="adopt-offer" data-testid="workspace-adopt-offer">
           {offer.path} has no workspace.json but holds {offer.runs} runs and {offer.datasets} datasets.{' '}
-          <button type="button" data-testid="workspace-adopt" onClick={() => void run('adopt')}>
-            Adopt it as a workspace
+          <button type="button" data-testid="workspace-adopt" disabled={busy !== null} onClick={() => void run('adopt')}>
+            {busy === 'open' ? 'Adopting…' : 'Adopt it as a workspace'}
           </button>{' '}
           <button type="button" onClick={() => setOffer(null)}>
             Cancel
