@@ -12,7 +12,10 @@ import { buildSegNetGraph } from '../engine/nets/deeplab';
 import { fromTorchLayout, toTorchLayout } from '../engine/nets/graph';
 import { SegNet, type NamedWeights } from '../engine/nets/net';
 import { writeFileAtomic, writeJsonAtomic } from '../io/atomic';
-import { buildOnnxModel, ONNX_OPSET, type OnnxVariant } from './onnx-export';
+import { buildOnnxModel, ONNX_OPSET } from '../engine/nets/onnx-export';
+
+/** The ONNX files an export writes (the 'heads' variant is the prediction module's own). */
+type ExportVariant = 'probs' | 'argmax';
 import { type StTensor, encodeSafetensors, readSafetensorsFile } from './safetensors';
 import { tfjsFileHandler, writeTfjsGraphModel } from './tfjs-export';
 import { encodeTorchFile, officialCheckpoint, type WritableTensor } from './torch-writer';
@@ -169,7 +172,7 @@ const agreement = (a: ArrayLike<number>, b: ArrayLike<number>): number => {
 };
 
 async function onnxParity(
-  models: Record<OnnxVariant, Uint8Array>,
+  models: Record<ExportVariant, Uint8Array>,
   refs: { logits: Float32Array; shape: number[]; labels: Int32Array }[],
   images: readonly ParityImage[],
 ): Promise<NonNullable<ParityReport['onnx']>> {
@@ -314,10 +317,10 @@ export async function exportModel(req: ExportRequest): Promise<ExportResult> {
       backbone: req.network.backbone,
     };
 
-    let onnxModels: Record<OnnxVariant, Uint8Array> | null = null;
+    let onnxModels: Record<ExportVariant, Uint8Array> | null = null;
     if (req.formats.includes('onnx')) {
       onnxModels = { probs: new Uint8Array(), argmax: new Uint8Array() };
-      const variants: OnnxVariant[] = ['probs', 'argmax'];
+      const variants: ExportVariant[] = ['probs', 'argmax'];
       for (const [i, variant] of variants.entries()) {
         progress('onnx', i, 2, `ONNX ${variant}`);
         const bytes = buildOnnxModel(graph, params, { variant, metadata: { ...meta, variant } });

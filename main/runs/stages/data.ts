@@ -80,17 +80,8 @@ export class ImageSource {
   }
 }
 
-/** RGB/255 with no mean or std (ProDA's input normalisation), NHWC. All images must share a size. */
-export function inputTensor(imgs: readonly RgbImage[]): tf.Tensor4D {
-  const { width, height } = imgs[0];
-  const data = new Float32Array(imgs.length * width * height * 3);
-  imgs.forEach((img, n) => {
-    if (img.width !== width || img.height !== height) throw new Error(`batch mixes image sizes ${width}×${height} and ${img.width}×${img.height}`);
-    const off = n * width * height * 3;
-    for (let i = 0; i < img.data.length; i++) data[off + i] = img.data[i] / 255;
-  });
-  return tf.tensor4d(data, [imgs.length, height, width, 3]);
-}
+// The input conversion lives with the prediction module; training imports it from here.
+export { inputTensor } from '../../engine/predict/input';
 
 /** Train-id labels as int32 [N,H,W]. */
 export function labelTensor(labels: readonly { width: number; height: number; data: ArrayLike<number> }[]): tf.Tensor3D {

@@ -1,0 +1,23 @@
+// calc_prototype's per-image class centroids from predictions (model-resolution feat and logits, as the
+// prediction module returns them), through the engine's one centroid implementation.
+import * as tf from '@tensorflow/tfjs';
+import { classCentroids, type ClassCentroids } from '../proda/prototypes';
+import type { ChwMap } from './postprocess';
+
+const nhwc = (maps: readonly ChwMap[]): tf.Tensor4D => {
+  const { channels: c, height: h, width: w } = maps[0];
+  for (const m of maps) if (m.channels !== c || m.height !== h || m.width !== w) throw new Error('centroids: maps of one batch must share a shape');
+  const data = new Float32Array(maps.length * c * h * w);
+  maps.forEach((m, i) => data.set(m.data, i * c * h * w));
+  return tf.tidy(() => tf.transpose(tf.tensor4d(data, [maps.length, c, h, w]), [0, 2, 3, 1]) as tf.Tensor4D);
+};
+
+export function predictionCentroids(preds: readonly { feat: ChwMap; logits: ChwMap }[], minPixels: number): ClassCentroids {
+  const feat = nhwc(preds.map((p) => p.feat));
+  const logits = nhwc(preds.map((p) => p.logits));
+  try {
+    return classCentroids(feat, logits, minPixels);
+  } finally {
+    tf.dispose([feat, logits]);
+  }
+}
