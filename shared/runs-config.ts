@@ -21,6 +21,12 @@ export type RunDatasetInput = z.input<typeof runDatasetSchema>;
 
 /** A previous run, by id, whose artifacts this run reads. */
 export const runRefSchema = z.string().regex(/^[A-Za-z0-9._-]+$/, 'a run id (letters, digits, . _ -)');
+/** A model to run inference with: a run id, or `import:<importId>` (a checkpoint brought in by `proda import`). */
+export const IMPORT_PREFIX = 'import:';
+export const modelRefSchema = z
+  .string()
+  .regex(/^(import:)?[A-Za-z0-9._-]+$/, 'a run id or import:<importId> (letters, digits, . _ -)')
+  .refine((s) => !/^(import:)?\.{1,2}$/.test(s), 'not a folder name');
 
 export const networkSchema = z
   .object({
@@ -110,7 +116,7 @@ export const pseudoConfigSchema = z
   .object({
     stage: z.literal('pseudo'),
     ...common,
-    model: runRefSchema.describe('Run whose final student labels the target'),
+    model: modelRefSchema.describe('Run (or import:<id>) whose final student labels the target'),
     target: runDatasetSchema,
     /** soft: softmax at output resolution + prototype initialisation; hard: flip-averaged argmax + confidence. */
     mode: z.enum(['soft', 'hard']),
@@ -219,7 +225,7 @@ export const evalConfigSchema = z
   .object({
     stage: z.literal('eval'),
     ...common,
-    model: runRefSchema,
+    model: modelRefSchema,
     val: runDatasetSchema,
     /** 'both' scores twice, so a table can show what re-estimating BN alone changes. */
     bn: z.enum(['running', 'reestimate', 'both']).default('running'),
@@ -253,7 +259,7 @@ export function upstreamRuns(c: RunConfig): string[] {
       return c.init ? [c.init] : [];
     case 'pseudo':
     case 'eval':
-      return [c.model];
+      return c.model.startsWith(IMPORT_PREFIX) ? [] : [c.model];
     case 'stage1':
       return [c.init, c.pseudo];
     case 'distill':
@@ -261,6 +267,11 @@ export function upstreamRuns(c: RunConfig): string[] {
     case 'selftrain':
       return [c.init];
   }
+}
+
+/** Imported checkpoints a config reads (ids without the prefix). */
+export function upstreamImports(c: RunConfig): string[] {
+  return (c.stage === 'pseudo' || c.stage === 'eval') && c.model.startsWith(IMPORT_PREFIX) ? [c.model.slice(IMPORT_PREFIX.length)] : [];
 }
 
 /** Reference optimiser settings per stage (proda-reference.md §4). */

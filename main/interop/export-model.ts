@@ -10,6 +10,7 @@ import { type ClassSetId, classSets } from '../../shared/classes';
 import type { SegNetConfig } from '../engine/nets/deeplab';
 import { buildSegNetGraph } from '../engine/nets/deeplab';
 import { fromTorchLayout, toTorchLayout } from '../engine/nets/graph';
+import { createPredictor, nchwInput, nhwcInput, type ChwMap, type ModelWeights } from '../engine/predict';
 import { SegNet, type NamedWeights } from '../engine/nets/net';
 import { writeFileAtomic, writeJsonAtomic } from '../io/atomic';
 import { buildOnnxModel, ONNX_OPSET } from '../engine/nets/onnx-export';
@@ -136,33 +137,35 @@ export function buildNet(config: SegNetConfig, opts: ConstructorParameters<typeo
   return net as SegNet;
 }
 
-const nhwcInput = (img: ParityImage): Float32Array => {
-  const out = new Float32Array(img.data.length);
-  for (let i = 0; i < out.length; i++) out[i] = img.data[i] / 255;
-  return out;
-};
-
-function toNchw(nhwc: Float32Array, h: number, w: number, c: number): Float32Array {
-  const out = new Float32Array(nhwc.length);
-  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) for (let k = 0; k < c; k++) out[(k * h + y) * w + x] = nhwc[(y * w + x) * c + k];
-  return out;
+/** The engine's reference for one image: logits at 1/8 (channel-first) and the full-size eval-order argmax. */
+interface EngineRef {
+  logits: ChwMap;
+  labels: Uint8Array;
 }
 
-/** Engine reference on one image: logits NHWC at 1/8 and the full-resolution argmax. */
-function engineReference(net: SegNet, img: ParityImage): { logits: Float32Array; shape: number[]; labels: Int32Array } {
-  const x = tf.tensor4d(nhwcInput(img), [1, img.height, img.width, 3]);
+async function engineReferences(model: ModelWeights, images: readonly ParityImage[], onImage: (i: number) => void): Promise<EngineRef[]> {
+  const predictor = await createPredictor(model, { engine: 'tfjs' });
   try {
-    const [l, lab] = tf.tidy(() => {
-      const { logits } = net.apply(x, { training: false });
-      const up = tf.image.resizeBilinear(logits, [img.height, img.width], true);
-      return [logits, tf.argMax(up, 3)];
-    });
-    const out = { logits: l.dataSync() as Float32Array, shape: l.shape, labels: lab.dataSync() as Int32Array };
-    tf.dispose([l, lab]);
-    return out;
+    const refs: EngineRef[] = [];
+    for (const [i, img] of images.entries()) {
+      onImage(i);
+      const [p] = await predictor.predict([img], { order: 'eval' });
+      refs.push({ logits: p.logits, labels: p.labels! });
+    }
+    return refs;
   } finally {
-    x.dispose();
+    await predictor.dispose();
   }
+}
+
+/** Largest |a − ref| with `a` in NHWC (tfjs graph model) or NCHW (ONNX, same as the reference). */
+function logitDiff(got: Float32Array, ref: ChwMap, layout: 'nchw' | 'nhwc'): number {
+  const { channels: c, height: h, width: w, data } = ref;
+  if (got.length !== data.length) return Infinity;
+  let diff = 0;
+  for (let k = 0; k < c; k++)
+    for (let p = 0; p < h * w; p++) diff = Math.max(diff, Math.abs((layout === 'nchw' ? got[k * h * w + p] : got[p * c + k]) - data[k * h * w + p]) || 0);
+  return diff;
 }
 
 const agreement = (a: ArrayLike<number>, b: ArrayLike<number>): number => {
@@ -173,7 +176,7 @@ const agreement = (a: ArrayLike<number>, b: ArrayLike<number>): number => {
 
 async function onnxParity(
   models: Record<ExportVariant, Uint8Array>,
-  refs: { logits: Float32Array; shape: number[]; labels: Int32Array }[],
+  refs: EngineRef[],
   images: readonly ParityImage[],
 ): Promise<NonNullable<ParityReport['onnx']>> {
   const opts = { intraOpNumThreads: 2, interOpNumThreads: 1 };
@@ -187,13 +190,9 @@ async function onnxParity(
     for (let i = 0; i < images.length; i++) {
       const img = images[i];
       const ref = refs[i];
-      const input = new ort.Tensor('float32', toNchw(nhwcInput(img), img.height, img.width, 3), [1, 3, img.height, img.width]);
+      const input = new ort.Tensor('float32', nchwInput([img]), [1, 3, img.height, img.width]);
       const r = await argmax.run({ image: input });
-      const [, c, h, w] = r.logits.dims as number[];
-      const got = r.logits.data as Float32Array;
-      let diff = 0;
-      for (let y = 0; y < h; y++)
-        for (let x = 0; x < w; x++) for (let k = 0; k < c; k++) diff = Math.max(diff, Math.abs(got[(k * h + y) * w + x] - ref.logits[(y * w + x) * c + k]));
+      const diff = logitDiff(r.logits.data as Float32Array, ref.logits, 'nchw');
       const s = agreement(r.labels.data as Uint8Array, ref.labels);
       same += s;
       pixels += ref.labels.length;
@@ -219,7 +218,7 @@ async function onnxParity(
 
 async function tfjsParity(
   modelJson: string,
-  refs: { logits: Float32Array; shape: number[]; labels: Int32Array }[],
+  refs: EngineRef[],
   images: readonly ParityImage[],
 ): Promise<NonNullable<ParityReport['tfjs']>> {
   const model = await tf.loadGraphModel(tfjsFileHandler(modelJson) as unknown as tf.io.IOHandler);
@@ -229,13 +228,12 @@ async function tfjsParity(
     let pixels = 0;
     for (let i = 0; i < images.length; i++) {
       const img = images[i];
-      const x = tf.tensor4d(nhwcInput(img), [1, img.height, img.width, 3]);
+      const x = tf.tensor4d(nhwcInput([img]), [1, img.height, img.width, 3]);
       const outs = model.execute({ image: x }, ['logits', 'labels']) as tf.Tensor[];
       const got = outs[0].dataSync() as Float32Array;
       const labels = outs[1].dataSync() as Int32Array;
       tf.dispose([x, ...outs]);
-      let diff = 0;
-      for (let k = 0; k < got.length; k++) diff = Math.max(diff, Math.abs(got[k] - refs[i].logits[k]));
+      const diff = logitDiff(got, refs[i].logits, 'nhwc');
       const s = agreement(labels, refs[i].labels);
       same += s;
       pixels += labels.length;
@@ -250,7 +248,7 @@ async function tfjsParity(
 async function safetensorsParity(
   file: string,
   network: SegNetConfig,
-  refs: { logits: Float32Array; shape: number[]; labels: Int32Array }[],
+  refs: EngineRef[],
   images: readonly ParityImage[],
 ): Promise<NonNullable<ParityReport['safetensors']>> {
   const { tensors } = await readSafetensorsFile(file);
@@ -261,24 +259,19 @@ async function safetensorsParity(
     if (!t || t.dtype !== 'float32' || t.shape.join() !== spec.torchShape.join()) throw new Error(`${file}: ${spec.name} missing or of the wrong shape`);
     weights[spec.name] = { shape: spec.shape, data: fromTorchLayout(spec, t.data as Float32Array) };
   }
-  const net = buildNet(network, { weights });
-  try {
-    const perImage: ParityEntry[] = [];
-    let same = 0;
-    let pixels = 0;
-    for (let i = 0; i < images.length; i++) {
-      const r = engineReference(net, images[i]);
-      let diff = 0;
-      for (let k = 0; k < r.logits.length; k++) diff = Math.max(diff, Math.abs(r.logits[k] - refs[i].logits[k]));
-      const s = agreement(r.labels, refs[i].labels);
-      same += s;
-      pixels += r.labels.length;
-      perImage.push({ id: images[i].id, height: images[i].height, width: images[i].width, maxAbsLogitDiff: diff, argmaxAgreement: s / r.labels.length });
-    }
-    return { maxAbsLogitDiff: Math.max(0, ...perImage.map((e) => e.maxAbsLogitDiff)), argmaxAgreement: pixels ? same / pixels : 1, perImage };
-  } finally {
-    net.dispose();
+  const read = await engineReferences({ network, weights }, images, () => {});
+  const perImage: ParityEntry[] = [];
+  let same = 0;
+  let pixels = 0;
+  for (let i = 0; i < images.length; i++) {
+    const r = read[i];
+    const diff = logitDiff(r.logits.data, refs[i].logits, 'nchw');
+    const s = agreement(r.labels, refs[i].labels);
+    same += s;
+    pixels += r.labels.length;
+    perImage.push({ id: images[i].id, height: images[i].height, width: images[i].width, maxAbsLogitDiff: diff, argmaxAgreement: s / r.labels.length });
   }
+  return { maxAbsLogitDiff: Math.max(0, ...perImage.map((e) => e.maxAbsLogitDiff)), argmaxAgreement: pixels ? same / pixels : 1, perImage };
 }
 
 export class ParityError extends Error {
@@ -303,129 +296,120 @@ export async function exportModel(req: ExportRequest): Promise<ExportResult> {
   const files: string[] = [];
   const rel = (f: string) => path.relative(staging, f);
 
-  progress('prepare', 0, 1, 'building the network');
-  const net = buildNet(req.network, { weights: req.weights });
-  try {
-    const graph = net.graph;
-    const params = new Map(Object.entries(req.weights).map(([k, v]) => [k, v.data]));
-    const side = (artifact: Record<string, unknown>) => sidecarFor(req.info, req.network, artifact);
-    const meta: Record<string, string> = {
-      classes: JSON.stringify(classSets[req.info.classSet].names),
-      classCountMode: req.info.classSet,
-      normalisation: 'RGB/255, mean 0, std 1',
-      runId: req.info.runId ?? '',
-      backbone: req.network.backbone,
-    };
+  progress('prepare', 0, 1, 'building the network graph');
+  const graph = buildSegNetGraph(req.network);
+  const params = new Map(Object.entries(req.weights).map(([k, v]) => [k, v.data]));
+  const side = (artifact: Record<string, unknown>) => sidecarFor(req.info, req.network, artifact);
+  const meta: Record<string, string> = {
+    classes: JSON.stringify(classSets[req.info.classSet].names),
+    classCountMode: req.info.classSet,
+    normalisation: 'RGB/255, mean 0, std 1',
+    runId: req.info.runId ?? '',
+    backbone: req.network.backbone,
+  };
 
-    let onnxModels: Record<ExportVariant, Uint8Array> | null = null;
-    if (req.formats.includes('onnx')) {
-      onnxModels = { probs: new Uint8Array(), argmax: new Uint8Array() };
-      const variants: ExportVariant[] = ['probs', 'argmax'];
-      for (const [i, variant] of variants.entries()) {
-        progress('onnx', i, 2, `ONNX ${variant}`);
-        const bytes = buildOnnxModel(graph, params, { variant, metadata: { ...meta, variant } });
-        onnxModels[variant] = bytes;
-        const file = path.join(staging, `model.${variant}.onnx`);
-        await writeFileAtomic(file, bytes);
-        await writeJsonAtomic(`${file}.json`, side({ format: 'onnx', file: path.basename(file), opset: ONNX_OPSET, variant, layout: 'NCHW', outputs: variant === 'probs' ? ['probs [N,C,H,W] float32', 'logits [N,C,h,w] float32'] : ['labels [N,H,W] uint8', 'logits [N,C,h,w] float32'] }));
-        files.push(file, `${file}.json`);
-      }
-    }
-    let tfjsModelJson: string | null = null;
-    let safetensorsFile: string | null = null;
-    if (req.formats.includes('tfjs')) {
-      progress('tfjs', 0, 1, 'TF.js graph model');
-      const dir = path.join(staging, 'tfjs');
-      const r = await writeTfjsGraphModel(dir, graph, params, side({ format: 'tfjs-graph-model', layout: 'NHWC' }));
-      tfjsModelJson = path.join(dir, 'model.json');
-      await writeJsonAtomic(path.join(dir, 'sidecar.json'), side({ format: 'tfjs-graph-model', file: 'model.json', layout: 'NHWC', outputs: ['logits [N,h,w,C]', 'probs [N,H,W,C]', 'labels [N,H,W] int32'], loader: 'tf.loadGraphModel' }));
-      files.push(...r.files, path.join(dir, 'sidecar.json'));
-    }
-    if (req.formats.includes('safetensors')) {
-      progress('safetensors', 0, 1, 'safetensors');
-      const tensors = new Map<string, StTensor>();
-      for (const spec of graph.params) tensors.set(spec.name, { dtype: 'float32', shape: spec.torchShape, data: toTorchLayout(spec, params.get(spec.name)!) });
-      if (req.prototypes) tensors.set('objective_vectors', { dtype: 'float32', shape: [req.prototypes.classes, req.prototypes.dim], data: req.prototypes.data });
-      const file = path.join(staging, 'weights.safetensors');
-      safetensorsFile = file;
-      await writeFileAtomic(file, encodeSafetensors(tensors, { format: 'pt', layout: 'pytorch (OIHW conv, [out,in] linear)', runId: req.info.runId ?? '' }));
-      await writeJsonAtomic(`${file}.json`, side({ format: 'safetensors', file: 'weights.safetensors', layout: 'PyTorch state-dict keys and layouts', extraKeys: req.prototypes ? ['objective_vectors'] : [] }));
+  let onnxModels: Record<ExportVariant, Uint8Array> | null = null;
+  if (req.formats.includes('onnx')) {
+    onnxModels = { probs: new Uint8Array(), argmax: new Uint8Array() };
+    const variants: ExportVariant[] = ['probs', 'argmax'];
+    for (const [i, variant] of variants.entries()) {
+      progress('onnx', i, 2, `ONNX ${variant}`);
+      const bytes = buildOnnxModel(graph, params, { variant, metadata: { ...meta, variant } });
+      onnxModels[variant] = bytes;
+      const file = path.join(staging, `model.${variant}.onnx`);
+      await writeFileAtomic(file, bytes);
+      await writeJsonAtomic(`${file}.json`, side({ format: 'onnx', file: path.basename(file), opset: ONNX_OPSET, variant, layout: 'NCHW', outputs: variant === 'probs' ? ['probs [N,C,H,W] float32', 'logits [N,C,h,w] float32'] : ['labels [N,H,W] uint8', 'logits [N,C,h,w] float32'] }));
       files.push(file, `${file}.json`);
     }
-
-    if (req.formats.includes('pytorch')) {
-      progress('pytorch', 0, 1, 'official ProDA checkpoint');
-      // PyTorch state-dict order does not matter to load_state_dict, but strict loading needs every
-      // BatchNorm's num_batches_tracked buffer, which the engine does not keep.
-      const state: [string, WritableTensor][] = [];
-      for (const spec of graph.params) {
-        state.push([spec.name, { dtype: 'float32', shape: spec.torchShape, data: toTorchLayout(spec, params.get(spec.name)!) }]);
-        if (spec.name.endsWith('.running_var')) {
-          state.push([spec.name.replace(/running_var$/, 'num_batches_tracked'), { dtype: 'int64', shape: [], data: BigInt64Array.of(0n) }]);
-        }
-      }
-      const p = req.prototypes;
-      const ckpt = officialCheckpoint(state, {
-        objectiveVectors: p ? { dtype: 'float32', shape: [p.classes, p.dim], data: p.data } : null,
-        iteration: req.info.iteration,
-        bestIou: req.info.miou ?? 0,
-      });
-      const file = path.join(staging, 'proda_checkpoint.pkl');
-      await writeFileAtomic(file, encodeTorchFile(ckpt, 'proda_checkpoint'));
-      await writeJsonAtomic(
-        `${file}.json`,
-        side({
-          format: 'pytorch',
-          file: 'proda_checkpoint.pkl',
-          layout: "torch.save zip; {'ResNet101': {'model_state', 'objective_vectors'}, 'iter', 'best_iou'} as the official train.py writes it",
-          usage: 'official ProDA: --resume_path proda_checkpoint.pkl (bn_pretrain models also need --bn_clr)',
-        }),
-      );
-      files.push(file, `${file}.json`);
-    }
-
-    // Parity: the exported runtimes against the engine, on the same images.
-    const refs: ReturnType<typeof engineReference>[] = [];
-    for (const [i, img] of req.parityImages.entries()) {
-      progress('parity', i, req.parityImages.length, `engine reference ${img.id}`);
-      refs.push(engineReference(net, img));
-      // Exports run in main: let other requests and events through between forward passes.
-      await new Promise((resolve) => setImmediate(resolve));
-    }
-    const onnxP = onnxModels ? await onnxParity(onnxModels, refs, req.parityImages) : null;
-    progress('parity', req.parityImages.length, req.parityImages.length, 'runtimes compared');
-    const tfjsP = tfjsModelJson ? await tfjsParity(tfjsModelJson, refs, req.parityImages) : null;
-    const stP = safetensorsFile ? await safetensorsParity(safetensorsFile, req.network, refs, req.parityImages) : null;
-    const checked = [onnxP, tfjsP, stP].filter((p): p is NonNullable<typeof p> => p !== null);
-    const parity: ParityReport = {
-      images: req.parityImages.length,
-      maxAbsLogitDiff: Math.max(0, ...checked.map((p) => p.maxAbsLogitDiff)),
-      argmaxAgreement: checked.length ? Math.min(...checked.map((p) => p.argmaxAgreement)) : 1,
-      minAgreement,
-      passed: checked.every((p) => p.argmaxAgreement >= minAgreement) && (onnxP ? onnxP.probsSumError < 1e-4 : true),
-      onnx: onnxP,
-      tfjs: tfjsP,
-      safetensors: stP,
-      backend: tf.getBackend(),
-      seconds: (Date.now() - t0) / 1000,
-    };
-    const parityFile = path.join(staging, 'parity.json');
-    await writeJsonAtomic(parityFile, parity);
-    files.push(parityFile);
-    if (!parity.passed) {
-      throw new ParityError(
-        `export parity failed: argmax agreement ${(parity.argmaxAgreement * 100).toFixed(3)}% (< ${(minAgreement * 100).toFixed(1)}%), max |Δlogit| ${parity.maxAbsLogitDiff.toExponential(2)}; see ${parityFile}`,
-        parity,
-      );
-    }
-    const sidecar = path.join(staging, 'sidecar.json');
-    await writeJsonAtomic(sidecar, side({ format: 'export', files: files.map(rel), parity: { maxAbsLogitDiff: parity.maxAbsLogitDiff, argmaxAgreement: parity.argmaxAgreement } }));
-    files.push(sidecar);
-    await fsp.rm(req.outDir, { recursive: true, force: true });
-    await fsp.rename(staging, req.outDir);
-    progress('done', 1, 1, 'export complete');
-    return { outDir: req.outDir, files: files.map((f) => path.join(req.outDir, rel(f))), parity };
-  } finally {
-    net.dispose();
   }
+  let tfjsModelJson: string | null = null;
+  let safetensorsFile: string | null = null;
+  if (req.formats.includes('tfjs')) {
+    progress('tfjs', 0, 1, 'TF.js graph model');
+    const dir = path.join(staging, 'tfjs');
+    const r = await writeTfjsGraphModel(dir, graph, params, side({ format: 'tfjs-graph-model', layout: 'NHWC' }));
+    tfjsModelJson = path.join(dir, 'model.json');
+    await writeJsonAtomic(path.join(dir, 'sidecar.json'), side({ format: 'tfjs-graph-model', file: 'model.json', layout: 'NHWC', outputs: ['logits [N,h,w,C]', 'probs [N,H,W,C]', 'labels [N,H,W] int32'], loader: 'tf.loadGraphModel' }));
+    files.push(...r.files, path.join(dir, 'sidecar.json'));
+  }
+  if (req.formats.includes('safetensors')) {
+    progress('safetensors', 0, 1, 'safetensors');
+    const tensors = new Map<string, StTensor>();
+    for (const spec of graph.params) tensors.set(spec.name, { dtype: 'float32', shape: spec.torchShape, data: toTorchLayout(spec, params.get(spec.name)!) });
+    if (req.prototypes) tensors.set('objective_vectors', { dtype: 'float32', shape: [req.prototypes.classes, req.prototypes.dim], data: req.prototypes.data });
+    const file = path.join(staging, 'weights.safetensors');
+    safetensorsFile = file;
+    await writeFileAtomic(file, encodeSafetensors(tensors, { format: 'pt', layout: 'pytorch (OIHW conv, [out,in] linear)', runId: req.info.runId ?? '' }));
+    await writeJsonAtomic(`${file}.json`, side({ format: 'safetensors', file: 'weights.safetensors', layout: 'PyTorch state-dict keys and layouts', extraKeys: req.prototypes ? ['objective_vectors'] : [] }));
+    files.push(file, `${file}.json`);
+  }
+
+  if (req.formats.includes('pytorch')) {
+    progress('pytorch', 0, 1, 'official ProDA checkpoint');
+    // PyTorch state-dict order does not matter to load_state_dict, but strict loading needs every
+    // BatchNorm's num_batches_tracked buffer, which the engine does not keep.
+    const state: [string, WritableTensor][] = [];
+    for (const spec of graph.params) {
+      state.push([spec.name, { dtype: 'float32', shape: spec.torchShape, data: toTorchLayout(spec, params.get(spec.name)!) }]);
+      if (spec.name.endsWith('.running_var')) {
+        state.push([spec.name.replace(/running_var$/, 'num_batches_tracked'), { dtype: 'int64', shape: [], data: BigInt64Array.of(0n) }]);
+      }
+    }
+    const p = req.prototypes;
+    const ckpt = officialCheckpoint(state, {
+      objectiveVectors: p ? { dtype: 'float32', shape: [p.classes, p.dim], data: p.data } : null,
+      iteration: req.info.iteration,
+      bestIou: req.info.miou ?? 0,
+    });
+    const file = path.join(staging, 'proda_checkpoint.pkl');
+    await writeFileAtomic(file, encodeTorchFile(ckpt, 'proda_checkpoint'));
+    await writeJsonAtomic(
+      `${file}.json`,
+      side({
+        format: 'pytorch',
+        file: 'proda_checkpoint.pkl',
+        layout: "torch.save zip; {'ResNet101': {'model_state', 'objective_vectors'}, 'iter', 'best_iou'} as the official train.py writes it",
+        usage: 'official ProDA: --resume_path proda_checkpoint.pkl (bn_pretrain models also need --bn_clr)',
+      }),
+    );
+    files.push(file, `${file}.json`);
+  }
+
+  // Parity: the exported runtimes against the engine, on the same images.
+  const refs = await engineReferences({ network: req.network, weights: req.weights }, req.parityImages, (i) =>
+    progress('parity', i, req.parityImages.length, `engine reference ${req.parityImages[i].id}`),
+  );
+  const onnxP = onnxModels ? await onnxParity(onnxModels, refs, req.parityImages) : null;
+  progress('parity', req.parityImages.length, req.parityImages.length, 'runtimes compared');
+  const tfjsP = tfjsModelJson ? await tfjsParity(tfjsModelJson, refs, req.parityImages) : null;
+  const stP = safetensorsFile ? await safetensorsParity(safetensorsFile, req.network, refs, req.parityImages) : null;
+  const checked = [onnxP, tfjsP, stP].filter((p): p is NonNullable<typeof p> => p !== null);
+  const parity: ParityReport = {
+    images: req.parityImages.length,
+    maxAbsLogitDiff: Math.max(0, ...checked.map((p) => p.maxAbsLogitDiff)),
+    argmaxAgreement: checked.length ? Math.min(...checked.map((p) => p.argmaxAgreement)) : 1,
+    minAgreement,
+    passed: checked.every((p) => p.argmaxAgreement >= minAgreement) && (onnxP ? onnxP.probsSumError < 1e-4 : true),
+    onnx: onnxP,
+    tfjs: tfjsP,
+    safetensors: stP,
+    backend: tf.getBackend(),
+    seconds: (Date.now() - t0) / 1000,
+  };
+  const parityFile = path.join(staging, 'parity.json');
+  await writeJsonAtomic(parityFile, parity);
+  files.push(parityFile);
+  if (!parity.passed) {
+    throw new ParityError(
+      `export parity failed: argmax agreement ${(parity.argmaxAgreement * 100).toFixed(3)}% (< ${(minAgreement * 100).toFixed(1)}%), max |Δlogit| ${parity.maxAbsLogitDiff.toExponential(2)}; see ${parityFile}`,
+      parity,
+    );
+  }
+  const sidecar = path.join(staging, 'sidecar.json');
+  await writeJsonAtomic(sidecar, side({ format: 'export', files: files.map(rel), parity: { maxAbsLogitDiff: parity.maxAbsLogitDiff, argmaxAgreement: parity.argmaxAgreement } }));
+  files.push(sidecar);
+  await fsp.rm(req.outDir, { recursive: true, force: true });
+  await fsp.rename(staging, req.outDir);
+  progress('done', 1, 1, 'export complete');
+  return { outDir: req.outDir, files: files.map((f) => path.join(req.outDir, rel(f))), parity };
 }

@@ -14,7 +14,8 @@ import { encodeTensors } from '../runs/tensor-file';
 import { buildNet, type ExportFormat, type ExportResult, exportModel, type ParityImage } from './export-model';
 import { type ImportReport, mapCheckpoint, summarizeReport } from './import-weights';
 import { exportLabels, type LabelExportItem, type LabelLayout } from './labels-export';
-import { loadRunModel, predictImage } from './run-model';
+import { createPredictor, type LabelOrder, type PredictorOptions } from '../engine/predict';
+import { loadRunModel } from './run-model';
 import { readTorchFile } from './torch-checkpoint';
 
 export type Progress = (step: string, done: number, total: number, message: string) => void;
@@ -87,6 +88,9 @@ export async function exportRunLabels(opts: {
   soft: boolean;
   /** Average with the mirrored prediction, as generate_pseudo_label.py --flip (ProDA's hard labels). */
   flip: boolean;
+  /** 'pseudo-label' (default: softmax, then upsample, as generate_pseudo_label.py) or 'eval' (logits upsampled, then argmax, as proda eval scores). */
+  order?: LabelOrder;
+  inference?: PredictorOptions;
   outDir: string;
   onProgress?: Progress;
 }): Promise<{ images: number; files: string[] }> {
@@ -105,13 +109,14 @@ export async function exportRunLabels(opts: {
       })
     : all;
   await ensureBackend();
-  const net = buildNet(model.network, { weights: model.weights });
+  const predictor = await createPredictor({ network: model.network, weights: model.weights }, opts.inference);
   const dataset = opts.dataset;
   const { soft, flip } = opts;
+  const order = opts.order ?? 'pseudo-label';
   async function* items(): AsyncGenerator<LabelExportItem> {
     for (const entry of entries) {
-      const p = predictImage(net, await dataset.readImage(entry.id), { flip });
-      yield { entry, width: p.width, height: p.height, trainIds: p.trainIds, confidence: p.confidence, soft: soft ? p.soft : undefined };
+      const [p] = await predictor.predict([await dataset.readImage(entry.id)], { order, flip });
+      yield { entry, width: p.width, height: p.height, trainIds: p.labels!, confidence: p.conf!, soft: soft ? p.soft : undefined };
     }
   }
   try {
@@ -125,7 +130,8 @@ export async function exportRunLabels(opts: {
     await writeJsonAtomic(path.join(opts.outDir, 'export.json'), {
       exportId: path.basename(opts.outDir),
       dataset: dataset.ref.id,
-      source: { kind: 'run', runId: opts.runId, flip },
+      source: { kind: 'run', runId: opts.runId, flip, order },
+      inference: predictor.info,
       layouts: opts.layouts,
       images: r.images,
       classSet: set,
@@ -133,7 +139,7 @@ export async function exportRunLabels(opts: {
     });
     return r;
   } finally {
-    net.dispose();
+    await predictor.dispose();
   }
 }
 

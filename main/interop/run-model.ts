@@ -1,14 +1,12 @@
 // What an export needs from a run: its network config, the student weights (final model artifact, or
 // the newest verified checkpoint while the run has not finished) and the facts the sidecar records.
-// Also the engine-side prediction used by label exports.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import * as tf from '@tensorflow/tfjs';
 import type { ClassSetId } from '../../shared/classes';
 import { classSetIds } from '../../shared/classes';
 import type { RunConfig } from '../../shared/runs-config';
 import type { SegNetConfig } from '../engine/nets/deeplab';
-import type { NamedWeights, SegNet } from '../engine/nets/net';
+import type { NamedWeights } from '../engine/nets/net';
 import { loadLatestCheckpoint } from '../runs/checkpoints';
 import { readConfig, readReport, readStatus, runDir, runPaths } from '../runs/records';
 import { MODEL_ARTIFACT, readModel, segNetConfig, tensorsToPrototypes, tensorsToWeights } from '../runs/stages/net';
@@ -71,43 +69,4 @@ export async function loadRunModel(workspace: string, runId: string): Promise<Ru
       arch: config.network.arch,
     },
   };
-}
-
-export interface Prediction {
-  width: number;
-  height: number;
-  /** Full-resolution train ids: argmax of the upsampled probabilities. */
-  trainIds: Uint8Array;
-  /** Full-resolution max probability (ProDA's `_conf.npy`). */
-  confidence: Float32Array;
-  /** Softmax at model resolution, channel-first C×h×w (ProDA's soft pseudo-label layout; never flip-averaged). */
-  soft: { channels: number; height: number; width: number; data: Float32Array };
-}
-
-/**
- * Eval-mode prediction of one RGB image (interleaved bytes) at its own size, as generate_pseudo_label.py
- * does it: softmax at model resolution, probabilities upsampled bilinearly (align_corners) to the image,
- * and with `flip` averaged with the mirrored prediction of the mirrored image.
- */
-export function predictImage(net: SegNet, img: { width: number; height: number; data: Uint8Array }, opts: { flip?: boolean } = {}): Prediction {
-  const [labels, conf, soft] = tf.tidy(() => {
-    const x = tf.div(tf.tensor4d(img.data, [1, img.height, img.width, 3], 'float32'), 255) as tf.Tensor4D;
-    const probs = tf.softmax(net.apply(x, { training: false }).logits, 3) as tf.Tensor4D;
-    let full: tf.Tensor4D = tf.image.resizeBilinear(probs, [img.height, img.width], true);
-    if (opts.flip) {
-      const flipped = tf.softmax(net.apply(tf.reverse(x, 2), { training: false }).logits, 3) as tf.Tensor4D;
-      full = tf.mul(tf.add(full, tf.reverse(tf.image.resizeBilinear(flipped, [img.height, img.width], true), 2)), 0.5) as tf.Tensor4D;
-    }
-    return [tf.argMax(full, 3), tf.max(full, 3), tf.transpose(probs, [0, 3, 1, 2])];
-  });
-  const [, c, h, w] = soft.shape;
-  const out: Prediction = {
-    width: img.width,
-    height: img.height,
-    trainIds: Uint8Array.from(labels.dataSync()),
-    confidence: conf.dataSync() as Float32Array,
-    soft: { channels: c, height: h, width: w, data: soft.dataSync() as Float32Array },
-  };
-  tf.dispose([labels, conf, soft]);
-  return out;
 }

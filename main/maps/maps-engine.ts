@@ -16,7 +16,8 @@ import type { ArtifactIndex } from './artifacts';
 import { composeMaps, confusionCounts, iouFromConfusion, imageStats, nanMean } from './compose';
 import type { LabelLayer, VectorLayer } from './compose';
 import type { MapsStore } from './maps-store';
-import { forward, loadRunModel, runStamp } from './run-model';
+import { createPredictor, type Predictor } from '../engine/predict';
+import { loadRunModel, runStamp } from './run-model';
 import type { RunModel } from './run-model';
 
 export interface ResolvedSource {
@@ -85,6 +86,7 @@ export async function resolveSource(workspace: string, source: MapSource, numCla
 }
 
 export class MapsEngine {
+  private predictor: Promise<Predictor> | null = null;
   constructor(
     readonly store: MapsStore,
     readonly src: ResolvedSource,
@@ -94,6 +96,24 @@ export class MapsEngine {
 
   get numClasses(): number {
     return this.data.dataset.classSet.numClasses;
+  }
+
+  /** The source network's predictor, made on first use (ONNX export and check happen once per model). */
+  private predictorOf(): Promise<Predictor> | null {
+    const model = this.src.model?.model;
+    if (!model) return null;
+    if (!this.predictor) {
+      this.predictor = createPredictor(model);
+      this.predictor.catch(() => (this.predictor = null));
+    }
+    return this.predictor;
+  }
+
+  /** Releases the source network's runtime (an outdated engine, or shutdown). */
+  async dispose(): Promise<void> {
+    const p = this.predictor;
+    this.predictor = null;
+    if (p) await (await p).dispose();
   }
 
   private entry(imageId: string): ImageEntry {
@@ -137,12 +157,14 @@ export class MapsEngine {
       }
       step(1, 3, 'reading labels and image');
       const gt = await this.data.dataset.readLabel(imageId);
-      const photo = model?.net ? await this.data.dataset.readImage(imageId) : null;
+      const predictor = this.predictorOf();
+      const photo = predictor ? await this.data.dataset.readImage(imageId) : null;
       const size = photo ?? gt ?? art.hard ?? (await this.data.dataset.readImage(imageId));
       width = size.width;
       height = size.height;
-      step(2, 3, model?.net ? 'running the network' : 'composing maps');
-      const out = model?.net && photo ? await forward(model.net, photo) : null;
+      step(2, 3, predictor ? 'running the network' : 'composing maps');
+      // The evaluation order (logits upsampled, then argmax), as the run reports score it.
+      const out = predictor && photo ? (await (await predictor).predict([photo], { order: 'eval' }))[0] : null;
       if (!out && !art.soft && !art.hard && !art.conf && !gt) {
         throw new AppError('not-found', `${this.src.describe} has no maps for image '${imageId}' (looked for ${basenamesOf(imageId, entry.name).join(' / ')}.npy, .png, _conf.npy)`, {
           where: 'image.imageId',
@@ -153,8 +175,7 @@ export class MapsEngine {
         imageWidth: width,
         imageHeight: height,
         numClasses: C,
-        logits: out?.logits,
-        feat: out?.feat,
+        prediction: out ?? undefined,
         prototypes: this.src.prototypes ?? undefined,
         soft: art.soft ?? undefined,
         hard: art.hard,

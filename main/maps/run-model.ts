@@ -1,25 +1,21 @@
 // A run as a map source: its network (the run's final student, or the network it reads for a
 // pseudo-label run), its prototypes, and the soft pseudo-labels it trained from, using the runs
 // module's own artifact readers and layout (artifacts/model.safetensors, prototypes.safetensors,
-// pseudo.json). Forward passes run in eval mode, one image at a time, tensors freed before returning.
+// pseudo.json). Forward passes go through the engine's prediction module (maps-engine.ts).
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
-import * as tf from '@tensorflow/tfjs';
 import type { RunConfig } from '../../shared/runs-config';
-import { currentBackend, initBackend } from '../engine/backend';
-import type { SegNet } from '../engine/nets';
-import type { RgbImage } from '../datasets/types';
+import type { ModelWeights } from '../engine/predict';
 import { readConfig, runDir } from '../runs/records';
-import { inputTensor } from '../runs/stages/data';
-import { buildNet, MODEL_ARTIFACT, PROTOTYPES_ARTIFACT, readModel, readPrototypes } from '../runs/stages/net';
+import { MODEL_ARTIFACT, PROTOTYPES_ARTIFACT, readModel, readPrototypes, segNetConfig } from '../runs/stages/net';
 import { PSEUDO_INDEX } from '../runs/stages/oneshot';
 import type { PseudoIndex } from '../runs/stages/oneshot';
-import type { HwcMap } from './compose';
 
 export interface RunModel {
   runId: string;
   config: RunConfig;
-  net: SegNet | null;
+  /** The network maps are computed with (null: the run has no final model yet). */
+  model: ModelWeights | null;
   prototypes: { data: Float32Array; classes: number; dims: number } | null;
   /** Soft pseudo-label .npy per image id (absolute paths), from the run or the pseudo run it reads. */
   softFiles: Map<string, string>;
@@ -77,15 +73,15 @@ export async function loadRunModel(workspace: string, runId: string): Promise<Ru
   const dir = runDir(workspace, runId);
   const config = await readConfig(dir);
   const netDir = runDir(workspace, networkRun(config, runId));
-  let net: SegNet | null = null;
+  let model: ModelWeights | null = null;
   let prototypes: RunModel['prototypes'] = null;
   if (await exists(path.join(netDir, MODEL_ARTIFACT))) {
-    if (!(await currentBackend())) await initBackend();
-    const model = await readModel(netDir);
+    const read = await readModel(netDir);
     const netConfig = await readConfig(netDir);
-    net = buildNet(netConfig.network, netConfig.seed, model.weights);
-    if (model.prototypes && netDir === dir) {
-      prototypes = { data: model.prototypes.vectors, classes: model.prototypes.numClasses, dims: model.prototypes.dim };
+    model = { network: segNetConfig(netConfig.network), weights: read.weights };
+    const m = read;
+    if (m.prototypes && netDir === dir) {
+      prototypes = { data: m.prototypes.vectors, classes: m.prototypes.numClasses, dims: m.prototypes.dim };
     }
   }
   const softFiles = new Map<string, string>();
@@ -110,7 +106,7 @@ export async function loadRunModel(workspace: string, runId: string): Promise<Ru
   return {
     runId,
     config,
-    net,
+    model,
     prototypes,
     softFiles,
     hardFiles,
@@ -118,18 +114,3 @@ export async function loadRunModel(workspace: string, runId: string): Promise<Ru
   };
 }
 
-/** Eval-mode forward of one image: logits and features at output resolution, NHWC, as plain arrays. */
-export async function forward(net: SegNet, img: RgbImage): Promise<{ logits: HwcMap; feat: HwcMap }> {
-  const x = inputTensor([img]);
-  const out = tf.tidy(() => net.apply(x, { training: false }));
-  x.dispose();
-  try {
-    const [, h, w, c] = out.logits.shape;
-    const [, fh, fw, d] = out.feat.shape;
-    // Reads happen outside tidy: tidy scans returned arrays, which is slow for large ones.
-    const [logits, feat] = await Promise.all([out.logits.data() as Promise<Float32Array>, out.feat.data() as Promise<Float32Array>]);
-    return { logits: { height: h, width: w, channels: c, data: logits }, feat: { height: fh, width: fw, channels: d, data: feat } };
-  } finally {
-    tf.dispose([out.logits, out.feat]);
-  }
-}

@@ -4,9 +4,10 @@
 // log tail is kept; resume starts a new process on the same folder from the last good checkpoint.
 import { promises as fsp } from 'node:fs';
 import { AppError, validationError } from '../../shared/contract/errors';
-import { configWarnings, runConfigSchema, upstreamRuns, type ConfigWarning, type RunConfig, type RunDataset } from '../../shared/runs-config';
+import { configWarnings, runConfigSchema, upstreamImports, upstreamRuns, type ConfigWarning, type RunConfig, type RunDataset } from '../../shared/runs-config';
 import type { RunProgress, RunState, RunStatus } from '../../shared/contract/runs';
 import { childMessageSchema } from './protocol';
+import { hasModel, MODEL_ARTIFACT } from '../models/refs';
 import type { LaunchedProcess, RunLauncher } from './launcher';
 import { appendLog, createRun, readConfig, readLogTail, readStatus, reconcileStatus, runDir, updateStatus } from './records';
 
@@ -76,6 +77,9 @@ export class RunSupervisor {
       const status = await reconcileStatus(dir, this.supervised()).catch(() => null);
       if (!status || !(await fsp.stat(dir).catch(() => null))) throw new AppError('not-found', `upstream run ${up} does not exist`, { where: up });
       if (status.state !== 'succeeded') throw new AppError('conflict', `upstream run ${up} is ${status.state}, not succeeded`, { where: up });
+    }
+    for (const id of upstreamImports(config)) {
+      if (!(await hasModel(this.opts.workspace, { kind: 'import', id }))) throw new AppError('not-found', `no imported model ${id} (imports/${id}/${MODEL_ARTIFACT})`, { where: id });
     }
     if (this.opts.datasetGate) {
       const problems: string[] = [];

@@ -62,7 +62,7 @@ async function engineFor(ctx: ServiceContext, source: MapSource, datasetId: stri
     for (const [k, old] of per) {
       if (k === key || !k.startsWith(prefix)) continue;
       per.delete(k);
-      old.then((o) => o.src.model?.net?.dispose(), () => {});
+      old.then((o) => o.dispose(), () => {});
     }
   }
   return e;

@@ -118,6 +118,9 @@ describe('ONNX Runtime and tfjs predictors agree', () => {
     expect(ortP.info.check?.passed).toBe(true);
     expect(tfP.info.engine).toBe('tfjs');
     const imgs = [image(128, 96, 1), image(128, 96, 2), image(131, 77, 3)];
+    const tensors = tf.memory().numTensors;
+    await tfP.predict(imgs, { flip: true });
+    expect(tf.memory().numTensors).toBe(tensors);
     for (const order of ['eval', 'pseudo-label'] as const) {
       const a = await ortP.predict(imgs, { order, flip: true });
       const b = await tfP.predict(imgs, { order, flip: true });

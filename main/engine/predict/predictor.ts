@@ -199,6 +199,12 @@ async function checkAgainstTfjs(ortForward: Forward, tfjs: Forward): Promise<For
   return { probe: probes.map((p) => `${p.width}x${p.height}`).join(','), ...compareForward(a, b, probes) };
 }
 
+/** A prediction from one image's model-resolution maps (and its mirror's logits for flip averaging). */
+export function predictionOf(logits: ChwMap, feat: ChwMap, mirrored: ChwMap | null, size: { width: number; height: number }, opts: PredictOptions = {}): Prediction {
+  const lc = opts.labels === false ? null : labelsAndConfidence(logits, opts.flip ? mirrored : null, size.height, size.width, opts.order ?? 'eval');
+  return { width: size.width, height: size.height, logits, feat, soft: softmaxChw(logits), labels: lc?.labels ?? null, conf: lc?.conf ?? null };
+}
+
 class ModulePredictor implements Predictor {
   constructor(
     private readonly forward: Forward,
@@ -217,10 +223,7 @@ class ModulePredictor implements Predictor {
       const maps = await this.forward.run(batch);
       const mirrored = opts.flip && opts.labels !== false ? await this.forward.run(batch.map((m) => ({ ...m, data: mirrorX(m.data, m.width, m.height, 3) }))) : null;
       batch.forEach((img, b) => {
-        const size = opts.size ?? { width: img.width, height: img.height };
-        const logits = maps.logits[b];
-        const lc = opts.labels === false ? null : labelsAndConfidence(logits, mirrored ? mirrored.logits[b] : null, size.height, size.width, opts.order ?? 'eval');
-        out.push({ width: size.width, height: size.height, logits, feat: maps.feat[b], soft: softmaxChw(logits), labels: lc?.labels ?? null, conf: lc?.conf ?? null });
+        out.push(predictionOf(maps.logits[b], maps.feat[b], mirrored ? mirrored.logits[b] : null, opts.size ?? { width: img.width, height: img.height }, opts));
       });
       i = j;
     }

@@ -105,7 +105,7 @@ abstract class TrainingProgram implements StageProgram {
     this.sgd = sgdFor(cfg);
     if (val)
       this.validate = () =>
-        evaluate(this.student, val, { bn: cfg.validation.bn, bnSource: bnSource ?? undefined, limit: cfg.validation.limit, cancelled: ctx.cancelled });
+        evaluate({ network: this.student.config, weights: this.student.getWeights() }, val, { bn: cfg.validation.bn, bnSource: bnSource ?? undefined, limit: cfg.validation.limit, cancelled: ctx.cancelled });
   }
   abstract get student(): SegNet;
 
