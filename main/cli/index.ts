@@ -12,10 +12,13 @@ Usage:
         print target mIoU and per-class IoU per stage
   proda train --config FILE [--id ID] [--workspace DIR] [--json]
         run one stage from a JSON run config (see shared/runs-config.ts)
-  proda pseudo --model RUN --data ROOT --format F [--split S] [--mode soft|hard] [--workspace DIR] [--json]
+  proda pseudo --model MODEL --data ROOT --format F [--split S] [--mode soft|hard] [--workspace DIR] [--json]
         soft (+ prototypes) or hard pseudo-labels from a finished run
-  proda eval --model RUN --data ROOT --format F [--split S] [--bn running|reestimate|both] [--workspace DIR] [--json]
-        score a run's model on a labelled split
+  proda eval --model MODEL --data ROOT --format F [--split S] [--bn running|reestimate|both] [--workspace DIR] [--json]
+        score a model on a labelled split (the JSON names the inference engine and seconds per image)
+        MODEL: a run id, import:ID (proda import), or a path with a '/' to an official ProDA checkpoint
+        or logs folder, imported once with [--arch resnet101] [--classes 19] [--bn-pretrain]
+        inference: [--engine onnxruntime|tfjs] [--provider cpu|webgpu|cuda] [--threads N]
   proda runs list [--stage S] [--state S] [--text T] [--json]
   proda runs show ID [--json]
   proda runs compare A B [--json]

@@ -1,6 +1,7 @@
 // The export/import jobs behind both the export service and the `proda export|import|export-labels`
 // commands: each takes plain options (workspace folder, run id, an opened dataset) and reports progress
 // through a callback, so neither caller duplicates the other.
+import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import type { RunConfig } from '../../shared/runs-config';
 import type { Dataset } from '../datasets/types';
@@ -16,6 +17,8 @@ import { type ImportReport, mapCheckpoint, summarizeReport } from './import-weig
 import { exportLabels, type LabelExportItem, type LabelLayout } from './labels-export';
 import { createPredictor, type LabelOrder, type PredictorOptions } from '../engine/predict';
 import { loadRunModel } from './run-model';
+import { importsRoot } from '../models/refs';
+import { readImportRecord } from '../models/source';
 import { readTorchFile } from './torch-checkpoint';
 
 export type Progress = (step: string, done: number, total: number, message: string) => void;
@@ -62,8 +65,8 @@ export async function exportRunModel(opts: {
   onProgress?: Progress;
 }): Promise<ExportResult> {
   const model = await loadRunModel(opts.workspace, opts.runId);
-  const dataset = opts.dataset ?? (await runDataset(model.config));
-  if (!dataset) throw new Error(`run ${opts.runId} names no dataset to check parity on; give one`);
+  const dataset = opts.dataset ?? (model.config ? await runDataset(model.config) : null);
+  if (!dataset) throw new Error(`${model.config ? `run ${opts.runId}` : opts.runId} names no dataset to check parity on; give one`);
   const images = await parityImagesFrom(dataset, opts.parityImages, opts.paritySide);
   await ensureBackend();
   return exportModel({
@@ -210,4 +213,46 @@ export async function importCheckpoint(opts: {
   });
   progress('done', 2, 2, 'import complete');
   return { report: imported.report, summary, dir: opts.outDir };
+}
+
+/** Checkpoint names the official train.py writes, best first. */
+const OFFICIAL_CHECKPOINTS = [/_best_model\.pkl$/, /_current_model\.pkl$/, /\.(pkl|pth|pt)$/];
+
+/**
+ * An official ProDA artifacts folder (logs/<name>/ with `*_best_model.pkl`, or a checkpoint file) as a
+ * model source: imported once into <workspace>/imports/, then reused while the file is unchanged.
+ * Returns the model reference (`import:<id>`).
+ */
+export async function importOfficialModel(opts: {
+  workspace: string;
+  path: string;
+  network: RunConfig['network'];
+  onProgress?: Progress;
+}): Promise<{ ref: string; importId: string; reused: boolean; file: string }> {
+  const src = path.resolve(opts.path);
+  let file = src;
+  const st = await fsp.stat(src).catch(() => null);
+  if (!st) throw new Error(`${src}: no such file or folder`);
+  if (st.isDirectory()) {
+    const names = (await fsp.readdir(src)).sort();
+    const pick = OFFICIAL_CHECKPOINTS.map((re) => names.find((n) => re.test(n))).find((n) => n !== undefined);
+    if (!pick) throw new Error(`${src}: no checkpoint (*_best_model.pkl, *_current_model.pkl, *.pkl, *.pth) in this folder`);
+    file = path.join(src, pick);
+  }
+  const mtime = (await fsp.stat(file)).mtimeMs;
+  const root = importsRoot(opts.workspace);
+  // Reuse an import of the same file (same path, not modified since) and network.
+  for (const id of (await fsp.readdir(root).catch(() => [] as string[])).sort()) {
+    try {
+      const rec = await readImportRecord(path.join(root, id));
+      const same = rec.file === file && JSON.stringify(rec.network) === JSON.stringify(opts.network) && (await fsp.stat(path.join(root, id, MODEL_ARTIFACT)).then((s) => s.mtimeMs >= mtime));
+      if (same) return { ref: `import:${id}`, importId: id, reused: true, file };
+    } catch {
+      /* not an import folder */
+    }
+  }
+  const importId = `${path.basename(file).replace(/[^A-Za-z0-9._-]/g, '_')}-${exportStamp()}`;
+  const r = await importCheckpoint({ file, network: opts.network, strict: false, outDir: path.join(root, importId), onProgress: opts.onProgress });
+  if (r.report.matched.length === 0) throw new Error(`${file}: no parameter of the ${opts.network.arch} network matched (${r.summary})`);
+  return { ref: `import:${importId}`, importId, reused: false, file };
 }

@@ -11,10 +11,13 @@ import { loadLatestCheckpoint } from '../runs/checkpoints';
 import { readConfig, readReport, readStatus, runDir, runPaths } from '../runs/records';
 import { MODEL_ARTIFACT, readModel, segNetConfig, tensorsToPrototypes, tensorsToWeights } from '../runs/stages/net';
 import type { ExportInfo } from './export-model';
+import { loadModel, type ModelRef } from '../models/source';
+import { parseModelRef } from '../models/refs';
 
 export interface RunModel {
   runDir: string;
-  config: RunConfig;
+  /** null for an imported checkpoint. */
+  config: RunConfig | null;
   network: SegNetConfig;
   weights: NamedWeights;
   prototypes: { classes: number; dim: number; data: Float32Array } | null;
@@ -26,7 +29,10 @@ export interface RunModel {
 const datasetName = (d: { root: string; format: string; split?: string } | undefined): string | null =>
   d ? `${d.format}:${path.basename(d.root)}${d.split ? `/${d.split}` : ''}` : null;
 
+/** A model source (run id or import:<id>) with what an export needs to describe it. */
 export async function loadRunModel(workspace: string, runId: string): Promise<RunModel> {
+  const ref = parseModelRef(runId);
+  if (ref.kind === 'import') return importModel(workspace, ref);
   const dir = runDir(workspace, runId);
   const config = await readConfig(dir);
   const network = segNetConfig(config.network);
@@ -67,6 +73,30 @@ export async function loadRunModel(workspace: string, runId: string): Promise<Ru
       iteration: (await readStatus(dir)).iteration,
       inputSize: c.aug ? [c.aug.cropHeight, c.aug.cropWidth] : null,
       arch: config.network.arch,
+    },
+  };
+}
+
+async function importModel(workspace: string, ref: ModelRef): Promise<RunModel> {
+  const m = await loadModel(workspace, ref);
+  const classes = String(m.network.numClasses);
+  const p = m.prototypes;
+  return {
+    runDir: m.dir,
+    config: null,
+    network: m.network,
+    weights: m.weights,
+    prototypes: p ? { classes: p.numClasses, dim: p.dim, data: p.vectors } : null,
+    from: `import ${ref.id}`,
+    info: {
+      runId: null,
+      classSet: (classSetIds as readonly string[]).includes(classes) ? (classes as ClassSetId) : '19',
+      source: null,
+      target: null,
+      miou: null,
+      iteration: 0,
+      inputSize: null,
+      arch: m.runNetwork.arch,
     },
   };
 }

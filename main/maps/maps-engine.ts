@@ -10,7 +10,7 @@ import { layerCell } from '../../shared/contract/maps';
 import type { ConfusionResult, ImageStats, MapLayer, MapLayerId, MapSource, PixelValues } from '../../shared/contract/maps';
 import type { ImageEntry } from '../../shared/datasets';
 import type { Dataset } from '../datasets/types';
-import { runDir } from '../runs/records';
+import { modelDir, parseModelRef } from '../models/refs';
 import { basenamesOf, indexArtifacts, readConf, readHard, readImageArtifacts, readPrototypes, readSoft } from './artifacts';
 import type { ArtifactIndex } from './artifacts';
 import { composeMaps, confusionCounts, iouFromConfusion, imageStats, nanMean } from './compose';
@@ -65,22 +65,23 @@ export async function resolveSource(workspace: string, source: MapSource, numCla
     const protos = source.prototypes ? await readPrototypes(path.resolve(source.prototypes), numClasses) : await findPrototypes([idx], numClasses);
     return { key: `artifacts-${hashOf(dir + '|' + (source.prototypes ?? ''))}`, artifacts: [idx], prototypes: protos, temperature: 1, describe: dir, model: null };
   }
-  const dir = runDir(workspace, source.runId);
+  const ref = parseModelRef(source.runId);
   try {
-    await fsp.access(dir);
+    await fsp.access(modelDir(workspace, ref));
   } catch {
-    throw new AppError('not-found', `no run '${source.runId}' in this workspace`, { where: 'source.runId' });
+    throw new AppError('not-found', `no run or import '${source.runId}' in this workspace`, { where: 'source.runId' });
   }
   const model = await loadRunModel(workspace, source.runId);
   if (model.prototypes && model.prototypes.classes !== numClasses) {
     throw new AppError('bad-input', `run ${source.runId} has ${model.prototypes.classes} prototypes, the dataset's class set has ${numClasses} classes`, { where: 'source.runId' });
   }
   return {
-    key: `run-${source.runId}-${hashOf(await runStamp(workspace, source.runId))}`,
+    // The key names a cache folder: `import-<id>`, never the ':' of the reference.
+    key: `${ref.kind}-${ref.id}-${hashOf(await runStamp(workspace, source.runId))}`,
     artifacts: [],
     prototypes: model.prototypes,
     temperature: model.temperature,
-    describe: `run ${source.runId}`,
+    describe: model.config ? `run ${source.runId}` : source.runId,
     model,
   };
 }

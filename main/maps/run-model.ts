@@ -7,13 +7,17 @@ import path from 'node:path';
 import type { RunConfig } from '../../shared/runs-config';
 import type { ModelWeights } from '../engine/predict';
 import { readConfig, runDir } from '../runs/records';
-import { MODEL_ARTIFACT, PROTOTYPES_ARTIFACT, readModel, readPrototypes, segNetConfig } from '../runs/stages/net';
+import { MODEL_ARTIFACT, PROTOTYPES_ARTIFACT, readPrototypes } from '../runs/stages/net';
+import type { Prototypes } from '../engine/proda/prototypes';
+import { loadModel } from '../models/source';
+import { hasModel, modelDir, parseModelRef } from '../models/refs';
 import { PSEUDO_INDEX } from '../runs/stages/oneshot';
 import type { PseudoIndex } from '../runs/stages/oneshot';
 
 export interface RunModel {
   runId: string;
-  config: RunConfig;
+  /** null for an imported checkpoint (import:<id>). */
+  config: RunConfig | null;
   /** The network maps are computed with (null: the run has no final model yet). */
   model: ModelWeights | null;
   prototypes: { data: Float32Array; classes: number; dims: number } | null;
@@ -43,7 +47,7 @@ async function readIndex(dir: string): Promise<PseudoIndex | null> {
  * serve maps of an older model.
  */
 export async function runStamp(workspace: string, runId: string): Promise<string> {
-  const dir = runDir(workspace, runId);
+  const dir = modelDir(workspace, parseModelRef(runId));
   const parts: string[] = [];
   for (const f of [MODEL_ARTIFACT, PROTOTYPES_ARTIFACT, PSEUDO_INDEX, 'config.json']) {
     try {
@@ -69,20 +73,26 @@ function pseudoRun(config: RunConfig, self: string): string | null {
   return null;
 }
 
+const protoLayer = (p: Prototypes) => ({ data: p.vectors, classes: p.numClasses, dims: p.dim });
+
+/** A model source as a map source: a run id, or import:<id> (its network and objective_vectors). */
 export async function loadRunModel(workspace: string, runId: string): Promise<RunModel> {
+  const ref = parseModelRef(runId);
+  if (ref.kind === 'import') {
+    const m = await loadModel(workspace, ref);
+    const model = { network: m.network, weights: m.weights };
+    return { runId, config: null, model, prototypes: m.prototypes && protoLayer(m.prototypes), softFiles: new Map(), hardFiles: new Map(), temperature: 1 };
+  }
   const dir = runDir(workspace, runId);
   const config = await readConfig(dir);
-  const netDir = runDir(workspace, networkRun(config, runId));
+  const netRef = parseModelRef(networkRun(config, runId));
   let model: ModelWeights | null = null;
   let prototypes: RunModel['prototypes'] = null;
-  if (await exists(path.join(netDir, MODEL_ARTIFACT))) {
-    const read = await readModel(netDir);
-    const netConfig = await readConfig(netDir);
-    model = { network: segNetConfig(netConfig.network), weights: read.weights };
-    const m = read;
-    if (m.prototypes && netDir === dir) {
-      prototypes = { data: m.prototypes.vectors, classes: m.prototypes.numClasses, dims: m.prototypes.dim };
-    }
+  if (await hasModel(workspace, netRef)) {
+    const m = await loadModel(workspace, netRef);
+    model = { network: m.network, weights: m.weights };
+    // The run's own prototypes, or an imported checkpoint's objective_vectors.
+    if (m.prototypes && (netRef.kind === 'import' || netRef.id === runId)) prototypes = protoLayer(m.prototypes);
   }
   const softFiles = new Map<string, string>();
   const hardFiles = new Map<string, { label?: string; conf?: string }>();
@@ -100,7 +110,7 @@ export async function loadRunModel(workspace: string, runId: string): Promise<Ru
     // The run's own final prototypes win; otherwise the pseudo run's initial ones.
     if (!prototypes && (await exists(path.join(d, PROTOTYPES_ARTIFACT)))) {
       const p = await readPrototypes(d);
-      prototypes = { data: p.vectors, classes: p.numClasses, dims: p.dim };
+      prototypes = protoLayer(p);
     }
   }
   return {

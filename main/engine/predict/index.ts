@@ -1,4 +1,4 @@
-export { createPredictor, predictionOf, buildEngineNet, compareForward, modelHash, probeImage, clearGraphCache, FORWARD_MIN_AGREEMENT } from './predictor';
+export { createPredictor, inferenceFromEnv, predictionOf, buildEngineNet, compareForward, modelHash, probeImage, clearGraphCache, FORWARD_MIN_AGREEMENT } from './predictor';
 export type { ModelWeights, Predictor, PredictorOptions, PredictOptions, Prediction, InferenceInfo, ForwardCheck } from './predictor';
 export { availableOrtProviders, ortProviders } from './forward';
 export type { InferenceEngine, OrtProvider } from './forward';

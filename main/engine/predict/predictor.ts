@@ -12,7 +12,7 @@ import type { SegNetConfig } from '../nets/deeplab';
 import { buildSegNetGraph } from '../nets/deeplab';
 import { SegNet, type NamedWeights } from '../nets/net';
 import { buildOnnxModel } from '../nets/onnx-export';
-import { OrtForward, TfjsForward, type Forward, type InferenceEngine, type OrtProvider } from './forward';
+import { OrtForward, ortProviders, TfjsForward, type Forward, type InferenceEngine, type OrtProvider } from './forward';
 import type { RgbBytes } from './input';
 import { labelsAndConfidence, mirrorX, softmaxChw, type ChwMap, type LabelOrder } from './postprocess';
 
@@ -240,7 +240,8 @@ class ModulePredictor implements Predictor {
  * exported now and, the first time, checked against the tfjs network on two probe images; a failed check
  * falls back to tfjs (and says so in info.fallback) unless `strict`.
  */
-export async function createPredictor(model: ModelWeights, opts: PredictorOptions = {}): Promise<Predictor> {
+export async function createPredictor(model: ModelWeights, options: PredictorOptions = {}): Promise<Predictor> {
+  const opts = { ...inferenceFromEnv(), ...options };
   const hash = modelHash(model);
   const engine = opts.engine ?? 'onnxruntime';
   const tfjsInfo = (fallback: string | null, check: ForwardCheck | null, fwd: Forward): InferenceInfo => ({
@@ -284,6 +285,32 @@ export async function createPredictor(model: ModelWeights, opts: PredictorOption
     return new ModulePredictor(fwd, tfjsInfo(reason, check, fwd), opts.maxBatch);
   }
   return new ModulePredictor(ortForward, { engine: 'onnxruntime', provider, threads, modelHash: hash, check, fallback: null }, opts.maxBatch);
+}
+
+/**
+ * Defaults a command line or a parent process hands down: PRODA_INFERENCE (onnxruntime | tfjs),
+ * PRODA_ORT_PROVIDER (cpu | webgpu | cuda), PRODA_ORT_THREADS, PRODA_ONNX_CACHE (a folder).
+ */
+export function inferenceFromEnv(env: NodeJS.ProcessEnv = process.env): PredictorOptions {
+  const out: PredictorOptions = {};
+  const engine = env.PRODA_INFERENCE?.trim();
+  if (engine) {
+    if (engine !== 'onnxruntime' && engine !== 'tfjs') throw new Error(`PRODA_INFERENCE="${engine}" is not onnxruntime or tfjs`);
+    out.engine = engine;
+  }
+  const provider = env.PRODA_ORT_PROVIDER?.trim();
+  if (provider) {
+    if (!(ortProviders as readonly string[]).includes(provider)) throw new Error(`PRODA_ORT_PROVIDER="${provider}" is not one of ${ortProviders.join(', ')}`);
+    out.provider = provider as OrtProvider;
+  }
+  const threads = env.PRODA_ORT_THREADS?.trim();
+  if (threads) {
+    const n = Number(threads);
+    if (!Number.isInteger(n) || n < 1) throw new Error(`PRODA_ORT_THREADS="${threads}" is not a positive integer`);
+    out.threads = n;
+  }
+  if (env.PRODA_ONNX_CACHE?.trim()) out.cacheDir = env.PRODA_ONNX_CACHE.trim();
+  return out;
 }
 
 /** For tests: forget the in-process graph cache. */
