@@ -1,5 +1,5 @@
 // The network's input, ProDA's normalisation: RGB bytes / 255, no mean or std. One home for both
-// layouts: NHWC for the engine (tfjs) and NCHW for ONNX Runtime.
+// layouts: NHWC for the engine (tfjs) and NCHW for ONNX Runtime. Also the training targets' tensor.
 import * as tf from '@tensorflow/tfjs';
 
 /** Interleaved RGB bytes of one image. */
@@ -51,4 +51,12 @@ export function nchwInput(imgs: readonly RgbBytes[]): Float32Array {
 export function inputTensor(imgs: readonly RgbBytes[]): tf.Tensor4D {
   const { width, height } = checkBatch(imgs);
   return tf.tensor4d(nhwcInput(imgs), [imgs.length, height, width, 3]);
+}
+
+/** Train-id labels as int32 [N,H,W]. */
+export function labelTensor(labels: readonly { width: number; height: number; data: ArrayLike<number> }[]): tf.Tensor3D {
+  const { width, height } = labels[0];
+  const data = new Int32Array(labels.length * width * height);
+  labels.forEach((l, n) => data.set(l.data, n * width * height));
+  return tf.tensor3d(data, [labels.length, height, width], 'int32');
 }

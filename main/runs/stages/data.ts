@@ -1,6 +1,5 @@
 // Images and labels of a run's datasets, decoded once and kept in a bounded cache (a demo dataset
 // fits; a Cityscapes-size one streams), and their conversion to input tensors.
-import * as tf from '@tensorflow/tfjs';
 import type { DatasetRef, DatasetRole } from '../../../shared/datasets';
 import type { RunDataset } from '../../../shared/runs-config';
 import type { Dataset, LabelMap, OpenDatasetOptions, RgbImage } from '../../datasets/types';
@@ -80,13 +79,5 @@ export class ImageSource {
   }
 }
 
-// The input conversion lives with the prediction module; training imports it from here.
-export { inputTensor } from '../../engine/predict/input';
-
-/** Train-id labels as int32 [N,H,W]. */
-export function labelTensor(labels: readonly { width: number; height: number; data: ArrayLike<number> }[]): tf.Tensor3D {
-  const { width, height } = labels[0];
-  const data = new Int32Array(labels.length * width * height);
-  labels.forEach((l, n) => data.set(l.data, n * width * height));
-  return tf.tensor3d(data, [labels.length, height, width], 'int32');
-}
+// Tensor conversions live in the engine (tfjs stays inside main/engine); training imports them from here.
+export { inputTensor, labelTensor } from '../../engine/predict/input';
