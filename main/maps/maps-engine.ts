@@ -16,6 +16,7 @@ import type { ArtifactIndex } from './artifacts';
 import { composeMaps, confusionCounts, iouFromConfusion, imageStats, nanMean } from './compose';
 import type { LabelLayer, VectorLayer } from './compose';
 import type { MapsStore } from './maps-store';
+import { CancelledError } from '../compute/client';
 import { createPredictor, type Predictor } from '../engine/predict';
 import { loadRunModel, runStamp } from './run-model';
 import type { RunModel } from './run-model';
@@ -93,6 +94,8 @@ export class MapsEngine {
     readonly src: ResolvedSource,
     readonly data: DatasetAccess,
     readonly datasetId: string,
+    /** Opens the source's predictor elsewhere (the compute process); default: in this process. */
+    private readonly open?: (ref: string) => Promise<Predictor>,
   ) {}
 
   get numClasses(): number {
@@ -101,13 +104,29 @@ export class MapsEngine {
 
   /** The source network's predictor, made on first use (ONNX export and check happen once per model). */
   private predictorOf(): Promise<Predictor> | null {
-    const model = this.src.model?.model;
-    if (!model) return null;
+    const src = this.src.model;
+    if (!src?.model) return null;
     if (!this.predictor) {
-      this.predictor = createPredictor(model);
+      this.predictor = this.open && src.modelRef ? this.open(src.modelRef) : createPredictor(src.model);
       this.predictor.catch(() => (this.predictor = null));
     }
     return this.predictor;
+  }
+
+  /**
+   * The evaluation order (logits upsampled, then argmax), as run reports score it. A predictor lost with
+   * a restarted compute process (another request was cancelled) is opened again, once.
+   */
+  private async predictOne(p: Predictor, photo: Parameters<Predictor['predict']>[0][number]) {
+    try {
+      return (await p.predict([photo], { order: 'eval' }))[0];
+    } catch (err) {
+      this.predictor = null;
+      if (err instanceof CancelledError || !/restarted/.test((err as Error).message)) throw err;
+      const again = this.predictorOf();
+      if (!again) throw err;
+      return (await (await again).predict([photo], { order: 'eval' }))[0];
+    }
   }
 
   /** Releases the source network's runtime (an outdated engine, or shutdown). */
@@ -164,8 +183,7 @@ export class MapsEngine {
       width = size.width;
       height = size.height;
       step(2, 3, predictor ? 'running the network' : 'composing maps');
-      // The evaluation order (logits upsampled, then argmax), as the run reports score it.
-      const out = predictor && photo ? (await (await predictor).predict([photo], { order: 'eval' }))[0] : null;
+      const out = predictor && photo ? await this.predictOne(await predictor, photo) : null;
       if (!out && !art.soft && !art.hard && !art.conf && !gt) {
         throw new AppError('not-found', `${this.src.describe} has no maps for image '${imageId}' (looked for ${basenamesOf(imageId, entry.name).join(' / ')}.npy, .png, _conf.npy)`, {
           where: 'image.imageId',

@@ -10,7 +10,7 @@ import { readConfig, runDir } from '../runs/records';
 import { MODEL_ARTIFACT, PROTOTYPES_ARTIFACT, readPrototypes } from '../runs/stages/net';
 import type { Prototypes } from '../engine/proda/prototypes';
 import { loadModel } from '../models/source';
-import { hasModel, modelDir, parseModelRef } from '../models/refs';
+import { formatModelRef, hasModel, modelDir, parseModelRef } from '../models/refs';
 import { PSEUDO_INDEX } from '../runs/stages/oneshot';
 import type { PseudoIndex } from '../runs/stages/oneshot';
 
@@ -20,6 +20,8 @@ export interface RunModel {
   config: RunConfig | null;
   /** The network maps are computed with (null: the run has no final model yet). */
   model: ModelWeights | null;
+  /** Its model source (run id or import:<id>), for a predictor in the compute process. */
+  modelRef: string | null;
   prototypes: { data: Float32Array; classes: number; dims: number } | null;
   /** Soft pseudo-label .npy per image id (absolute paths), from the run or the pseudo run it reads. */
   softFiles: Map<string, string>;
@@ -81,14 +83,16 @@ export async function loadRunModel(workspace: string, runId: string): Promise<Ru
   if (ref.kind === 'import') {
     const m = await loadModel(workspace, ref);
     const model = { network: m.network, weights: m.weights };
-    return { runId, config: null, model, prototypes: m.prototypes && protoLayer(m.prototypes), softFiles: new Map(), hardFiles: new Map(), temperature: 1 };
+    return { runId, config: null, model, modelRef: runId, prototypes: m.prototypes && protoLayer(m.prototypes), softFiles: new Map(), hardFiles: new Map(), temperature: 1 };
   }
   const dir = runDir(workspace, runId);
   const config = await readConfig(dir);
   const netRef = parseModelRef(networkRun(config, runId));
   let model: ModelWeights | null = null;
+  let modelRef: string | null = null;
   let prototypes: RunModel['prototypes'] = null;
   if (await hasModel(workspace, netRef)) {
+    modelRef = formatModelRef(netRef);
     const m = await loadModel(workspace, netRef);
     model = { network: m.network, weights: m.weights };
     // The run's own prototypes, or an imported checkpoint's objective_vectors.
@@ -117,6 +121,7 @@ export async function loadRunModel(workspace: string, runId: string): Promise<Ru
     runId,
     config,
     model,
+    modelRef,
     prototypes,
     softFiles,
     hardFiles,
