@@ -7,7 +7,8 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { InferenceInfo, Prediction, PredictOptions, Predictor, PredictorOptions, RgbBytes } from '../engine/predict';
-import type { FromCompute, ToCompute } from './protocol';
+import { AppError, type ErrorCode } from '../../shared/contract/errors';
+import type { ComputeJob, FromCompute, ToCompute } from './protocol';
 
 export function resolveComputeEntry(moduleUrl: string = import.meta.url): { file: string; execArgv: string[] } {
   const tsx = (): string[] => ['--import', import.meta.resolve('tsx')];
@@ -28,7 +29,16 @@ export class CancelledError extends Error {
 }
 
 type Without<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
-type Pending = { resolve: (m: FromCompute) => void; reject: (e: Error) => void };
+type Pending = { resolve: (m: FromCompute) => void; reject: (e: Error) => void; progress?: (m: Extract<FromCompute, { type: 'progress' }>) => void };
+
+/** The child's error as the caller knows it: AppError with its code, or an Error with the original name. */
+function rebuild(m: Extract<FromCompute, { type: 'error' }>): Error {
+  if (m.name === 'AppError' && m.code) return new AppError(m.code as ErrorCode, m.message, { where: m.where, details: Array.isArray(m.details) ? (m.details as string[]) : undefined });
+  const e = new Error(m.message) as Error & { details?: unknown };
+  if (m.name) e.name = m.name;
+  e.details = m.details;
+  return e;
+}
 
 export class ComputeClient {
   private child: ChildProcess | null = null;
@@ -46,8 +56,9 @@ export class ComputeClient {
       if (m.type === 'ready') return;
       const p = this.pending.get(m.id);
       if (!p) return;
+      if (m.type === 'progress') return p.progress?.(m);
       this.pending.delete(m.id);
-      if (m.type === 'error') p.reject(new Error(m.message));
+      if (m.type === 'error') p.reject(rebuild(m));
       else p.resolve(m);
     });
     child.on('exit', (code, signal) => {
@@ -64,11 +75,11 @@ export class ComputeClient {
     return child;
   }
 
-  private request(m: Without<ToCompute, 'id'>): Promise<FromCompute> {
+  private request(m: Without<ToCompute, 'id'>, progress?: Pending['progress']): Promise<FromCompute> {
     const child = this.start();
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
+      this.pending.set(id, { resolve, reject, progress });
       child.send({ ...m, id } as ToCompute);
     });
   }
@@ -92,6 +103,13 @@ export class ComputeClient {
         if (alive()) await this.request({ type: 'close', predictor: handle });
       },
     };
+  }
+
+  /** Runs an export job in the compute process, with its progress. */
+  async job<T>(job: ComputeJob, onProgress?: (step: string, done: number, total: number, message: string) => void): Promise<T> {
+    const r = await this.request({ type: 'job', job }, (p) => onProgress?.(p.step, p.done, p.total, p.message));
+    if (r.type !== 'done') throw new Error(`compute process: unexpected reply ${r.type}`);
+    return r.result as T;
   }
 
   /** Stops whatever the process is doing; pending requests reject with CancelledError. */

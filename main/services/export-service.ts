@@ -1,6 +1,6 @@
 // export.* / import.*: model exports with their parity check, label exports, checkpoint imports. Jobs
-// (main/interop/jobs.ts, shared with the CLI) run in main: forward passes only, no training; progress
-// reaches clients as `export.progress`.
+// (main/interop/jobs.ts, shared with the CLI) that run a network go to the compute process, so main
+// only dispatches; progress reaches clients as `export.progress`.
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { importReportSchema, type ExportEntry } from '../../shared/contract/export';
@@ -9,9 +9,10 @@ import type { DatasetRef } from '../../shared/datasets';
 import { openDataset } from '../datasets';
 import type { Dataset } from '../datasets/types';
 import { isTempFile, writeJsonAtomic } from '../io/atomic';
-import { ParityError } from '../interop/export-model';
 import { summarizeReport } from '../interop/import-weights';
-import { exportRunLabels, exportRunModel, exportStamp, importCheckpoint } from '../interop/jobs';
+import type { ExportResult } from '../interop/export-model';
+import { exportStamp, importCheckpoint } from '../interop/jobs';
+import { ComputeClient } from '../compute/client';
 import { exportLabels, type LabelExportItem } from '../interop/labels-export';
 import { LabelStore, readCorrection } from '../labels/store';
 import type { ServiceContext } from './context';
@@ -28,9 +29,15 @@ async function datasetFor(ctx: ServiceContext, datasetId: string): Promise<{ ref
   return { ref, dataset: await openDataset(ref, { cacheDir: path.join(ws.root, 'cache', 'datasets', ref.id) }) };
 }
 
+const compute = new ComputeClient();
+
+/** A dataset the compute process opens itself, with the workspace's decode cache. */
+const datasetArg = (ctx: ServiceContext, ref: DatasetRef) => ({ ref, cacheDir: path.join(ctx.requireWorkspace().root, 'cache', 'datasets', ref.id) });
+
 const wrap = (err: unknown, where: string): AppError => {
   if (err instanceof AppError) return err;
-  if (err instanceof ParityError) return new AppError('internal', err.message, { where });
+  // A parity failure is the exporter's fault, not the request's (the error crossed from the compute process by name).
+  if ((err as Error).name === 'ParityError') return new AppError('internal', (err as Error).message, { where });
   return new AppError('bad-input', (err as Error).message, { where });
 };
 
@@ -38,19 +45,22 @@ export const exportHandlers: HandlersFor<'export.' | 'import.'> = {
   'export.model': async (req, ctx) => {
     const ws = ctx.requireWorkspace();
     const exportId = req.exportId ?? `${req.runId}-${exportStamp()}`;
-    const dataset = req.datasetId ? (await datasetFor(ctx, req.datasetId)).dataset : null;
+    const dataset = req.datasetId ? datasetArg(ctx, (await datasetFor(ctx, req.datasetId)).ref) : null;
     try {
-      const r = await exportRunModel({
-        workspace: ws.root,
-        runId: req.runId,
-        dataset,
-        formats: req.formats,
-        parityImages: req.parityImages,
-        paritySide: req.paritySide,
-        minAgreement: req.minAgreement,
-        outDir: path.join(ws.root, 'exports', exportId),
-        onProgress: progress(ctx, exportId),
-      });
+      const r = await compute.job<ExportResult>(
+        {
+          kind: 'export-model',
+          workspace: ws.root,
+          runId: req.runId,
+          dataset,
+          formats: [...req.formats],
+          parityImages: req.parityImages,
+          paritySide: req.paritySide,
+          minAgreement: req.minAgreement,
+          outDir: path.join(ws.root, 'exports', exportId),
+        },
+        progress(ctx, exportId),
+      );
       return { exportId, dir: r.outDir, files: r.files, parity: r.parity };
     } catch (err) {
       throw wrap(err, exportId);
@@ -65,7 +75,10 @@ export const exportHandlers: HandlersFor<'export.' | 'import.'> = {
     const outDir = path.join(ws.root, 'exports', exportId);
     if (req.source.kind === 'run') {
       try {
-        const r = await exportRunLabels({ workspace: ws.root, runId: req.source.runId, dataset, layouts: req.layouts, imageIds: req.imageIds, soft: req.soft, flip: req.flip, outDir, onProgress });
+        const r = await compute.job<{ images: number; files: string[] }>(
+          { kind: 'export-labels', workspace: ws.root, runId: req.source.runId, dataset: datasetArg(ctx, ref), layouts: [...req.layouts], imageIds: req.imageIds, soft: req.soft, flip: req.flip, outDir },
+          onProgress,
+        );
         return { exportId, dir: outDir, images: r.images, files: r.files.length };
       } catch (err) {
         throw wrap(err, exportId);
