@@ -13,12 +13,14 @@ import { exportFormats, type ExportFormat, ParityError } from './export-model';
 import { exportRunLabels, exportRunModel, exportStamp, importCheckpoint, type Progress } from './jobs';
 import { labelLayouts, type LabelLayout } from './labels-export';
 
-export const INTEROP_HELP = `  proda export --run RUN [--formats onnx,tfjs,safetensors,pytorch] [--images N] [--side PX]
+export const INTEROP_HELP = `  proda export --run MODEL [--formats onnx,tfjs,safetensors,pytorch] [--images N] [--side PX]
         [--data ROOT --format F [--split S] [--classes 19|16|13]] [--min-agreement 0.999] [--out DIR]
-        export a run's student with sidecars after a parity check against the engine (parity.json)
-  proda export-labels --run RUN --data ROOT --format F [--split S] [--classes C] [--layouts cityscapes,proda] [--soft] [--no-flip] [--out DIR]
+        export a run's (or import:ID's) student with sidecars after a parity check against the engine (parity.json)
+  proda export-labels --run MODEL --data ROOT --format F [--split S] [--classes C] [--layouts cityscapes,proda] [--soft] [--no-flip]
+        [--order pseudo-label|eval] [--out DIR]
         predicted label maps in Cityscapes (gtFine/results/conf) and official ProDA pseudo-label layouts
-        (flip-averaged like generate_pseudo_label.py --flip unless --no-flip)
+        (flip-averaged like generate_pseudo_label.py --flip unless --no-flip; --order pseudo-label takes the
+        softmax before upsampling as that script does, --order eval upsamples logits as proda eval scores)
   proda import FILE [--arch resnet101|demo|...] [--classes 19] [--bn-pretrain] [--strict] [--dry-run] [--out DIR]
         map a PyTorch checkpoint (official ProDA, torchvision, SimCLRv2, prototypes) onto a network and
         print the key report; writes <workspace>/imports/<id>/ unless --dry-run
@@ -101,14 +103,16 @@ export async function exportCommand(argv: string[]): Promise<number> {
 }
 
 export async function exportLabelsCommand(argv: string[]): Promise<number> {
-  const { values } = parse(argv, { run: { type: 'string' }, layouts: { type: 'string' }, soft: { type: 'boolean' }, 'no-flip': { type: 'boolean' }, out: { type: 'string' }, ...datasetOptions });
+  const { values } = parse(argv, { run: { type: 'string' }, layouts: { type: 'string' }, soft: { type: 'boolean' }, 'no-flip': { type: 'boolean' }, order: { type: 'string' }, out: { type: 'string' }, ...datasetOptions });
   if (!values.run) throw new UsageError('--run RUN is required');
+  const order = values.order ?? 'pseudo-label';
+  if (order !== 'pseudo-label' && order !== 'eval') throw new UsageError('--order must be pseudo-label (softmax, then upsample: generate_pseudo_label.py) or eval (logits upsampled, then argmax: proda eval)');
   const workspace = path.resolve(workspaceOf(values.workspace));
   const layouts: LabelLayout[] = list(values.layouts, labelLayouts, 'layouts', labelLayouts);
   const dataset = (await datasetArg(values, true))!;
   const outDir = path.resolve(values.out ?? path.join(workspace, 'exports', `labels-${values.run}-${exportStamp()}`));
   try {
-    const r = await exportRunLabels({ workspace, runId: values.run, dataset, layouts, soft: values.soft ?? false, flip: !values['no-flip'], outDir, onProgress: reporter(values.json) });
+    const r = await exportRunLabels({ workspace, runId: values.run, dataset, layouts, soft: values.soft ?? false, flip: !values['no-flip'], order, outDir, onProgress: reporter(values.json) });
     if (values.json) printJson({ ok: true, dir: outDir, images: r.images, files: r.files.length });
     else process.stdout.write(`${r.images} images, ${r.files.length} files in ${outDir}\n`);
     return EXIT.ok;
