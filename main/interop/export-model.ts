@@ -4,14 +4,14 @@
 // failed export never looks like a finished one.
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
-import * as tf from '@tensorflow/tfjs';
 import * as ort from 'onnxruntime-node';
 import { type ClassSetId, classSets } from '../../shared/classes';
 import type { SegNetConfig } from '../engine/nets/deeplab';
 import { buildSegNetGraph } from '../engine/nets/deeplab';
 import { fromTorchLayout, toTorchLayout } from '../engine/nets/graph';
-import { createPredictor, nchwInput, nhwcInput, type ChwMap, type ModelWeights } from '../engine/predict';
-import { SegNet, type NamedWeights } from '../engine/nets/net';
+import { buildEngineNet, createPredictor, nchwInput, type ChwMap, type ModelWeights } from '../engine/predict';
+import { loadGraphModel, tfjsBackendName } from '../engine/predict/graph-model';
+import type { SegNet, NamedWeights } from '../engine/nets/net';
 import { writeFileAtomic, writeJsonAtomic } from '../io/atomic';
 import { buildOnnxModel, ONNX_OPSET } from '../engine/nets/onnx-export';
 
@@ -125,16 +125,9 @@ export function sidecarFor(info: ExportInfo, network: SegNetConfig, artifact: Re
   };
 }
 
-/**
- * SegNet's constructor leaves each parameter's initial tensor registered beside its variable; inside
- * tidy those are released and only the variables (which tidy never disposes) stay.
- */
-export function buildNet(config: SegNetConfig, opts: ConstructorParameters<typeof SegNet>[1]): SegNet {
-  let net: SegNet | undefined;
-  tf.tidy(() => {
-    net = new SegNet(config, opts);
-  });
-  return net as SegNet;
+/** The engine network for a config, initialised with `opts.seed` or given `opts.weights`. */
+export function buildNet(config: SegNetConfig, opts: { seed?: number; weights?: NamedWeights }): SegNet {
+  return buildEngineNet({ network: config, weights: opts.weights }, opts.seed);
 }
 
 /** The engine's reference for one image: logits at 1/8 (channel-first) and the full-size eval-order argmax. */
@@ -221,19 +214,15 @@ async function tfjsParity(
   refs: EngineRef[],
   images: readonly ParityImage[],
 ): Promise<NonNullable<ParityReport['tfjs']>> {
-  const model = await tf.loadGraphModel(tfjsFileHandler(modelJson) as unknown as tf.io.IOHandler);
+  const model = await loadGraphModel(tfjsFileHandler(modelJson));
   try {
     const perImage: ParityEntry[] = [];
     let same = 0;
     let pixels = 0;
     for (let i = 0; i < images.length; i++) {
       const img = images[i];
-      const x = tf.tensor4d(nhwcInput([img]), [1, img.height, img.width, 3]);
-      const outs = model.execute({ image: x }, ['logits', 'labels']) as tf.Tensor[];
-      const got = outs[0].dataSync() as Float32Array;
-      const labels = outs[1].dataSync() as Int32Array;
-      tf.dispose([x, ...outs]);
-      const diff = logitDiff(got, refs[i].logits, 'nhwc');
+      const [got, labels] = await model.run(img, ['logits', 'labels']);
+      const diff = logitDiff(got as Float32Array, refs[i].logits, 'nhwc');
       const s = agreement(labels, refs[i].labels);
       same += s;
       pixels += labels.length;
@@ -393,7 +382,7 @@ export async function exportModel(req: ExportRequest): Promise<ExportResult> {
     onnx: onnxP,
     tfjs: tfjsP,
     safetensors: stP,
-    backend: tf.getBackend(),
+    backend: tfjsBackendName(),
     seconds: (Date.now() - t0) / 1000,
   };
   const parityFile = path.join(staging, 'parity.json');
