@@ -4,15 +4,14 @@
 // folders), so a killed or failed export never looks like a finished one and never deletes anything.
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
-import * as tf from '@tensorflow/tfjs';
 import * as ort from 'onnxruntime-node';
 import { type ClassSetId, classSets } from '../../shared/classes';
 import type { SegNetConfig } from '../engine/nets/deeplab';
 import { buildSegNetGraph } from '../engine/nets/deeplab';
 import { fromTorchLayout, toTorchLayout } from '../engine/nets/graph';
-import { createPredictor, nchwInput, nhwcInput, type ChwMap, type ModelWeights } from '../engine/predict';
-import { SegNet, type NamedWeights } from '../engine/nets/net';
-import { readData } from '../engine/read';
+import { buildEngineNet, createPredictor, nchwInput, type ChwMap, type ModelWeights } from '../engine/predict';
+import { loadGraphModel, tfjsBackendName } from '../engine/predict/graph-model';
+import type { SegNet, NamedWeights } from '../engine/nets/net';
 import { writeFileAtomic, writeJsonAtomic } from '../io/atomic';
 import { checkTarget, placeFolder, stagingFolder } from '../io/folders';
 import { buildOnnxModel, ONNX_OPSET } from '../engine/nets/onnx-export';
@@ -139,16 +138,9 @@ export function sidecarFor(info: ExportInfo, network: SegNetConfig, artifact: Re
   };
 }
 
-/**
- * SegNet's constructor leaves each parameter's initial tensor registered beside its variable; inside
- * tidy those are released and only the variables (which tidy never disposes) stay.
- */
-export function buildNet(config: SegNetConfig, opts: ConstructorParameters<typeof SegNet>[1]): SegNet {
-  let net: SegNet | undefined;
-  tf.tidy(() => {
-    net = new SegNet(config, opts);
-  });
-  return net as SegNet;
+/** The engine network for a config, initialised with `opts.seed` or given `opts.weights`. */
+export function buildNet(config: SegNetConfig, opts: { seed?: number; weights?: NamedWeights }): SegNet {
+  return buildEngineNet({ network: config, weights: opts.weights }, opts.seed);
 }
 
 /** The engine's reference for one image: logits at 1/8 (channel-first) and the full-size eval-order argmax. */
@@ -235,17 +227,15 @@ async function tfjsParity(
   refs: EngineRef[],
   images: readonly ParityImage[],
 ): Promise<NonNullable<ParityReport['tfjs']>> {
-  const model = await tf.loadGraphModel(tfjsFileHandler(modelJson) as unknown as tf.io.IOHandler);
+  const model = await loadGraphModel(tfjsFileHandler(modelJson));
   try {
     const perImage: ParityEntry[] = [];
     let same = 0;
     let pixels = 0;
     for (let i = 0; i < images.length; i++) {
       const img = images[i];
-      const x = tf.tensor4d(nhwcInput([img]), [1, img.height, img.width, 3]);
-      const outs = model.execute({ image: x }, ['logits', 'labels']) as tf.Tensor[];
-      const [got, labels] = await Promise.all([readData(outs[0]), readData<'int32'>(outs[1])]).finally(() => tf.dispose([x, ...outs]));
-      const diff = logitDiff(got, refs[i].logits, 'nhwc');
+      const [got, labels] = await model.run(img, ['logits', 'labels']);
+      const diff = logitDiff(got as Float32Array, refs[i].logits, 'nhwc');
       const s = agreement(labels, refs[i].labels);
       same += s;
       pixels += labels.length;
@@ -431,7 +421,7 @@ export async function exportModel(req: ExportRequest): Promise<ExportResult> {
       tfjs: tfjsP,
       safetensors: stP,
       pytorch: ptP,
-      backend: tf.getBackend(),
+      backend: tfjsBackendName(),
       seconds: (Date.now() - t0) / 1000,
     };
     const parityFile = path.join(staging, 'parity.json');

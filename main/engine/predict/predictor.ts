@@ -106,11 +106,14 @@ export function modelHash(model: ModelWeights): string {
   return h.digest('hex').slice(0, 24);
 }
 
-/** SegNet's constructor registers each initial tensor beside its variable; tidy releases those. */
-export function buildEngineNet(model: ModelWeights): SegNet {
+/**
+ * The engine's network for a model (weights given, or initialised from `seed`). SegNet's constructor
+ * registers each initial tensor beside its variable; tidy releases those.
+ */
+export function buildEngineNet(model: { network: SegNetConfig; weights?: NamedWeights }, seed?: number): SegNet {
   let net: SegNet | undefined;
   tf.tidy(() => {
-    net = new SegNet(model.network, { weights: model.weights });
+    net = new SegNet(model.network, { weights: model.weights, seed });
   });
   return net as SegNet;
 }
