@@ -27,7 +27,7 @@ import { DataParallel } from '../main/engine/parallel/data-parallel';
 import { splitBatch } from '../main/engine/parallel/protocol';
 import type { SegTaskInit } from '../main/engine/parallel/seg-task';
 import { CLASSES, engineBench, hostBatch, netConfig } from './engine-step';
-import { buildOnnxModel } from '../main/interop/onnx-export';
+import { buildOnnxModel } from '../main/engine/nets/onnx-export';
 import { busyReason, describeLoad, fmtStats, idleProbe, loadRecord, markdownTable, ratio, stats } from './method';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');

@@ -33,6 +33,7 @@ const mainTargets = [
   { name: 'serve', entry: 'main/serve.ts', out: 'dist/node/serve.js', format: 'esm', packages: 'external' },
   { name: 'cli', entry: 'main/cli/index.ts', out: 'dist/node/cli.js', format: 'esm', packages: 'external', optional: true },
   { name: 'run-process', entry: 'main/runs/run-process.ts', out: 'dist/node/run-process.js', format: 'esm', packages: 'external', optional: true },
+  { name: 'compute-process', entry: 'main/compute/compute-process.ts', out: 'dist/node/compute-process.js', format: 'esm', packages: 'external', optional: true },
 ];
 
 async function buildMain() {

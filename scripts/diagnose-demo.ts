@@ -12,7 +12,8 @@ import * as tf from '@tensorflow/tfjs';
 import { parseArgs } from 'node:util';
 import { openDataset } from '../main/datasets';
 import { initBackend } from '../main/engine/backend';
-import { ConfusionMatrix, predictLabels } from '../main/engine/eval/confusion';
+import { ConfusionMatrix } from '../main/engine/eval/confusion';
+import { createPredictor } from '../main/engine/predict';
 import { prototypeDistances } from '../main/engine/proda/distance';
 import { prototypesTensor } from '../main/engine/proda/prototypes';
 import { prototypeWeights, rectifiedLabels } from '../main/engine/proda/rectify';
@@ -48,14 +49,16 @@ if (command === 'confusion') {
   const val = await ImageSource.open(openDataset, split('target-val'), 'target', { evalLabels: true });
   for (const run of runs) {
     const net = await model(run);
+    // Scored as evaluation runs score: the prediction module's eval order at the label's size.
+    const predictor = await createPredictor({ network: net.config, weights: await net.getWeights() });
     const cm = new ConfusionMatrix(C);
     for (let i = 0; i < val.size; i++) {
       const img = await val.image(i);
-      const logits = tf.tidy(() => net.apply(inputTensor([img]), { training: false }).logits);
       const label = await val.requireLabel(i);
-      cm.add(label.data, await predictLabels(logits, label.height, label.width));
-      logits.dispose();
+      const [p] = await predictor.predict([img], { order: 'eval', size: { width: label.width, height: label.height } });
+      cm.add(label.data, p.labels!);
     }
+    await predictor.dispose();
     console.log(run);
     for (let g = 0; g < C; g++) {
       const row = cm.counts.slice(g * C, (g + 1) * C);

@@ -3,7 +3,7 @@
 // (proda-reference.md §1, §4, §5); the demo presets scale them to a 2-core budget (see demoPreset).
 import { z } from 'zod';
 import { ClassSetIdSchema, DatasetFormat } from './datasets';
-import { safeId } from './contract/ids';
+import { IMPORT_PREFIX, modelRef, safeId } from './contract/ids';
 
 export const stageKinds = ['warmup', 'pseudo', 'stage1', 'distill', 'selftrain', 'eval'] as const;
 export type StageKind = (typeof stageKinds)[number];
@@ -49,6 +49,9 @@ export type RunDatasetInput = z.input<typeof runDatasetSchema>;
 
 /** A previous run, by id, whose artifacts this run reads. */
 export const runRefSchema = safeId.describe('a run id');
+/** A model to run inference with: a run id, or `import:<importId>` (a checkpoint brought in by `proda import`). */
+export { IMPORT_PREFIX };
+export const modelRefSchema = modelRef;
 
 export const networkSchema = z
   .object({
@@ -183,7 +186,7 @@ export const pseudoConfigSchema = z
   .object({
     stage: z.literal('pseudo'),
     ...common,
-    model: runRefSchema.describe('Run whose final student labels the target'),
+    model: modelRefSchema.describe('Run (or import:<id>) whose final student labels the target'),
     target: runDatasetSchema,
     /** soft: softmax at output resolution + prototype initialisation; hard: flip-averaged argmax + confidence. */
     mode: z.enum(['soft', 'hard']),
@@ -316,7 +319,7 @@ export const evalConfigSchema = z
   .object({
     stage: z.literal('eval'),
     ...common,
-    model: runRefSchema,
+    model: modelRefSchema,
     val: runDatasetSchema,
     /** 'both' scores twice, so a table can show what re-estimating BN alone changes. */
     bn: z.enum(['running', 'reestimate', 'both']).default('running'),
@@ -350,7 +353,7 @@ export function upstreamRuns(c: RunConfig): string[] {
       return c.init ? [c.init] : [];
     case 'pseudo':
     case 'eval':
-      return [c.model];
+      return c.model.startsWith(IMPORT_PREFIX) ? [] : [c.model];
     case 'stage1':
       return [c.init, c.pseudo];
     case 'distill':
@@ -358,6 +361,11 @@ export function upstreamRuns(c: RunConfig): string[] {
     case 'selftrain':
       return [c.init];
   }
+}
+
+/** Imported checkpoints a config reads (ids without the prefix). */
+export function upstreamImports(c: RunConfig): string[] {
+  return (c.stage === 'pseudo' || c.stage === 'eval') && c.model.startsWith(IMPORT_PREFIX) ? [c.model.slice(IMPORT_PREFIX.length)] : [];
 }
 
 /** Reference optimiser settings per stage (proda-reference.md §4), from PAPER. */

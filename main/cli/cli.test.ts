@@ -59,6 +59,12 @@ describe('proda CLI', () => {
     expect((await cli('frobnicate')).code).toBe(EXIT.usage);
     expect((await cli('train')).code).toBe(EXIT.usage);
     expect((await cli('runs', 'list', '--nope')).code).toBe(EXIT.usage);
+    // inference flags are checked before any run starts
+    const evalArgs = ['eval', '--model', 'm', '--data', ws, '--format', 'demo', '--workspace', ws];
+    expect((await cli(...evalArgs, '--engine', 'torch')).code).toBe(EXIT.usage);
+    expect((await cli(...evalArgs, '--provider', 'tpu')).code).toBe(EXIT.usage);
+    expect((await cli(...evalArgs, '--threads', '0')).code).toBe(EXIT.usage);
+    expect(process.env.PRODA_INFERENCE).toBeUndefined();
   });
 
   it('a missing config exits 4 and an invalid one exits 3 naming the file and field, as JSON with --json', async () => {

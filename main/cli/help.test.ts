@@ -34,6 +34,15 @@ describe('proda <command> --help', () => {
     for (const c of casesIn('dataset-command.ts')) expect(names.has(`dataset ${c}`), `dataset ${c}`).toBe(true);
   });
 
+  it('pseudo and eval document the model-source and inference flags they parse', () => {
+    for (const name of ['pseudo', 'eval']) {
+      const c = COMMANDS.find((x) => x.name === name)!;
+      const text = [c.synopsis, ...c.options.map(([f]) => f)].join(' ');
+      for (const flag of ['--model', 'import:ID', '--engine', '--provider', '--threads', '--arch', '--classes', '--bn-pretrain']) expect(text, `${name} ${flag}`).toContain(flag);
+    }
+    for (const name of ['export', 'export-labels']) expect(COMMANDS.find((x) => x.name === name)!.synopsis).toContain('--run RUN|import:ID');
+  });
+
   for (const c of COMMANDS) {
     it(`proda ${c.name} --help exits 0 with options and an example`, async () => {
       for (const flag of ['--help', '-h']) {

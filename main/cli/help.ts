@@ -19,6 +19,13 @@ const executorOpts: [string, string][] = [
   ['--executor local|slurm', 'local child processes (default) or one Slurm batch job per stage; the workspace must be on storage the nodes share'],
   ['--partition P --gres gpu:N --time T --account A --qos Q', 'sbatch options (workspace.json settings.slurm may set them, and "sbatch": extra #SBATCH lines)'],
 ];
+const modelOpts: [string, string][] = [
+  ['--model MODEL', "a finished run's id, import:ID (a checkpoint brought in by `proda import`), or a path holding a '/' (or ending .pkl/.pth/.pt) to an official ProDA checkpoint or logs folder, imported once into imports/ and reused"],
+  ['--arch A --classes N --bn-pretrain', 'the network an official path given as --model is imported with (default resnet101, 19 classes)'],
+  ['--engine onnxruntime|tfjs', 'inference runtime of the run process: ONNX Runtime (default) or the tfjs reference'],
+  ['--provider cpu|webgpu|cuda', 'ONNX Runtime execution provider (default cpu)'],
+  ['--threads N', 'ONNX Runtime intra-op threads (default: every core)'],
+];
 const dataOpts: [string, string][] = [
   ['--data ROOT', 'dataset root folder'],
   [`--format F`, `dataset layout: ${FORMATS}`],
@@ -66,20 +73,24 @@ export const COMMANDS: CommandHelp[] = [
   },
   {
     name: 'pseudo',
-    synopsis: 'proda pseudo --model RUN --data ROOT --format F [--split S] [--mode soft|hard] [--seed N] [--id ID] [--workspace DIR] [--json]',
+    synopsis:
+      'proda pseudo --model RUN|import:ID|PATH --data ROOT --format F [--split S] [--mode soft|hard] [--engine E] [--provider P] [--threads N] [--seed N] [--id ID] [--workspace DIR] [--json]',
     summary:
-      'soft (+ prototypes) or hard pseudo-labels from a finished run (hard: softmax at model resolution, probabilities upsampled and flip-averaged, as generate_pseudo_label.py)',
-    options: [['--model RUN', 'the finished run whose network labels the images'], ...dataOpts, ['--mode soft|hard', 'soft: probabilities and prototypes for stage 1 (default); hard: label maps for distillation'], ['--seed N', 'run seed'], ['--id ID', 'run id'], workspaceOpt, jsonOpt],
-    examples: ['proda pseudo --model warmup-1 --data ~/proda-demo/datasets/demo --format demo --split target-train'],
+      'soft (+ prototypes) or hard pseudo-labels from a finished run or an imported checkpoint (hard: softmax at model resolution, probabilities upsampled and flip-averaged, as generate_pseudo_label.py)',
+    options: [...modelOpts, ...dataOpts, ['--mode soft|hard', 'soft: probabilities and prototypes for stage 1 (default); hard: label maps for distillation'], ['--seed N', 'run seed'], ['--id ID', 'run id'], workspaceOpt, jsonOpt],
+    examples: [
+      'proda pseudo --model warmup-1 --data ~/proda-demo/datasets/demo --format demo --split target-train',
+      'proda pseudo --model import:proda-gta5 --data ~/data/cityscapes --format cityscapes --split train --mode hard --threads 16',
+    ],
   },
   {
     name: 'eval',
     synopsis:
-      'proda eval --model RUN --data ROOT --format F [--split S] [--bn running|reestimate|both] [--bn-data ROOT] [--bn-split S] [--seed N] [--id ID] [--workspace DIR] [--json]',
+      'proda eval --model RUN|import:ID|PATH --data ROOT --format F [--split S] [--bn running|reestimate|both] [--bn-data ROOT] [--bn-split S] [--engine E] [--provider P] [--threads N] [--seed N] [--id ID] [--workspace DIR] [--json]',
     summary:
-      "score a run's model on a labelled split (logits upsampled, then argmax, as the reference validates): runningScore's mIoU, overall and mean accuracy, FWIoU and per-class IoU",
+      "score a run's model or an imported checkpoint on a labelled split (logits upsampled, then argmax, as the reference validates): runningScore's mIoU, overall and mean accuracy, FWIoU and per-class IoU; --json also names the inference engine, provider and seconds per image",
     options: [
-      ['--model RUN', 'the finished run to score'],
+      ...modelOpts,
       ...dataOpts,
       ['--bn MODE', "running: the model's BatchNorm statistics (default); reestimate: statistics of target images first; both: score twice"],
       ['--bn-data ROOT', 'images (labels unused) whose statistics re-estimate BN; default: the scored split itself'],
@@ -89,7 +100,10 @@ export const COMMANDS: CommandHelp[] = [
       workspaceOpt,
       jsonOpt,
     ],
-    examples: ['proda eval --model stage1-1 --data ~/proda-demo/datasets/demo --format demo --split target-val --bn both --bn-split target-train'],
+    examples: [
+      'proda eval --model stage1-1 --data ~/proda-demo/datasets/demo --format demo --split target-val --bn both --bn-split target-train',
+      'proda eval --model ~/ProDA/pretrained/from_gta5_to_cityscapes_on_deeplab101_best_model.pkl --data ~/data/cityscapes --format cityscapes --split val --json',
+    ],
   },
   {
     name: 'runs list',
@@ -150,10 +164,10 @@ export const COMMANDS: CommandHelp[] = [
   {
     name: 'export',
     synopsis:
-      'proda export --run RUN [--formats onnx,tfjs,safetensors,pytorch] [--images N] [--side PX] [--data ROOT --format F [--split S] [--classes 19|16|13]] [--min-agreement 0.999] [--out DIR [--force]]',
-    summary: "export a run's student with sidecars after a parity check against the engine (parity.json)",
+      'proda export --run RUN|import:ID [--formats onnx,tfjs,safetensors,pytorch] [--images N] [--side PX] [--data ROOT --format F [--split S] [--classes 19|16|13]] [--min-agreement 0.999] [--out DIR [--force]]',
+    summary: "export a run's student (or an imported checkpoint) with sidecars after a parity check against the engine (parity.json)",
     options: [
-      ['--run RUN', 'the finished run to export'],
+      ['--run RUN|import:ID', 'the finished run, or import:ID for a checkpoint brought in by `proda import`'],
       ['--formats LIST', 'comma list of onnx, tfjs, safetensors, pytorch (default: all)'],
       ['--images N', 'parity images (default 4)'],
       ['--side PX', 'parity image side when no dataset is given (default 512)'],
@@ -179,11 +193,11 @@ export const COMMANDS: CommandHelp[] = [
   {
     name: 'export-labels',
     synopsis:
-      'proda export-labels --run RUN --data ROOT --format F [--split S] [--classes C] [--layouts cityscapes,proda] [--soft] [--no-flip] [--order pseudo-label|eval] [--bn running|reestimate [--bn-data ROOT] [--bn-split S]] [--out DIR [--force]]',
+      'proda export-labels --run RUN|import:ID --data ROOT --format F [--split S] [--classes C] [--layouts cityscapes,proda] [--soft] [--no-flip] [--order pseudo-label|eval] [--bn running|reestimate [--bn-data ROOT] [--bn-split S]] [--out DIR [--force]]',
     summary:
       'predicted label maps in Cityscapes (gtFine with labelIds and instanceIds, results, conf) and official ProDA pseudo-label layouts (flip-averaged like generate_pseudo_label.py --flip unless --no-flip)',
     options: [
-      ['--run RUN', 'the finished run whose network labels the images'],
+      ['--run RUN|import:ID', 'the finished run (or import:ID, a checkpoint brought in by `proda import`) whose network labels the images'],
       ...dataOpts,
       ['--classes 19|16|13', 'class protocol'],
       ['--layouts LIST', 'comma list of cityscapes, proda (default: both)'],

@@ -23,7 +23,16 @@ async function runAndReport(workspace: string, json: boolean | undefined, config
   await registerNewDatasets(workspace);
   const report = await readReport(runDir(workspace, out.id));
   if (json) {
-    printJson({ ok: out.status.state === 'succeeded', id: out.id, state: out.status.state, message: out.status.message, warnings: out.warnings, report, logTail: out.status.logTail });
+    printJson({
+      ok: out.status.state === 'succeeded',
+      id: out.id,
+      state: out.status.state,
+      message: out.status.message,
+      warnings: out.warnings,
+      inference: report?.final?.inference ?? null,
+      report,
+      logTail: out.status.logTail,
+    });
   } else {
     if (out.status.state === 'failed') process.stderr.write(`run ${out.id} failed: ${out.status.message ?? ''}\n${(out.status.logTail ?? []).map((l) => `  ${l}`).join('\n')}\n`);
     else if (out.status.state === 'cancelled') process.stdout.write(`run ${out.id} cancelled; resume with: proda runs resume ${out.id}\n`);
@@ -58,7 +67,49 @@ export async function trainCommand(argv: string[]): Promise<number> {
   return runAndReport(workspace, values.json, config, values.id);
 }
 
-const dataOptions = { data: { type: 'string' }, format: { type: 'string' }, split: { type: 'string' }, model: { type: 'string' }, id: { type: 'string' }, seed: { type: 'string' } } as const;
+const dataOptions = {
+  data: { type: 'string' },
+  format: { type: 'string' },
+  split: { type: 'string' },
+  model: { type: 'string' },
+  id: { type: 'string' },
+  seed: { type: 'string' },
+  // An official checkpoint or logs folder given as --model is imported with this network first.
+  arch: { type: 'string' },
+  classes: { type: 'string' },
+  'bn-pretrain': { type: 'boolean' },
+  // Inference runtime of the run process (handed down as PRODA_INFERENCE / PRODA_ORT_*).
+  engine: { type: 'string' },
+  provider: { type: 'string' },
+  threads: { type: 'string' },
+} as const;
+
+type ModelValues = { model?: string; arch?: string; classes?: string; 'bn-pretrain'?: boolean; engine?: string; provider?: string; threads?: string; json?: boolean };
+
+/**
+ * --model: a run id, import:<id>, or a path (holding a '/' or naming a .pkl/.pth) to an official ProDA
+ * checkpoint or logs folder, which is imported (once) and used as import:<id>.
+ */
+async function modelRef(values: ModelValues, workspace: string, what: string): Promise<string> {
+  if (!values.model) throw new UsageError(`${what} needs --model RUN | import:ID | PATH`);
+  // Checked here so a typo is a usage error, not a failed run.
+  if (values.engine !== undefined && values.engine !== 'onnxruntime' && values.engine !== 'tfjs') throw new UsageError('--engine is onnxruntime or tfjs');
+  if (values.provider !== undefined && !['cpu', 'webgpu', 'cuda'].includes(values.provider)) throw new UsageError('--provider is cpu, webgpu or cuda');
+  if (values.threads !== undefined && !intOption(values.threads, 'threads')) throw new UsageError('--threads must be at least 1');
+  for (const [flag, env] of [['engine', 'PRODA_INFERENCE'], ['provider', 'PRODA_ORT_PROVIDER'], ['threads', 'PRODA_ORT_THREADS']] as const) {
+    if (values[flag]) process.env[env] = values[flag];
+  }
+  const m = values.model;
+  if (!m.includes('/') && !m.includes(path.sep) && !/\.(pkl|pth|pt)$/.test(m)) return m;
+  const classes = values.classes === undefined ? 19 : Number(values.classes);
+  if (!Number.isInteger(classes) || classes < 1) throw new UsageError('--classes must be a positive integer');
+  const network = { arch: values.arch ?? 'resnet101', classes, bnPretrain: values['bn-pretrain'] ?? false };
+  // Loaded only here: the import brings the engine and the pickle reader with it.
+  const { importOfficialModel } = await import('../interop/jobs');
+  const r = await importOfficialModel({ workspace: path.resolve(workspace), path: m, network });
+  if (!values.json) process.stdout.write(`${r.reused ? 'using' : 'imported'} ${r.file} as ${r.ref}\n`);
+  return r.ref;
+}
 
 function dataset(values: { data?: string; format?: string; split?: string }) {
   if (!values.data || !values.format) throw new UsageError('--data ROOT and --format F are required');
@@ -72,23 +123,25 @@ const seedOf = (v: string | undefined) => {
 
 export async function pseudoCommand(argv: string[]): Promise<number> {
   const { values } = parse(argv, { ...dataOptions, mode: { type: 'string', default: 'soft' } });
-  if (!values.model) throw new UsageError('pseudo needs --model RUN');
-  const config: RunConfigInput = { stage: 'pseudo', ...seedOf(values.seed), model: values.model, target: dataset(values) as never, mode: values.mode as 'soft' | 'hard' };
-  return runAndReport(path.resolve(workspaceOf(values.workspace)), values.json, config, values.id);
+  const workspace = path.resolve(workspaceOf(values.workspace));
+  const model = await modelRef(values, workspace, 'pseudo');
+  const config: RunConfigInput = { stage: 'pseudo', ...seedOf(values.seed), model, target: dataset(values) as never, mode: values.mode as 'soft' | 'hard' };
+  return runAndReport(workspace, values.json, config, values.id);
 }
 
 export async function evalCommand(argv: string[]): Promise<number> {
   const { values } = parse(argv, { ...dataOptions, bn: { type: 'string', default: 'running' }, 'bn-data': { type: 'string' }, 'bn-split': { type: 'string' } });
-  if (!values.model) throw new UsageError('eval needs --model RUN');
+  const workspace = path.resolve(workspaceOf(values.workspace));
   const val = dataset(values);
+  const model = await modelRef(values, workspace, 'eval');
   // Without --bn-data / --bn-split the eval stage re-estimates on the scored split's own images (labels unused).
   const config = {
     stage: 'eval',
     ...seedOf(values.seed),
-    model: values.model,
+    model,
     val,
     bn: values.bn,
     ...(values['bn-data'] || values['bn-split'] ? { bnData: { ...val, root: values['bn-data'] ?? val.root, split: values['bn-split'] ?? val.split } } : {}),
   };
-  return runAndReport(path.resolve(workspaceOf(values.workspace)), values.json, config, values.id);
+  return runAndReport(workspace, values.json, config, values.id);
 }

@@ -1,5 +1,6 @@
 // `proda export`, `proda export-labels`, `proda import`: the interop jobs from a terminal. Registered
 // in main/cli/index.ts; argument parsing, JSON mode and exit codes follow the other commands.
+import { modelRefFolderName } from '../../shared/contract/ids';
 import path from 'node:path';
 import { z } from 'zod';
 import { classSetIds } from '../../shared/classes';
@@ -14,7 +15,7 @@ import { checkTarget } from '../io/folders';
 import { resolveInside } from '../io/paths';
 import { exportFormats, type ExportFormat, ParityError } from './export-model';
 import { exportRunLabels, exportRunModel, exportStamp, importCheckpoint, type Progress } from './jobs';
-import { labelOrders, type LabelOrder } from './run-model';
+import { labelOrders, type LabelOrder } from '../engine/predict';
 import { labelLayouts, type LabelLayout } from './labels-export';
 
 function list<T extends string>(v: string | undefined, allowed: readonly T[], name: string, dflt: readonly T[]): T[] {
@@ -57,12 +58,12 @@ export async function exportCommand(argv: string[]): Promise<number> {
     force: { type: 'boolean' },
     ...datasetOptions,
   });
-  if (!values.run) throw new UsageError('--run RUN is required');
+  if (!values.run) throw new UsageError('--run RUN | import:ID is required');
   const workspace = path.resolve(workspaceOf(values.workspace));
   const formats: ExportFormat[] = list(values.formats, exportFormats, 'formats', exportFormats);
   const minAgreement = values['min-agreement'] === undefined ? undefined : z.coerce.number().min(0).max(1).safeParse(values['min-agreement']);
   if (minAgreement && !minAgreement.success) throw new UsageError('--min-agreement takes a number in [0, 1]');
-  const outDir = values.out ? path.resolve(values.out) : resolveInside(workspace, 'exports', `${values.run}-${exportStamp()}`);
+  const outDir = values.out ? path.resolve(values.out) : resolveInside(workspace, 'exports', `${modelRefFolderName(values.run)}-${exportStamp()}`);
   try {
     const r = await exportRunModel({
       workspace,
@@ -111,7 +112,7 @@ export async function exportLabelsCommand(argv: string[]): Promise<number> {
     force: { type: 'boolean' },
     ...datasetOptions,
   });
-  if (!values.run) throw new UsageError('--run RUN is required');
+  if (!values.run) throw new UsageError('--run RUN | import:ID is required');
   const order = values.order ?? 'pseudo-label';
   if (!(labelOrders as readonly string[]).includes(order)) throw new UsageError(`--order must be ${labelOrders.join(' or ')}; got "${order}"`);
   const bn = values.bn ?? 'running';
@@ -124,7 +125,7 @@ export async function exportLabelsCommand(argv: string[]): Promise<number> {
     bn === 'reestimate' && (values['bn-data'] || values['bn-split'])
       ? await datasetArg({ ...values, data: values['bn-data'] ?? values.data, split: values['bn-split'] ?? values.split }, true)
       : undefined;
-  const outDir = values.out ? path.resolve(values.out) : resolveInside(workspace, 'exports', `labels-${values.run}-${exportStamp()}`);
+  const outDir = values.out ? path.resolve(values.out) : resolveInside(workspace, 'exports', `labels-${modelRefFolderName(values.run)}-${exportStamp()}`);
   await checkTarget(outDir, values.force ?? false);
   try {
     const r = await exportRunLabels({

@@ -4,22 +4,25 @@
 // folders), so a killed or failed export never looks like a finished one and never deletes anything.
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
-import * as tf from '@tensorflow/tfjs';
 import * as ort from 'onnxruntime-node';
 import { type ClassSetId, classSets } from '../../shared/classes';
 import type { SegNetConfig } from '../engine/nets/deeplab';
 import { buildSegNetGraph } from '../engine/nets/deeplab';
 import { fromTorchLayout, toTorchLayout } from '../engine/nets/graph';
-import { SegNet, type NamedWeights } from '../engine/nets/net';
-import { readData } from '../engine/read';
+import { buildEngineNet, createPredictor, nchwInput, type ChwMap, type ModelWeights } from '../engine/predict';
+import { loadGraphModel, tfjsBackendName } from '../engine/predict/graph-model';
+import type { SegNet, NamedWeights } from '../engine/nets/net';
 import { writeFileAtomic, writeJsonAtomic } from '../io/atomic';
 import { checkTarget, placeFolder, stagingFolder } from '../io/folders';
-import { buildOnnxModel, ONNX_OPSET, type OnnxVariant } from './onnx-export';
+import { buildOnnxModel, ONNX_OPSET } from '../engine/nets/onnx-export';
 import { type StTensor, encodeSafetensors, readSafetensorsFile } from './safetensors';
 import { tfjsFileHandler, writeTfjsGraphModel } from './tfjs-export';
 import { mapCheckpoint } from './import-weights';
 import { parseTorchFile } from './torch-checkpoint';
 import { encodeTorchFile, officialCheckpoint, type WritableTensor } from './torch-writer';
+
+/** The ONNX files an export writes (the 'heads' variant is the prediction module's own). */
+type ExportVariant = 'probs' | 'argmax';
 
 export const exportFormats = ['onnx', 'tfjs', 'safetensors', 'pytorch'] as const;
 export type ExportFormat = (typeof exportFormats)[number];
@@ -135,44 +138,40 @@ export function sidecarFor(info: ExportInfo, network: SegNetConfig, artifact: Re
   };
 }
 
-/**
- * SegNet's constructor leaves each parameter's initial tensor registered beside its variable; inside
- * tidy those are released and only the variables (which tidy never disposes) stay.
- */
-export function buildNet(config: SegNetConfig, opts: ConstructorParameters<typeof SegNet>[1]): SegNet {
-  let net: SegNet | undefined;
-  tf.tidy(() => {
-    net = new SegNet(config, opts);
-  });
-  return net as SegNet;
+/** The engine network for a config, initialised with `opts.seed` or given `opts.weights`. */
+export function buildNet(config: SegNetConfig, opts: { seed?: number; weights?: NamedWeights }): SegNet {
+  return buildEngineNet({ network: config, weights: opts.weights }, opts.seed);
 }
 
-const nhwcInput = (img: ParityImage): Float32Array => {
-  const out = new Float32Array(img.data.length);
-  for (let i = 0; i < out.length; i++) out[i] = img.data[i] / 255;
-  return out;
-};
-
-function toNchw(nhwc: Float32Array, h: number, w: number, c: number): Float32Array {
-  const out = new Float32Array(nhwc.length);
-  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) for (let k = 0; k < c; k++) out[(k * h + y) * w + x] = nhwc[(y * w + x) * c + k];
-  return out;
+/** The engine's reference for one image: logits at 1/8 (channel-first) and the full-size eval-order argmax. */
+interface EngineRef {
+  logits: ChwMap;
+  labels: Uint8Array;
 }
 
-/** Engine reference on one image: logits NHWC at 1/8 and the full-resolution argmax. */
-async function engineReference(net: SegNet, img: ParityImage): Promise<{ logits: Float32Array; shape: number[]; labels: Int32Array }> {
-  const x = tf.tensor4d(nhwcInput(img), [1, img.height, img.width, 3]);
+async function engineReferences(model: ModelWeights, images: readonly ParityImage[], onImage: (i: number) => void): Promise<EngineRef[]> {
+  const predictor = await createPredictor(model, { engine: 'tfjs' });
   try {
-    const [l, lab] = tf.tidy(() => {
-      const { logits } = net.apply(x, { training: false });
-      const up = tf.image.resizeBilinear(logits, [img.height, img.width], true);
-      return [logits, tf.argMax(up, 3)];
-    });
-    const [logits, labels] = await Promise.all([readData(l), readData<'int32'>(lab)]).finally(() => tf.dispose([l, lab]));
-    return { logits, shape: l.shape, labels };
+    const refs: EngineRef[] = [];
+    for (const [i, img] of images.entries()) {
+      onImage(i);
+      const [p] = await predictor.predict([img], { order: 'eval' });
+      refs.push({ logits: p.logits, labels: p.labels! });
+    }
+    return refs;
   } finally {
-    x.dispose();
+    await predictor.dispose();
   }
+}
+
+/** Largest |a − ref| with `a` in NHWC (tfjs graph model) or NCHW (ONNX, same as the reference). */
+function logitDiff(got: Float32Array, ref: ChwMap, layout: 'nchw' | 'nhwc'): number {
+  const { channels: c, height: h, width: w, data } = ref;
+  if (got.length !== data.length) return Infinity;
+  let diff = 0;
+  for (let k = 0; k < c; k++)
+    for (let p = 0; p < h * w; p++) diff = Math.max(diff, Math.abs((layout === 'nchw' ? got[k * h * w + p] : got[p * c + k]) - data[k * h * w + p]) || 0);
+  return diff;
 }
 
 const agreement = (a: ArrayLike<number>, b: ArrayLike<number>): number => {
@@ -182,8 +181,8 @@ const agreement = (a: ArrayLike<number>, b: ArrayLike<number>): number => {
 };
 
 async function onnxParity(
-  models: Record<OnnxVariant, Uint8Array>,
-  refs: { logits: Float32Array; shape: number[]; labels: Int32Array }[],
+  models: Record<ExportVariant, Uint8Array>,
+  refs: EngineRef[],
   images: readonly ParityImage[],
 ): Promise<NonNullable<ParityReport['onnx']>> {
   const opts = { intraOpNumThreads: 2, interOpNumThreads: 1 };
@@ -197,13 +196,9 @@ async function onnxParity(
     for (let i = 0; i < images.length; i++) {
       const img = images[i];
       const ref = refs[i];
-      const input = new ort.Tensor('float32', toNchw(nhwcInput(img), img.height, img.width, 3), [1, 3, img.height, img.width]);
+      const input = new ort.Tensor('float32', nchwInput([img]), [1, 3, img.height, img.width]);
       const r = await argmax.run({ image: input });
-      const [, c, h, w] = r.logits.dims as number[];
-      const got = r.logits.data as Float32Array;
-      let diff = 0;
-      for (let y = 0; y < h; y++)
-        for (let x = 0; x < w; x++) for (let k = 0; k < c; k++) diff = Math.max(diff, Math.abs(got[(k * h + y) * w + x] - ref.logits[(y * w + x) * c + k]));
+      const diff = logitDiff(r.logits.data as Float32Array, ref.logits, 'nchw');
       const s = agreement(r.labels.data as Uint8Array, ref.labels);
       same += s;
       pixels += ref.labels.length;
@@ -229,21 +224,18 @@ async function onnxParity(
 
 async function tfjsParity(
   modelJson: string,
-  refs: { logits: Float32Array; shape: number[]; labels: Int32Array }[],
+  refs: EngineRef[],
   images: readonly ParityImage[],
 ): Promise<NonNullable<ParityReport['tfjs']>> {
-  const model = await tf.loadGraphModel(tfjsFileHandler(modelJson) as unknown as tf.io.IOHandler);
+  const model = await loadGraphModel(tfjsFileHandler(modelJson));
   try {
     const perImage: ParityEntry[] = [];
     let same = 0;
     let pixels = 0;
     for (let i = 0; i < images.length; i++) {
       const img = images[i];
-      const x = tf.tensor4d(nhwcInput(img), [1, img.height, img.width, 3]);
-      const outs = model.execute({ image: x }, ['logits', 'labels']) as tf.Tensor[];
-      const [got, labels] = await Promise.all([readData(outs[0]), readData<'int32'>(outs[1])]).finally(() => tf.dispose([x, ...outs]));
-      let diff = 0;
-      for (let k = 0; k < got.length; k++) diff = Math.max(diff, Math.abs(got[k] - refs[i].logits[k]));
+      const [got, labels] = await model.run(img, ['logits', 'labels']);
+      const diff = logitDiff(got as Float32Array, refs[i].logits, 'nhwc');
       const s = agreement(labels, refs[i].labels);
       same += s;
       pixels += labels.length;
@@ -259,27 +251,22 @@ async function tfjsParity(
 async function reloadedParity(
   weights: NamedWeights,
   network: SegNetConfig,
-  refs: { logits: Float32Array; shape: number[]; labels: Int32Array }[],
+  refs: EngineRef[],
   images: readonly ParityImage[],
 ): Promise<ReloadParity> {
-  const net = buildNet(network, { weights });
-  try {
-    const perImage: ParityEntry[] = [];
-    let same = 0;
-    let pixels = 0;
-    for (let i = 0; i < images.length; i++) {
-      const r = await engineReference(net, images[i]);
-      let diff = 0;
-      for (let k = 0; k < r.logits.length; k++) diff = Math.max(diff, Math.abs(r.logits[k] - refs[i].logits[k]));
-      const s = agreement(r.labels, refs[i].labels);
-      same += s;
-      pixels += r.labels.length;
-      perImage.push({ id: images[i].id, height: images[i].height, width: images[i].width, maxAbsLogitDiff: diff, argmaxAgreement: s / r.labels.length });
-    }
-    return { maxAbsLogitDiff: Math.max(0, ...perImage.map((e) => e.maxAbsLogitDiff)), argmaxAgreement: pixels ? same / pixels : 1, perImage };
-  } finally {
-    net.dispose();
+  const read = await engineReferences({ network, weights }, images, () => {});
+  const perImage: ParityEntry[] = [];
+  let same = 0;
+  let pixels = 0;
+  for (let i = 0; i < images.length; i++) {
+    const r = read[i];
+    const diff = logitDiff(r.logits.data, refs[i].logits, 'nchw');
+    const s = agreement(r.labels, refs[i].labels);
+    same += s;
+    pixels += r.labels.length;
+    perImage.push({ id: images[i].id, height: images[i].height, width: images[i].width, maxAbsLogitDiff: diff, argmaxAgreement: s / r.labels.length });
   }
+  return { maxAbsLogitDiff: Math.max(0, ...perImage.map((e) => e.maxAbsLogitDiff)), argmaxAgreement: pixels ? same / pixels : 1, perImage };
 }
 
 async function safetensorsParity(file: string, network: SegNetConfig, refs: Parameters<typeof reloadedParity>[2], images: readonly ParityImage[]): Promise<ReloadParity> {
@@ -330,10 +317,9 @@ export async function exportModel(req: ExportRequest): Promise<ExportResult> {
   const files: string[] = [];
   const rel = (f: string) => path.relative(staging, f);
 
-  progress('prepare', 0, 1, 'building the network');
-  const net = buildNet(req.network, { weights: req.weights });
+  progress('prepare', 0, 1, 'building the network graph');
+  const graph = buildSegNetGraph(req.network);
   try {
-    const graph = net.graph;
     const params = new Map(Object.entries(req.weights).map(([k, v]) => [k, v.data]));
     const side = (artifact: Record<string, unknown>) => sidecarFor(req.info, req.network, artifact);
     const meta: Record<string, string> = {
@@ -344,10 +330,10 @@ export async function exportModel(req: ExportRequest): Promise<ExportResult> {
       backbone: req.network.backbone,
     };
 
-    let onnxModels: Record<OnnxVariant, Uint8Array> | null = null;
+    let onnxModels: Record<ExportVariant, Uint8Array> | null = null;
     if (req.formats.includes('onnx')) {
       onnxModels = { probs: new Uint8Array(), argmax: new Uint8Array() };
-      const variants: OnnxVariant[] = ['probs', 'argmax'];
+      const variants: ExportVariant[] = ['probs', 'argmax'];
       for (const [i, variant] of variants.entries()) {
         progress('onnx', i, 2, `ONNX ${variant}`);
         const bytes = buildOnnxModel(graph, params, { variant, metadata: { ...meta, variant } });
@@ -414,13 +400,9 @@ export async function exportModel(req: ExportRequest): Promise<ExportResult> {
     }
 
     // Parity: the exported runtimes against the engine, on the same images.
-    const refs: Awaited<ReturnType<typeof engineReference>>[] = [];
-    for (const [i, img] of req.parityImages.entries()) {
-      progress('parity', i, req.parityImages.length, `engine reference ${img.id}`);
-      refs.push(await engineReference(net, img));
-      // Exports run in main: let other requests and events through between forward passes.
-      await new Promise((resolve) => setImmediate(resolve));
-    }
+    const refs = await engineReferences({ network: req.network, weights: req.weights }, req.parityImages, (i) =>
+      progress('parity', i, req.parityImages.length, `engine reference ${req.parityImages[i].id}`),
+    );
     const onnxP = onnxModels ? await onnxParity(onnxModels, refs, req.parityImages) : null;
     progress('parity', req.parityImages.length, req.parityImages.length, 'runtimes compared');
     const tfjsP = tfjsModelJson ? await tfjsParity(tfjsModelJson, refs, req.parityImages) : null;
@@ -439,7 +421,7 @@ export async function exportModel(req: ExportRequest): Promise<ExportResult> {
       tfjs: tfjsP,
       safetensors: stP,
       pytorch: ptP,
-      backend: tf.getBackend(),
+      backend: tfjsBackendName(),
       seconds: (Date.now() - t0) / 1000,
     };
     const parityFile = path.join(staging, 'parity.json');
@@ -462,7 +444,6 @@ export async function exportModel(req: ExportRequest): Promise<ExportResult> {
     keepStaging = err instanceof ParityError;
     throw err;
   } finally {
-    net.dispose();
     if (!keepStaging) await fsp.rm(staging, { recursive: true, force: true });
   }
 }

@@ -8,7 +8,7 @@ import { buildSegNetGraph, demoConfig } from '../engine/nets/deeplab';
 import type { NetGraph } from '../engine/nets/graph';
 import { SegNet, type NamedWeights } from '../engine/nets/net';
 import { mapCheckpoint } from './import-weights';
-import { buildOnnxModel } from './onnx-export';
+import { buildOnnxModel } from '../engine/nets/onnx-export';
 import { readTorchFile } from './torch-checkpoint';
 import { readF32, torchFixtures } from './torch-fixtures';
 

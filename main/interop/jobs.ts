@@ -1,6 +1,7 @@
 // The export/import jobs behind both the export service and the `proda export|import|export-labels`
 // commands: each takes plain options (workspace folder, run id, an opened dataset) and reports progress
 // through a callback, so neither caller duplicates the other.
+import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { BN_REESTIMATE_IMAGES, type RunConfig } from '../../shared/runs-config';
 import type { Dataset } from '../datasets/types';
@@ -14,8 +15,9 @@ import { encodeTensors } from '../runs/tensor-file';
 import { buildNet, type ExportFormat, type ExportResult, exportModel, type ParityImage } from './export-model';
 import { type ImportReport, hasBnPretrainKeys, mapCheckpoint, summarizeReport } from './import-weights';
 import { exportLabels, type LabelExportItem, type LabelLayout } from './labels-export';
-import { type LabelOrder, loadRunModel, predictImage } from './run-model';
-import { reestimateBn } from '../runs/stages/evaluate';
+import { createPredictor, reestimatedWeights, type LabelOrder, type PredictorOptions } from '../engine/predict';
+import { loadRunModel } from './run-model';
+import { importsRoot, readImportRecord } from '../models/refs';
 import { readTorchFile } from './torch-checkpoint';
 
 export type Progress = (step: string, done: number, total: number, message: string) => void;
@@ -64,8 +66,8 @@ export async function exportRunModel(opts: {
   onProgress?: Progress;
 }): Promise<ExportResult> {
   const model = await loadRunModel(opts.workspace, opts.runId);
-  const dataset = opts.dataset ?? (await runDataset(model.config));
-  if (!dataset) throw new Error(`run ${opts.runId} names no dataset to check parity on; give one`);
+  const dataset = opts.dataset ?? (model.config ? await runDataset(model.config) : null);
+  if (!dataset) throw new Error(`${model.config ? `run ${opts.runId}` : opts.runId} names no dataset to check parity on; give one`);
   const images = await parityImagesFrom(dataset, opts.parityImages, opts.paritySide);
   await ensureBackend();
   return exportModel({
@@ -91,11 +93,13 @@ export async function exportRunLabels(opts: {
   soft: boolean;
   /** Average with the mirrored prediction, as generate_pseudo_label.py --flip (ProDA's hard labels). */
   flip: boolean;
-  /** Logits → labels: 'pseudo-label' (probabilities upsampled, `proda pseudo`) or 'eval' (logits upsampled, `proda eval`). */
+  /** 'pseudo-label' (default: softmax, then upsample, as generate_pseudo_label.py) or 'eval' (logits upsampled, then argmax, as proda eval scores). */
   order?: LabelOrder;
   /** BN statistics: as trained, or re-estimated first on BN_REESTIMATE_IMAGES images spread over `bnData` (as `proda eval --bn reestimate`). */
   bn?: 'running' | 'reestimate';
+  /** Images whose statistics re-estimate BN (labels unused); default: the exported dataset, as `proda eval` defaults to the scored split. */
   bnData?: Dataset;
+  inference?: PredictorOptions;
   outDir: string;
   onProgress?: Progress;
 }): Promise<{ images: number; files: string[] }> {
@@ -114,20 +118,22 @@ export async function exportRunLabels(opts: {
       })
     : all;
   await ensureBackend();
-  const net = buildNet(model.network, { weights: model.weights });
   const dataset = opts.dataset;
   const { soft, flip } = opts;
   const order = opts.order ?? 'pseudo-label';
   const bn = opts.bn ?? 'running';
+  const bnSet = opts.bnData ?? dataset;
+  let weights = model.weights;
   if (bn === 'reestimate') {
-    const bnSet = opts.bnData ?? dataset;
+    // Train-mode statistics need the engine's network (tfjs); the predictor then runs on the new weights.
     const bnEntries = await bnSet.list();
-    await reestimateBn(net, { size: bnEntries.length, image: (i) => bnSet.readImage(bnEntries[i].id) }, BN_REESTIMATE_IMAGES);
+    weights = await reestimatedWeights(model, { size: bnEntries.length, image: (i) => bnSet.readImage(bnEntries[i].id) }, BN_REESTIMATE_IMAGES);
   }
+  const predictor = await createPredictor({ network: model.network, weights }, opts.inference);
   async function* items(): AsyncGenerator<LabelExportItem> {
     for (const entry of entries) {
-      const p = await predictImage(net, await dataset.readImage(entry.id), { flip, order });
-      yield { entry, width: p.width, height: p.height, trainIds: p.trainIds, confidence: p.confidence, soft: soft ? p.soft : undefined };
+      const [p] = await predictor.predict([await dataset.readImage(entry.id)], { order, flip });
+      yield { entry, width: p.width, height: p.height, trainIds: p.labels!, confidence: p.conf!, soft: soft ? p.soft : undefined };
     }
   }
   try {
@@ -141,7 +147,8 @@ export async function exportRunLabels(opts: {
     await writeJsonAtomic(path.join(opts.outDir, 'export.json'), {
       exportId: path.basename(opts.outDir),
       dataset: dataset.ref.id,
-      source: { kind: 'run', runId: opts.runId, flip, order, bn, ...(bn === 'reestimate' ? { bnData: (opts.bnData ?? dataset).ref.id, bnImages: BN_REESTIMATE_IMAGES } : {}) },
+      source: { kind: model.config ? 'run' : 'import', runId: opts.runId, flip, order, bn, ...(bn === 'reestimate' ? { bnData: bnSet.ref.id, bnImages: BN_REESTIMATE_IMAGES } : {}) },
+      inference: predictor.info,
       layouts: opts.layouts,
       images: r.images,
       classSet: set,
@@ -149,7 +156,7 @@ export async function exportRunLabels(opts: {
     });
     return r;
   } finally {
-    net.dispose();
+    await predictor.dispose();
   }
 }
 
@@ -224,4 +231,46 @@ export async function importCheckpoint(opts: {
   });
   progress('done', 2, 2, 'import complete');
   return { report: imported.report, summary, dir: opts.outDir };
+}
+
+/** Checkpoint names the official train.py writes, best first. */
+const OFFICIAL_CHECKPOINTS = [/_best_model\.pkl$/, /_current_model\.pkl$/, /\.(pkl|pth|pt)$/];
+
+/**
+ * An official ProDA artifacts folder (logs/<name>/ with `*_best_model.pkl`, or a checkpoint file) as a
+ * model source: imported once into <workspace>/imports/, then reused while the file is unchanged.
+ * Returns the model reference (`import:<id>`).
+ */
+export async function importOfficialModel(opts: {
+  workspace: string;
+  path: string;
+  network: RunConfig['network'];
+  onProgress?: Progress;
+}): Promise<{ ref: string; importId: string; reused: boolean; file: string }> {
+  const src = path.resolve(opts.path);
+  let file = src;
+  const st = await fsp.stat(src).catch(() => null);
+  if (!st) throw new Error(`${src}: no such file or folder`);
+  if (st.isDirectory()) {
+    const names = (await fsp.readdir(src)).sort();
+    const pick = OFFICIAL_CHECKPOINTS.map((re) => names.find((n) => re.test(n))).find((n) => n !== undefined);
+    if (!pick) throw new Error(`${src}: no checkpoint (*_best_model.pkl, *_current_model.pkl, *.pkl, *.pth) in this folder`);
+    file = path.join(src, pick);
+  }
+  const mtime = (await fsp.stat(file)).mtimeMs;
+  const root = importsRoot(opts.workspace);
+  // Reuse an import of the same file (same path, not modified since) and network.
+  for (const id of (await fsp.readdir(root).catch(() => [] as string[])).sort()) {
+    try {
+      const rec = await readImportRecord(path.join(root, id));
+      const same = rec.file === file && JSON.stringify(rec.network) === JSON.stringify(opts.network) && (await fsp.stat(path.join(root, id, MODEL_ARTIFACT)).then((s) => s.mtimeMs >= mtime));
+      if (same) return { ref: `import:${id}`, importId: id, reused: true, file };
+    } catch {
+      /* not an import folder */
+    }
+  }
+  const importId = `${path.basename(file).replace(/[^A-Za-z0-9._-]/g, '_').replace(/^\./, '_')}-${exportStamp()}`;
+  const r = await importCheckpoint({ file, network: opts.network, strict: false, outDir: path.join(root, importId), onProgress: opts.onProgress });
+  if (r.report.matched.length === 0) throw new Error(`${file}: no parameter of the ${opts.network.arch} network matched (${r.summary})`);
+  return { ref: `import:${importId}`, importId, reused: false, file };
 }

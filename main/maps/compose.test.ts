@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { predictionOf } from '../engine/predict';
 import { composeMaps, confusionCounts, iouFromConfusion } from './compose';
 import type { LabelLayer, VectorLayer } from '../../shared/contract/maps';
 
@@ -13,8 +14,13 @@ const input = () => ({
   imageWidth: 4,
   imageHeight: 2,
   numClasses: 2,
-  logits: { height: 1, width: 2, channels: 2, data: new Float32Array([2, 0, 0, 3]) },
-  feat: { height: 1, width: 2, channels: 2, data: new Float32Array([0, 0, 3, 4]) },
+  // logits (channel-first) [2, 0 | 0, 3]: pixel 0 favours class 0, pixel 1 class 1; feat [0, 3 | 0, 4].
+  prediction: predictionOf(
+    { channels: 2, height: 1, width: 2, data: new Float32Array([2, 0, 0, 3]) },
+    { channels: 2, height: 1, width: 2, data: new Float32Array([0, 3, 0, 4]) },
+    null,
+    { width: 4, height: 2 },
+  ),
   prototypes: { classes: 2, dims: 2, data: new Float32Array([0, 0, 3, 4]) },
   // p_t0 says class 1 at pixel 0 (weakly) and class 1 at pixel 1: rectification flips pixel 0 to class 0.
   soft: { channels: 2, height: 1, width: 2, data: new Float32Array([0.4, 0.1, 0.6, 0.9]) },

@@ -6,18 +6,11 @@ import * as tf from '@tensorflow/tfjs';
 import { IGNORE_LABEL } from '../../shared/classes';
 import type { ImageStats, LabelLayer, MapLayer, ScalarLayer, VectorLayer } from '../../shared/contract/maps';
 import { confusionFromCounts, iouWithNulls } from '../engine/eval/confusion';
+import type { Prediction } from '../engine/predict';
 import { resizeBilinearAligned } from '../engine/ops/resize';
 import { readData } from '../engine/read';
 import { prototypeDistances } from '../engine/proda/distance';
 import { prototypeWeights, rectifiedLabels } from '../engine/proda/rectify';
-
-/** An NHWC map of one image: height × width × channels, row-major. */
-export interface HwcMap {
-  height: number;
-  width: number;
-  channels: number;
-  data: Float32Array;
-}
 
 /** A C×H×W map, as ProDA's soft-label .npy files store it. */
 export interface ChwMap {
@@ -37,10 +30,11 @@ export interface ComposeInput {
   imageWidth: number;
   imageHeight: number;
   numClasses: number;
-  /** The model's logits at output resolution (1/8), NHWC. */
-  logits?: HwcMap;
-  /** The model's feature map at the same resolution, NHWC. */
-  feat?: HwcMap;
+  /**
+   * The model's prediction (engine/predict, evaluation order): labels at image size, the softmax and
+   * the feature map at output resolution (1/8), channel-first.
+   */
+  prediction?: Pick<Prediction, 'labels' | 'soft' | 'feat'>;
   /** C×D class prototypes η. */
   prototypes?: { data: Float32Array; classes: number; dims: number };
   /** The fixed soft pseudo-label p_t0 (warm-up softmax), C×H×W. */
@@ -91,18 +85,14 @@ export async function composeMaps(input: ComposeInput): Promise<Composed> {
 
   let pred: Uint8Array | null = null;
   let probsChw: Float32Array | null = null;
-  if (input.logits) {
-    const L = input.logits;
-    if (L.channels !== C) throw new Error(`logits have ${L.channels} channels, the class set has ${C}`);
-    const x = tf.tensor4d(L.data, [1, L.height, L.width, C]);
-    // Evaluation protocol: bilinear (align_corners) upsampling of the logits to the image, then argmax.
-    const [predT, probsT] = tf.tidy(() => [tf.argMax(resizeBilinearAligned(x, [H, W]), -1), tf.softmax(x, -1)]);
-    x.dispose();
-    const [predI, probs] = await Promise.all([readData<'int32'>(predT), readData(probsT)]).finally(() => tf.dispose([predT, probsT]));
-    pred = labelsFrom(predI);
-    probsChw = toChw(probs, L.height, L.width, C);
+  const P = input.prediction;
+  if (P) {
+    if (P.soft.channels !== C) throw new Error(`the prediction has ${P.soft.channels} classes, the class set has ${C}`);
+    if (!P.labels || P.labels.length !== W * H) throw new Error(`the prediction's labels are not ${W}×${H}`);
+    pred = P.labels;
+    probsChw = P.soft.data;
     layers.push({ kind: 'label', id: 'pred', width: W, height: H, data: pred });
-    layers.push({ kind: 'vector', id: 'probs', width: L.width, height: L.height, channels: C, data: probsChw });
+    layers.push({ kind: 'vector', id: 'probs', width: P.soft.width, height: P.soft.height, channels: C, data: probsChw });
   }
 
   if (input.soft) {
@@ -113,13 +103,13 @@ export async function composeMaps(input: ComposeInput): Promise<Composed> {
 
   let rawL: LabelLayer | null = null;
   let denL: LabelLayer | null = null;
-  if (input.feat && input.prototypes) {
-    const F = input.feat;
-    const P = input.prototypes;
-    if (P.dims !== F.channels) throw new Error(`prototypes are ${P.dims}-d, the feature map has ${F.channels} channels`);
-    if (P.classes !== C) throw new Error(`there are ${P.classes} prototypes for ${C} classes`);
-    const f = tf.tensor4d(F.data, [1, F.height, F.width, F.channels]);
-    const eta = tf.tensor2d(P.data, [P.classes, P.dims]);
+  if (P && input.prototypes) {
+    const F = P.feat;
+    const eta0 = input.prototypes;
+    if (eta0.dims !== F.channels) throw new Error(`prototypes are ${eta0.dims}-d, the feature map has ${F.channels} channels`);
+    if (eta0.classes !== C) throw new Error(`there are ${eta0.classes} prototypes for ${C} classes`);
+    const f = tf.tensor4d(toHwc(F.data, F.channels, F.height, F.width), [1, F.height, F.width, F.channels]);
+    const eta = tf.tensor2d(eta0.data, [eta0.classes, eta0.dims]);
     const soft = input.soft ? tf.tensor4d(toHwc(input.soft.data, C, input.soft.height, input.soft.width), [1, input.soft.height, input.soft.width, C]) : null;
     const outs = tf.tidy(() => {
       const d = prototypeDistances(f, eta);

@@ -10,13 +10,15 @@ import { layerCell } from '../../shared/contract/maps';
 import type { ConfusionResult, ImageStats, MapLayer, MapLayerId, MapSource, PixelValues } from '../../shared/contract/maps';
 import type { ImageEntry } from '../../shared/datasets';
 import type { Dataset } from '../datasets/types';
-import { runDir } from '../runs/records';
+import { modelDir, parseModelRef } from '../models/refs';
 import { basenamesOf, indexArtifacts, readConf, readHard, readImageArtifacts, readPrototypes, readSoft } from './artifacts';
 import type { ArtifactIndex } from './artifacts';
 import { composeMaps, confusionCounts, iouFromConfusion, imageStats } from './compose';
 import type { LabelLayer, VectorLayer } from './compose';
 import type { MapsStore } from './maps-store';
-import { forward, loadRunModel, runStamp } from './run-model';
+import { CancelledError } from '../compute/client';
+import { createPredictor, type Predictor } from '../engine/predict';
+import { loadRunModel, runStamp } from './run-model';
 import type { RunModel } from './run-model';
 
 export interface ResolvedSource {
@@ -64,36 +66,74 @@ export async function resolveSource(workspace: string, source: MapSource, numCla
     const protos = source.prototypes ? await readPrototypes(path.resolve(source.prototypes), numClasses) : await findPrototypes([idx], numClasses);
     return { key: `artifacts-${hashOf(dir + '|' + (source.prototypes ?? ''))}`, artifacts: [idx], prototypes: protos, temperature: 1, describe: dir, model: null };
   }
-  const dir = runDir(workspace, source.runId);
+  const ref = parseModelRef(source.runId);
   try {
-    await fsp.access(dir);
+    await fsp.access(modelDir(workspace, ref));
   } catch {
-    throw new AppError('not-found', `no run '${source.runId}' in this workspace`, { where: 'source.runId' });
+    throw new AppError('not-found', `no run or import '${source.runId}' in this workspace`, { where: 'source.runId' });
   }
   const model = await loadRunModel(workspace, source.runId);
   if (model.prototypes && model.prototypes.classes !== numClasses) {
     throw new AppError('bad-input', `run ${source.runId} has ${model.prototypes.classes} prototypes, the dataset's class set has ${numClasses} classes`, { where: 'source.runId' });
   }
   return {
-    key: `run-${source.runId}-${hashOf(await runStamp(workspace, source.runId))}`,
+    // The key names a cache folder: `import-<id>`, never the ':' of the reference.
+    key: `${ref.kind}-${ref.id}-${hashOf(await runStamp(workspace, source.runId))}`,
     artifacts: [],
     prototypes: model.prototypes,
     temperature: model.temperature,
-    describe: `run ${source.runId}`,
+    describe: model.config ? `run ${source.runId}` : source.runId,
     model,
   };
 }
 
 export class MapsEngine {
+  private predictor: Promise<Predictor> | null = null;
   constructor(
     readonly store: MapsStore,
     readonly src: ResolvedSource,
     readonly data: DatasetAccess,
     readonly datasetId: string,
+    /** Opens the source's predictor elsewhere (the compute process); default: in this process. */
+    private readonly open?: (ref: string) => Promise<Predictor>,
   ) {}
 
   get numClasses(): number {
     return this.data.dataset.classSet.numClasses;
+  }
+
+  /** The source network's predictor, made on first use (ONNX export and check happen once per model). */
+  private predictorOf(): Promise<Predictor> | null {
+    const src = this.src.model;
+    if (!src?.model) return null;
+    if (!this.predictor) {
+      this.predictor = this.open && src.modelRef ? this.open(src.modelRef) : createPredictor(src.model);
+      this.predictor.catch(() => (this.predictor = null));
+    }
+    return this.predictor;
+  }
+
+  /**
+   * The evaluation order (logits upsampled, then argmax), as run reports score it. A predictor lost with
+   * a restarted compute process (another request was cancelled) is opened again, once.
+   */
+  private async predictOne(p: Predictor, photo: Parameters<Predictor['predict']>[0][number]) {
+    try {
+      return (await p.predict([photo], { order: 'eval' }))[0];
+    } catch (err) {
+      this.predictor = null;
+      if (err instanceof CancelledError || !/restarted/.test((err as Error).message)) throw err;
+      const again = this.predictorOf();
+      if (!again) throw err;
+      return (await (await again).predict([photo], { order: 'eval' }))[0];
+    }
+  }
+
+  /** Releases the source network's runtime (an outdated engine, or shutdown). */
+  async dispose(): Promise<void> {
+    const p = this.predictor;
+    this.predictor = null;
+    if (p) await (await p).dispose();
   }
 
   private entry(imageId: string): ImageEntry {
@@ -137,12 +177,13 @@ export class MapsEngine {
       }
       step(1, 3, 'reading labels and image');
       const gt = await this.data.dataset.readLabel(imageId);
-      const photo = model?.net ? await this.data.dataset.readImage(imageId) : null;
+      const predictor = this.predictorOf();
+      const photo = predictor ? await this.data.dataset.readImage(imageId) : null;
       const size = photo ?? gt ?? art.hard ?? (await this.data.dataset.readImage(imageId));
       width = size.width;
       height = size.height;
-      step(2, 3, model?.net ? 'running the network' : 'composing maps');
-      const out = model?.net && photo ? await forward(model.net, photo) : null;
+      step(2, 3, predictor ? 'running the network' : 'composing maps');
+      const out = predictor && photo ? await this.predictOne(await predictor, photo) : null;
       if (!out && !art.soft && !art.hard && !art.conf && !gt) {
         throw new AppError('not-found', `${this.src.describe} has no maps for image '${imageId}' (looked for ${basenamesOf(imageId, entry.name).join(' / ')}.npy, .png, _conf.npy)`, {
           where: 'image.imageId',
@@ -153,8 +194,7 @@ export class MapsEngine {
         imageWidth: width,
         imageHeight: height,
         numClasses: C,
-        logits: out?.logits,
-        feat: out?.feat,
+        prediction: out ?? undefined,
         prototypes: this.src.prototypes ?? undefined,
         soft: art.soft ?? undefined,
         hard: art.hard,

@@ -1,25 +1,27 @@
 // A run as a map source: its network (the run's final student, or the network it reads for a
 // pseudo-label run), its prototypes, and the soft pseudo-labels it trained from, using the runs
 // module's own artifact readers and layout (artifacts/model.safetensors, prototypes.safetensors,
-// pseudo.json). Forward passes run in eval mode, one image at a time, tensors freed before returning.
+// pseudo.json). Forward passes go through the engine's prediction module (maps-engine.ts).
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
-import * as tf from '@tensorflow/tfjs';
 import type { RunConfig } from '../../shared/runs-config';
-import { currentBackend, initBackend } from '../engine/backend';
-import type { SegNet } from '../engine/nets';
-import type { RgbImage } from '../datasets/types';
+import type { ModelWeights } from '../engine/predict';
 import { readConfig, runDir } from '../runs/records';
-import { inputTensor } from '../runs/stages/data';
-import { buildNet, MODEL_ARTIFACT, PROTOTYPES_ARTIFACT, readModel, readPrototypes } from '../runs/stages/net';
+import { MODEL_ARTIFACT, PROTOTYPES_ARTIFACT, readPrototypes } from '../runs/stages/net';
+import type { Prototypes } from '../engine/proda/prototypes';
+import { loadModel } from '../models/source';
+import { formatModelRef, hasModel, modelDir, parseModelRef } from '../models/refs';
 import { PSEUDO_INDEX } from '../runs/stages/oneshot';
 import type { PseudoIndex } from '../runs/stages/oneshot';
-import type { HwcMap } from './compose';
 
 export interface RunModel {
   runId: string;
-  config: RunConfig;
-  net: SegNet | null;
+  /** null for an imported checkpoint (import:<id>). */
+  config: RunConfig | null;
+  /** The network maps are computed with (null: the run has no final model yet). */
+  model: ModelWeights | null;
+  /** Its model source (run id or import:<id>), for a predictor in the compute process. */
+  modelRef: string | null;
   prototypes: { data: Float32Array; classes: number; dims: number } | null;
   /** Soft pseudo-label .npy per image id (absolute paths), from the run or the pseudo run it reads. */
   softFiles: Map<string, string>;
@@ -47,7 +49,7 @@ async function readIndex(dir: string): Promise<PseudoIndex | null> {
  * serve maps of an older model.
  */
 export async function runStamp(workspace: string, runId: string): Promise<string> {
-  const dir = runDir(workspace, runId);
+  const dir = modelDir(workspace, parseModelRef(runId));
   const parts: string[] = [];
   for (const f of [MODEL_ARTIFACT, PROTOTYPES_ARTIFACT, PSEUDO_INDEX, 'config.json']) {
     try {
@@ -73,20 +75,28 @@ function pseudoRun(config: RunConfig, self: string): string | null {
   return null;
 }
 
+const protoLayer = (p: Prototypes) => ({ data: p.vectors, classes: p.numClasses, dims: p.dim });
+
+/** A model source as a map source: a run id, or import:<id> (its network and objective_vectors). */
 export async function loadRunModel(workspace: string, runId: string): Promise<RunModel> {
+  const ref = parseModelRef(runId);
+  if (ref.kind === 'import') {
+    const m = await loadModel(workspace, ref);
+    const model = { network: m.network, weights: m.weights };
+    return { runId, config: null, model, modelRef: runId, prototypes: m.prototypes && protoLayer(m.prototypes), softFiles: new Map(), hardFiles: new Map(), temperature: 1 };
+  }
   const dir = runDir(workspace, runId);
   const config = await readConfig(dir);
-  const netDir = runDir(workspace, networkRun(config, runId));
-  let net: SegNet | null = null;
+  const netRef = parseModelRef(networkRun(config, runId));
+  let model: ModelWeights | null = null;
+  let modelRef: string | null = null;
   let prototypes: RunModel['prototypes'] = null;
-  if (await exists(path.join(netDir, MODEL_ARTIFACT))) {
-    if (!(await currentBackend())) await initBackend();
-    const model = await readModel(netDir);
-    const netConfig = await readConfig(netDir);
-    net = buildNet(netConfig.network, netConfig.seed, model.weights);
-    if (model.prototypes && netDir === dir) {
-      prototypes = { data: model.prototypes.vectors, classes: model.prototypes.numClasses, dims: model.prototypes.dim };
-    }
+  if (await hasModel(workspace, netRef)) {
+    modelRef = formatModelRef(netRef);
+    const m = await loadModel(workspace, netRef);
+    model = { network: m.network, weights: m.weights };
+    // The run's own prototypes, or an imported checkpoint's objective_vectors.
+    if (m.prototypes && (netRef.kind === 'import' || netRef.id === runId)) prototypes = protoLayer(m.prototypes);
   }
   const softFiles = new Map<string, string>();
   const hardFiles = new Map<string, { label?: string; conf?: string }>();
@@ -104,13 +114,14 @@ export async function loadRunModel(workspace: string, runId: string): Promise<Ru
     // The run's own final prototypes win; otherwise the pseudo run's initial ones.
     if (!prototypes && (await exists(path.join(d, PROTOTYPES_ARTIFACT)))) {
       const p = await readPrototypes(d);
-      prototypes = { data: p.vectors, classes: p.numClasses, dims: p.dim };
+      prototypes = protoLayer(p);
     }
   }
   return {
     runId,
     config,
-    net,
+    model,
+    modelRef,
     prototypes,
     softFiles,
     hardFiles,
@@ -118,18 +129,3 @@ export async function loadRunModel(workspace: string, runId: string): Promise<Ru
   };
 }
 
-/** Eval-mode forward of one image: logits and features at output resolution, NHWC, as plain arrays. */
-export async function forward(net: SegNet, img: RgbImage): Promise<{ logits: HwcMap; feat: HwcMap }> {
-  const x = inputTensor([img]);
-  const out = tf.tidy(() => net.apply(x, { training: false }));
-  x.dispose();
-  try {
-    const [, h, w, c] = out.logits.shape;
-    const [, fh, fw, d] = out.feat.shape;
-    // Reads happen outside tidy: tidy scans returned arrays, which is slow for large ones.
-    const [logits, feat] = await Promise.all([out.logits.data() as Promise<Float32Array>, out.feat.data() as Promise<Float32Array>]);
-    return { logits: { height: h, width: w, channels: c, data: logits }, feat: { height: fh, width: fw, channels: d, data: feat } };
-  } finally {
-    tf.dispose([out.logits, out.feat]);
-  }
-}

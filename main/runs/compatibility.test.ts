@@ -81,4 +81,19 @@ describe('stage compatibility', () => {
     expect(domainOf(tgt)).toBe(domainOf(val));
     expect(domainOf({ root: '/c', format: 'cityscapes', split: 'train', classSet: '19' })).toBe(domainOf({ root: '/c/', format: 'cityscapes', split: 'val', classSet: '19' }));
   });
+
+  it('an imported model (import:<id>) is checked by its import record: no run config is read for it', async () => {
+    const imports: Record<string, RunConfig['network']> = { r101: { arch: 'resnet101', classes: 19, bnPretrain: false } };
+    const readImport = async (id: string) => {
+      if (!imports[id]) throw new Error(`no import ${id}`);
+      return imports[id];
+    };
+    const evalOf = (model: string, classSet: '19' | '16') => runConfigSchema.parse({ stage: 'eval', model, val: { ...val, classSet } });
+    await expect(checkCompatibility(evalOf('import:r101', '19'), read, readImport)).resolves.toBeUndefined();
+    await expect(checkCompatibility(evalOf('import:r101', '16'), read, readImport)).rejects.toMatchObject({
+      where: 'val',
+      message: expect.stringMatching(/16-class set but imported model import:r101 has 19 classes/),
+    });
+    await expect(checkCompatibility(evalOf('import:missing', '19'), read, readImport)).rejects.toThrow(/no import missing/);
+  });
 });

@@ -7,7 +7,7 @@
 import path from 'node:path';
 import { AppError } from '../../shared/contract/errors';
 import { classSets } from '../../shared/classes';
-import { upstreamRuns, type RunConfig, type RunDataset, type StageKind } from '../../shared/runs-config';
+import { IMPORT_PREFIX, upstreamRuns, type RunConfig, type RunDataset, type StageKind } from '../../shared/runs-config';
 
 /** Stages whose final artifact is a trained student (model.safetensors). */
 const MODEL_STAGES: readonly StageKind[] = ['warmup', 'stage1', 'distill', 'selftrain'];
@@ -34,9 +34,9 @@ function refsOf(c: RunConfig): Ref[] {
     case 'warmup':
       return c.init ? [{ field: 'init', id: c.init, kinds: MODEL_STAGES, loadsWeights: true, sameClasses: true }] : [];
     case 'pseudo':
-      return [{ field: 'model', id: c.model, kinds: MODEL_STAGES }];
     case 'eval':
-      return [{ field: 'model', id: c.model, kinds: MODEL_STAGES }];
+      // An imported checkpoint has no run config: its classes are checked below from its import record.
+      return c.model.startsWith(IMPORT_PREFIX) ? [] : [{ field: 'model', id: c.model, kinds: MODEL_STAGES }];
     case 'stage1':
       return [
         { field: 'init', id: c.init, kinds: MODEL_STAGES, loadsWeights: true, sameClasses: true },
@@ -86,6 +86,8 @@ export interface LabelUse {
 }
 
 export type ConfigReader = (id: string) => Promise<RunConfig>;
+/** The network of an imported checkpoint (imports/<id>/import.json), by import id. */
+export type ImportNetworkReader = (id: string) => Promise<RunConfig['network']>;
 
 /** Every labelled dataset that reached a run, through any upstream run (weights, teacher, pseudo-labels). */
 export async function labelLineage(id: string, read: ConfigReader, via: string[] = [], seen = new Set<string>()): Promise<LabelUse[]> {
@@ -107,7 +109,7 @@ function refuse(field: string, message: string): never {
  * Checks `config` against the configs of the runs it names (read through `read`); throws a bad-input
  * AppError naming the field and the run. Upstream runs must already exist (the supervisor checks that first).
  */
-export async function checkCompatibility(config: RunConfig, read: ConfigReader): Promise<void> {
+export async function checkCompatibility(config: RunConfig, read: ConfigReader, readImport?: ImportNetworkReader): Promise<void> {
   const refs = refsOf(config);
   const ups = new Map<string, RunConfig>();
   for (const r of refs) ups.set(r.id, await read(r.id));
@@ -135,11 +137,15 @@ export async function checkCompatibility(config: RunConfig, read: ConfigReader):
     const up = ups.get(r.id)!;
     if (up.stage === 'pseudo') sets.push([`${r.field} run ${r.id}'s target`, up.target]);
   }
-  const scorer = config.stage === 'pseudo' || config.stage === 'eval' ? { what: `model run ${config.model}`, cfg: ups.get(config.model)! } : { what: 'this run', cfg: config };
-  const classes = scorer.cfg.network.classes;
+  let scorer: { what: string; classes: number } | null = { what: 'this run', classes: config.network.classes };
+  if (config.stage === 'pseudo' || config.stage === 'eval') {
+    if (!config.model.startsWith(IMPORT_PREFIX)) scorer = { what: `model run ${config.model}`, classes: ups.get(config.model)!.network.classes };
+    else if (readImport) scorer = { what: `imported model ${config.model}`, classes: (await readImport(config.model.slice(IMPORT_PREFIX.length))).classes };
+    else scorer = null;
+  }
   for (const [where, d] of sets)
-    if (classSets[d.classSet].numClasses !== classes)
-      refuse(where, `${config.stage}: ${where} uses the ${d.classSet}-class set but ${scorer.what} has ${classes} classes`);
+    if (scorer && classSets[d.classSet].numClasses !== scorer.classes)
+      refuse(where, `${config.stage}: ${where} uses the ${d.classSet}-class set but ${scorer.what} has ${scorer.classes} classes`);
 
   // Pseudo-labels are per target image: they must be of the dataset this stage adapts to.
   if (config.stage === 'stage1' || config.stage === 'distill') {

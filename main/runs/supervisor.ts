@@ -4,11 +4,12 @@
 // log tail is kept; resume starts a new process on the same folder from the last good checkpoint.
 import { promises as fsp } from 'node:fs';
 import { AppError, validationError } from '../../shared/contract/errors';
-import { configWarnings, runConfigSchema, upstreamRuns, type ConfigWarning, type RunConfig, type RunDataset } from '../../shared/runs-config';
+import { configWarnings, runConfigSchema, upstreamImports, upstreamRuns, type ConfigWarning, type RunConfig, type RunDataset } from '../../shared/runs-config';
 import type { RunProgress, RunState, RunStatus } from '../../shared/contract/runs';
 import { diskFullMessage } from '../io/disk-space';
 import { checkCompatibility } from './compatibility';
 import { childMessageSchema } from './protocol';
+import { hasModel, MODEL_ARTIFACT, modelDir, readImportRecord } from '../models/refs';
 import type { LaunchedProcess, RunLauncher } from './launcher';
 import { appendLog, createRun, readConfig, readLogTail, readStatus, reconcileStatus, runDir, updateStatus } from './records';
 
@@ -92,7 +93,14 @@ export class RunSupervisor {
       if (!status || !(await fsp.stat(dir).catch(() => null))) throw new AppError('not-found', `upstream run ${up} does not exist`, { where: up });
       if (status.state !== 'succeeded') throw new AppError('conflict', `upstream run ${up} is ${status.state}, not succeeded`, { where: up });
     }
-    await checkCompatibility(config, (id) => readConfig(runDir(this.opts.workspace, id)));
+    for (const id of upstreamImports(config)) {
+      if (!(await hasModel(this.opts.workspace, { kind: 'import', id }))) throw new AppError('not-found', `no imported model ${id} (imports/${id}/${MODEL_ARTIFACT})`, { where: id });
+    }
+    await checkCompatibility(
+      config,
+      (id) => readConfig(runDir(this.opts.workspace, id)),
+      async (id) => (await readImportRecord(modelDir(this.opts.workspace, { kind: 'import', id }))).network,
+    );
     if (this.opts.datasetGate) {
       const problems: string[] = [];
       for (const [where, d] of datasetsOf(config)) problems.push(...(await this.opts.datasetGate(d, where)).map((m) => `${where}: ${m}`));

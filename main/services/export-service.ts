@@ -1,10 +1,11 @@
 // export.* / import.*: model exports with their parity check, label exports, checkpoint imports. Jobs
-// (main/interop/jobs.ts, shared with the CLI) run in main: forward passes only, no training; progress
-// reaches clients as `export.progress`.
+// (main/interop/jobs.ts, shared with the CLI) that run a network go to the compute process, so main
+// only dispatches; progress reaches clients as `export.progress`.
 import { listExportFiles } from './export-files';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { importReportSchema, type ExportEntry } from '../../shared/contract/export';
+import { modelRefFolderName } from '../../shared/contract/ids';
 import { AppError } from '../../shared/contract/errors';
 import type { DatasetRef } from '../../shared/datasets';
 import { openDataset } from '../datasets';
@@ -12,9 +13,10 @@ import type { Dataset } from '../datasets/types';
 import { isTempFile, writeJsonAtomic } from '../io/atomic';
 import { checkTarget } from '../io/folders';
 import { resolveInside } from '../io/paths';
-import { ParityError } from '../interop/export-model';
 import { summarizeReport } from '../interop/import-weights';
-import { exportRunLabels, exportRunModel, exportStamp, importCheckpoint } from '../interop/jobs';
+import type { ExportResult } from '../interop/export-model';
+import { exportStamp, importCheckpoint } from '../interop/jobs';
+import { ComputeClient } from '../compute/client';
 import { exportLabels, type LabelExportItem } from '../interop/labels-export';
 import { LabelStore, readCorrection } from '../labels/store';
 import type { ServiceContext } from './context';
@@ -32,29 +34,38 @@ async function datasetFor(ctx: ServiceContext, datasetId: string): Promise<{ ref
   return { ref, dataset: await openDataset(ref, { cacheDir: datasetCacheDir(ws.root, ref.id) }) };
 }
 
+const compute = new ComputeClient();
+
+/** A dataset the compute process opens itself, with the workspace's decode cache. */
+const datasetArg = (ctx: ServiceContext, ref: DatasetRef) => ({ ref, cacheDir: datasetCacheDir(ctx.requireWorkspace().root, ref.id) });
+
 const wrap = (err: unknown, where: string): AppError => {
   if (err instanceof AppError) return err;
-  if (err instanceof ParityError) return new AppError('internal', err.message, { where });
+  // A parity failure is the exporter's fault, not the request's (the error crossed from the compute process by name).
+  if ((err as Error).name === 'ParityError') return new AppError('internal', (err as Error).message, { where });
   return new AppError('bad-input', (err as Error).message, { where });
 };
 
 export const exportHandlers: HandlersFor<'export.' | 'import.'> = {
   'export.model': async (req, ctx) => {
     const ws = ctx.requireWorkspace();
-    const exportId = req.exportId ?? `${req.runId}-${exportStamp()}`;
-    const dataset = req.datasetId ? (await datasetFor(ctx, req.datasetId)).dataset : null;
+    const exportId = req.exportId ?? `${modelRefFolderName(req.runId)}-${exportStamp()}`;
+    const dataset = req.datasetId ? datasetArg(ctx, (await datasetFor(ctx, req.datasetId)).ref) : null;
     try {
-      const r = await exportRunModel({
-        workspace: ws.root,
-        runId: req.runId,
-        dataset,
-        formats: req.formats,
-        parityImages: req.parityImages,
-        paritySide: req.paritySide,
-        minAgreement: req.minAgreement,
-        outDir: resolveInside(ws.root, 'exports', exportId),
-        onProgress: progress(ctx, exportId),
-      });
+      const r = await compute.job<ExportResult>(
+        {
+          kind: 'export-model',
+          workspace: ws.root,
+          runId: req.runId,
+          dataset,
+          formats: [...req.formats],
+          parityImages: req.parityImages,
+          paritySide: req.paritySide,
+          minAgreement: req.minAgreement,
+          outDir: resolveInside(ws.root, 'exports', exportId),
+        },
+        progress(ctx, exportId),
+      );
       return { exportId, dir: r.outDir, files: r.files, parity: r.parity };
     } catch (err) {
       throw wrap(err, exportId);
@@ -63,7 +74,7 @@ export const exportHandlers: HandlersFor<'export.' | 'import.'> = {
 
   'export.labels': async (req, ctx) => {
     const ws = ctx.requireWorkspace();
-    const exportId = req.exportId ?? `labels-${req.source.kind === 'run' ? req.source.runId : 'corrections'}-${exportStamp()}`;
+    const exportId = req.exportId ?? `labels-${req.source.kind === 'run' ? modelRefFolderName(req.source.runId) : 'corrections'}-${exportStamp()}`;
     const onProgress = progress(ctx, exportId);
     const { ref, dataset } = await datasetFor(ctx, req.datasetId);
     const outDir = resolveInside(ws.root, 'exports', exportId);
@@ -71,7 +82,10 @@ export const exportHandlers: HandlersFor<'export.' | 'import.'> = {
     await checkTarget(outDir, false);
     if (req.source.kind === 'run') {
       try {
-        const r = await exportRunLabels({ workspace: ws.root, runId: req.source.runId, dataset, layouts: req.layouts, imageIds: req.imageIds, soft: req.soft, flip: req.flip, outDir, onProgress });
+        const r = await compute.job<{ images: number; files: string[] }>(
+          { kind: 'export-labels', workspace: ws.root, runId: req.source.runId, dataset: datasetArg(ctx, ref), layouts: [...req.layouts], imageIds: req.imageIds, soft: req.soft, flip: req.flip, outDir },
+          onProgress,
+        );
         return { exportId, dir: outDir, images: r.images, files: r.files.length };
       } catch (err) {
         throw wrap(err, exportId);

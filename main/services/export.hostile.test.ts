@@ -64,7 +64,7 @@ describe('export ids that name folders', () => {
 });
 
 describe('run ids that leave runs/', () => {
-  const foreign = ['../outside', '../../outside', '..', '/etc', 'run1/../../outside'];
+  const foreign = ['../outside', '../../outside', '..', '/etc', 'run1/../../outside', 'import:../outside', 'import:..', 'import:'];
   const requests: [string, (id: string) => unknown][] = [
     ['runs.get', (id) => ({ id })],
     ['runs.cancel', (id) => ({ id })],

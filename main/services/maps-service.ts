@@ -3,6 +3,7 @@
 // disk under the workspace cache by MapsStore.
 import { AppError } from '../../shared/contract/errors';
 import type { MapSource } from '../../shared/contract/maps';
+import { ComputeClient } from '../compute/client';
 import { MapJobs } from '../maps/jobs';
 import { MapsEngine, resolveSource } from '../maps/maps-engine';
 import { MapsStore } from '../maps/maps-store';
@@ -16,6 +17,8 @@ import { datasetCacheDir } from '../datasets/cache';
 import { resolveInside } from '../io/paths';
 
 const jobs = new MapJobs();
+// Forward passes run in the compute process: a ResNet-101 map never stalls main's event loop.
+const compute = new ComputeClient();
 const engines = new WeakMap<ServiceContext, Map<string, Promise<MapsEngine>>>();
 
 const opened = new WeakMap<object, Promise<{ dataset: Dataset; list: ImageEntry[] }>>();
@@ -52,7 +55,7 @@ async function engineFor(ctx: ServiceContext, source: MapSource, datasetId: stri
     e = (async () => {
       const data = await datasetOf(ctx, datasetId);
       const src = await resolveSource(ws.root, source, data.dataset.classSet.numClasses);
-      return new MapsEngine(new MapsStore(resolveInside(ws.root, 'cache', 'maps', src.key)), src, data, datasetId);
+      return new MapsEngine(new MapsStore(resolveInside(ws.root, 'cache', 'maps', src.key)), src, data, datasetId, (ref) => compute.open(ws.root, ref));
     })();
     per.set(key, e);
     // Failures are not remembered: the user may fix the folder or finish the run and retry.
@@ -63,7 +66,7 @@ async function engineFor(ctx: ServiceContext, source: MapSource, datasetId: stri
     for (const [k, old] of per) {
       if (k === key || !k.startsWith(prefix)) continue;
       per.delete(k);
-      old.then((o) => o.src.model?.net?.dispose(), () => {});
+      old.then((o) => o.dispose(), () => {});
     }
   }
   return e;
@@ -110,5 +113,10 @@ export const mapsHandlers: HandlersFor<'maps.'> = {
     const ids = engine.data.list.map((e) => e.id);
     return batched(ctx, req.jobId, 'confusion matrix', (check, progress) => engine.confusion(ids, req.top, check, progress));
   },
-  'maps.cancel': async (req) => ({ cancelled: jobs.cancel(req.jobId) }),
+  'maps.cancel': async (req) => {
+    const cancelled = jobs.cancel(req.jobId);
+    // A forward pass in flight cannot be interrupted from outside its process.
+    if (cancelled) compute.cancel();
+    return { cancelled };
+  },
 };

@@ -2,7 +2,7 @@
 // parity check), label maps out in the layouts other tools read, and PyTorch checkpoints in.
 import { z } from 'zod';
 import { event, request } from './define';
-import { safeId } from './ids';
+import { modelRef, safeId } from './ids';
 
 export const modelExportFormats = ['onnx', 'tfjs', 'safetensors', 'pytorch'] as const;
 export const labelExportLayouts = ['cityscapes', 'proda'] as const;
@@ -73,7 +73,7 @@ export const exportRequests = {
     'Export a run’s student as ONNX / TF.js / safetensors / official ProDA checkpoint, with sidecars; succeeds only after the parity check',
     z
       .object({
-        runId: safeId,
+        runId: modelRef,
         formats: z.array(z.enum(modelExportFormats)).min(1).default(['onnx', 'tfjs', 'safetensors', 'pytorch']),
         /** Target images for the parity check, from this dataset (default: the first target dataset of the workspace). */
         datasetId: z.string().optional(),
@@ -92,7 +92,7 @@ export const exportRequests = {
     z
       .object({
         datasetId: z.string().min(1),
-        source: z.discriminatedUnion('kind', [z.object({ kind: z.literal('run'), runId: safeId }), z.object({ kind: z.literal('corrections') })]),
+        source: z.discriminatedUnion('kind', [z.object({ kind: z.literal('run'), runId: modelRef }), z.object({ kind: z.literal('corrections') })]),
         layouts: z.array(z.enum(labelExportLayouts)).min(1).default(['cityscapes', 'proda']),
         /** Only these images (default: every image of the dataset, or every corrected one). */
         imageIds: z.array(z.string()).optional(),

@@ -5,7 +5,7 @@
 // probabilities, distances and ω). `layerCell` says how any layer's grid maps to image pixels.
 import { z } from 'zod';
 import { bytesSchema, float32Schema } from './codec';
-import { safeId } from './ids';
+import { modelRef } from './ids';
 import { event, request } from './define';
 
 export const labelLayerIds = [
@@ -53,7 +53,7 @@ export type MapLayer = z.infer<typeof MapLayer>;
 
 /** Where maps come from: a workspace run (its final model artifact), or a folder of official artifacts. */
 export const MapSource = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('run'), runId: safeId }).strict(),
+  z.object({ kind: z.literal('run'), runId: modelRef }).strict(),
   z.object({
     kind: z.literal('artifacts'),
     /** Folder holding `<basename>.npy` (soft), `<basename>.png` (hard) and/or `<basename>_conf.npy`. */

@@ -21,6 +21,15 @@ export const evalResultSchema = z.object({
   /** How BatchNorm statistics were set when scoring. */
   bn: z.enum(['running', 'reestimate']),
   images: z.number().int(),
+  /** Which runtime scored it and how fast (forward plus post-processing, per image). */
+  inference: z
+    .object({
+      engine: z.enum(['onnxruntime', 'tfjs']),
+      provider: z.string(),
+      threads: z.number().int().nullable(),
+      secondsPerImage: z.number().nullable(),
+    })
+    .optional(),
 });
 export type EvalResult = z.infer<typeof evalResultSchema>;
 

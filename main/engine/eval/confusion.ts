@@ -1,5 +1,3 @@
-import * as tf from '@tensorflow/tfjs';
-import { readData } from '../read';
 import { MIOU13_OF_16 } from '../../../shared/classes';
 
 /**
@@ -164,19 +162,6 @@ export function worstFirst(scores: ReadonlyMap<string, number>): { id: string; m
   return [...scores.entries()]
     .map(([id, miou]) => ({ id, miou }))
     .sort((a, b) => (Number.isNaN(a.miou) ? 1 : Number.isNaN(b.miou) ? -1 : a.miou - b.miou || (a.id < b.id ? -1 : 1)));
-}
-
-/**
- * Argmax prediction at label resolution: logits [N,h,w,C] (1/8) bilinearly upsampled with align_corners to H×W, then argmax,
- * as the reference validates. Returns N·H·W train ids, row-major per image (read outside tidy).
- */
-export async function predictLabels(logits: tf.Tensor4D, height: number, width: number): Promise<Int32Array> {
-  const pred = tf.tidy(() => tf.argMax(tf.image.resizeBilinear(logits, [height, width], true), -1).toInt());
-  try {
-    return Int32Array.from(await readData<'int32'>(pred));
-  } finally {
-    pred.dispose();
-  }
 }
 
 /** Accumulating evaluator over a split: keeps the split's confusion matrix and each image's mIoU. */

@@ -1,6 +1,5 @@
 // Images and labels of a run's datasets, decoded once and kept in a bounded cache (a demo dataset
 // fits; a Cityscapes-size one streams), and their conversion to input tensors.
-import * as tf from '@tensorflow/tfjs';
 import type { DatasetRef, DatasetRole } from '../../../shared/datasets';
 import type { RunDataset } from '../../../shared/runs-config';
 import type { Dataset, LabelMap, OpenDatasetOptions, RgbImage } from '../../datasets/types';
@@ -80,22 +79,5 @@ export class ImageSource {
   }
 }
 
-/** RGB/255 with no mean or std (ProDA's input normalisation), NHWC. All images must share a size. */
-export function inputTensor(imgs: readonly RgbImage[]): tf.Tensor4D {
-  const { width, height } = imgs[0];
-  const data = new Float32Array(imgs.length * width * height * 3);
-  imgs.forEach((img, n) => {
-    if (img.width !== width || img.height !== height) throw new Error(`batch mixes image sizes ${width}×${height} and ${img.width}×${img.height}`);
-    const off = n * width * height * 3;
-    for (let i = 0; i < img.data.length; i++) data[off + i] = img.data[i] / 255;
-  });
-  return tf.tensor4d(data, [imgs.length, height, width, 3]);
-}
-
-/** Train-id labels as int32 [N,H,W]. */
-export function labelTensor(labels: readonly { width: number; height: number; data: ArrayLike<number> }[]): tf.Tensor3D {
-  const { width, height } = labels[0];
-  const data = new Int32Array(labels.length * width * height);
-  labels.forEach((l, n) => data.set(l.data, n * width * height));
-  return tf.tensor3d(data, [labels.length, height, width], 'int32');
-}
+// Tensor conversions live in the engine (tfjs stays inside main/engine); training imports them from here.
+export { inputTensor, labelTensor } from '../../engine/predict/input';

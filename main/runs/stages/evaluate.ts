@@ -1,13 +1,13 @@
 // Scoring a network on a labelled split, as the reference validates (full image, logits upsampled
 // with align_corners, argmax, one confusion matrix over the split), with BatchNorm either as trained
-// or re-estimated on target images first.
-import * as tf from '@tensorflow/tfjs';
-import type { SegNet } from '../../engine/nets';
-import { ConfusionMatrix, iouWithNulls, predictLabels } from '../../engine/eval/confusion';
+// or re-estimated on target images first. Forward passes go through the engine's prediction module.
+import { ConfusionMatrix, iouWithNulls } from '../../engine/eval/confusion';
+import { createPredictor, reestimatedWeights, type ModelWeights, type PredictorOptions } from '../../engine/predict';
 import type { EvalResult } from '../../../shared/contract/runs';
-import type { ImageSource} from './data';
-import { inputTensor } from './data';
+import type { ImageSource } from './data';
 import { BN_REESTIMATE_IMAGES } from '../../../shared/runs-config';
+
+export { reestimateBn, spread } from '../../engine/predict';
 
 export interface EvalOptions {
   bn: 'running' | 'reestimate';
@@ -18,45 +18,8 @@ export interface EvalOptions {
   limit?: number;
   onImage?: (done: number, total: number) => void;
   cancelled?: () => boolean;
-}
-
-/** Evenly spaced picks, so a small re-estimation set covers the whole split deterministically. */
-export const spread = (n: number, k: number): number[] => Array.from({ length: Math.min(n, k) }, (_, i) => Math.floor((i * n) / Math.min(n, k)));
-
-function bnBuffers(net: SegNet): [string, tf.Variable][] {
-  return [...net.params.entries()].filter(([name, v]) => !v.trainable && /running_(mean|var)$/.test(name));
-}
-
-/** Copies of the BN running statistics, to put back after a temporary re-estimation. */
-export function saveBn(net: SegNet): Map<string, tf.Tensor> {
-  return new Map(bnBuffers(net).map(([k, v]) => [k, tf.clone(v)]));
-}
-export function restoreBn(net: SegNet, saved: Map<string, tf.Tensor>): void {
-  for (const [k, t] of saved) {
-    net.params.get(k)?.assign(t);
-    t.dispose();
-  }
-}
-
-/**
- * Replaces BN running statistics by those of target images: two passes of train-mode forwards (dropout
- * off) in batches of 4, so the momentum-0.1 running average forgets all but ~3% of the old statistics.
- */
-export async function reestimateBn(net: SegNet, source: Pick<ImageSource, 'size' | 'image'>, images: number): Promise<void> {
-  const picks = spread(source.size, images);
-  for (let pass = 0; pass < 2; pass++) {
-    for (let i = 0; i < picks.length; i += 4) {
-      const imgs = await Promise.all(picks.slice(i, i + 4).map((p) => source.image(p)));
-      const sameSize = imgs.every((m) => m.width === imgs[0].width && m.height === imgs[0].height);
-      const groups = sameSize ? [imgs] : imgs.map((m) => [m]);
-      for (const g of groups) {
-        tf.tidy(() => {
-          net.apply(inputTensor(g), { training: true, dropout: false, bnTraining: true, updateRunningStats: true });
-        });
-      }
-      await new Promise((r) => setImmediate(r));
-    }
-  }
+  /** Inference engine, provider and threads (default: ONNX Runtime on every core). */
+  inference?: PredictorOptions;
 }
 
 const finiteOrNull = (v: number): number | null => (Number.isFinite(v) ? v : null);
@@ -76,43 +39,56 @@ export function evalNumbers(cm: ConfusionMatrix): Pick<EvalResult, 'miou' | 'per
   };
 }
 
-export async function evaluate(net: SegNet, val: ImageSource, opts: EvalOptions): Promise<EvalResult> {
+/** Images scored per forward: same-size images with same-size labels share one batch. */
+const EVAL_BATCH = 8;
+
+export async function evaluate(model: ModelWeights, val: ImageSource, opts: EvalOptions): Promise<EvalResult> {
   const classNames = [...val.dataset.classSet.names];
   const C = classNames.length;
-  const saved = opts.bn === 'reestimate' ? saveBn(net) : null;
+  let weights = model.weights;
+  if (opts.bn === 'reestimate') {
+    if (!opts.bnSource) throw new Error('BN re-estimation needs target images (bnData)');
+    weights = await reestimatedWeights(model, opts.bnSource, opts.bnImages ?? BN_REESTIMATE_IMAGES);
+  }
+  const predictor = await createPredictor({ network: model.network, weights }, opts.inference);
   try {
-    if (opts.bn === 'reestimate') {
-      if (!opts.bnSource) throw new Error('BN re-estimation needs target images (bnData)');
-      await reestimateBn(net, opts.bnSource, opts.bnImages ?? BN_REESTIMATE_IMAGES);
-    }
     const cm = new ConfusionMatrix(C);
     const n = opts.limit && opts.limit > 0 ? Math.min(opts.limit, val.size) : val.size;
     let scored = 0;
-    // Batches of up to 8 same-size images: per-call overhead dominates small images on wasm.
-    for (let i = 0; i < n; ) {
+    let seconds = 0;
+    for (let i = 0; i < n; i++) {
       if (opts.cancelled?.()) break;
       const first = await val.image(i);
+      const firstLabel = await val.requireLabel(i);
       const batch = [first];
-      while (batch.length < 8 && i + batch.length < n) {
+      const labels = [firstLabel];
+      while (batch.length < EVAL_BATCH && i + batch.length < n) {
         const next = await val.image(i + batch.length);
         if (next.width !== first.width || next.height !== first.height) break;
+        const label = await val.requireLabel(i + batch.length);
+        if (label.width !== firstLabel.width || label.height !== firstLabel.height) break;
         batch.push(next);
+        labels.push(label);
       }
-      const logits = tf.tidy(() => net.apply(inputTensor(batch), { training: false }).logits);
-      for (let b = 0; b < batch.length; b++) {
-        const label = await val.requireLabel(i + b);
-        const one = tf.slice(logits, [b, 0, 0, 0], [1, -1, -1, -1]) as tf.Tensor4D;
-        const pred = await predictLabels(one, label.height, label.width).finally(() => one.dispose());
-        cm.add(label.data, pred);
-        scored += 1;
-      }
-      logits.dispose();
-      i += batch.length;
-      opts.onImage?.(i, n);
+      const t0 = performance.now();
+      // The evaluation order: logits upsampled to the label's size, then argmax.
+      const preds = await predictor.predict(batch, { order: 'eval', size: { width: firstLabel.width, height: firstLabel.height } });
+      seconds += (performance.now() - t0) / 1000;
+      for (let b = 0; b < batch.length; b++) cm.add(labels[b].data, preds[b].labels!);
+      scored += batch.length;
+      i += batch.length - 1;
+      opts.onImage?.(i + 1, n);
       await new Promise((r) => setImmediate(r));
     }
-    return { ...evalNumbers(cm), classNames, bn: opts.bn, images: scored };
+    const { engine, provider, threads } = predictor.info;
+    return {
+      ...evalNumbers(cm),
+      classNames,
+      bn: opts.bn,
+      images: scored,
+      inference: { engine, provider, threads, secondsPerImage: scored ? seconds / scored : null },
+    };
   } finally {
-    if (saved) restoreBn(net, saved);
+    await predictor.dispose();
   }
 }

@@ -8,6 +8,7 @@ import type { RunConfig } from '../../../shared/runs-config';
 import { writeFileAtomic } from '../../io/atomic';
 import { decodeTensors, encodeTensors, type TensorMap } from '../tensor-file';
 import { runPaths } from '../records';
+import { MODEL_ARTIFACT } from '../../models/refs';
 
 export function segNetConfig(network: RunConfig['network']): SegNetConfig {
   if (network.arch === 'demo') return demoConfig(network.classes);
@@ -42,7 +43,7 @@ export function tensorsToPrototypes(t: TensorMap): Prototypes | null {
   return { numClasses: v.shape[0], dim: v.shape[1], vectors: Float32Array.from(v.data), counts: Float32Array.from(c.data) };
 }
 
-export const MODEL_ARTIFACT = path.join('artifacts', 'model.safetensors');
+export { MODEL_ARTIFACT } from '../../models/refs';
 export const PROTOTYPES_ARTIFACT = path.join('artifacts', 'prototypes.safetensors');
 
 /** The final student of a training run (tfjs layout; see main/interop for PyTorch export). */

@@ -9,11 +9,13 @@ import { makeDemo, openDataset } from '../../datasets';
 import { initBackend } from '../../engine/backend';
 import { accumulatePrototypeMean, createPrototypes } from '../../engine/proda/prototypes';
 import { forkLauncher, resolveRunEntry } from '../launcher';
-import { readConfig, runDir } from '../records';
+import { runDir } from '../records';
 import { RunSupervisor } from '../supervisor';
 import type { RunConfigInput } from '../../../shared/runs-config';
 import { ImageSource } from './data';
-import { buildNet, readModel, readPrototypes } from './net';
+import { readPrototypes } from './net';
+import { createPredictor, inferenceFromEnv } from '../../engine/predict';
+import { loadModel } from '../../models/source';
 import { sourceCentroids } from './source-prototypes';
 
 describe('prototypes from source images (real engine, wasm, tiny demo)', () => {
@@ -57,11 +59,11 @@ describe('prototypes from source images (real engine, wasm, tiny demo)', () => {
 
   it('the run writes the source centroids accumulated over the passes, not the target ones', async () => {
     const written = await readPrototypes(runDir(ws, 'ps'));
-    const up = await readConfig(runDir(ws, 'w'));
-    const net = buildNet(up.network, up.seed, (await readModel(runDir(ws, 'w'))).weights);
+    // The run's own default inference engine, on the same model.
+    const predictor = await createPredictor(await loadModel(ws, { kind: 'run', id: 'w' }), inferenceFromEnv());
     const source = await ImageSource.open(openDataset, { ...src(), classSet: '19' }, 'source');
-    const cs = (await sourceCentroids(net, source, 1, { cancelled: () => false }))!;
-    net.dispose();
+    const cs = (await sourceCentroids(predictor, source, 1, { cancelled: () => false }))!;
+    await predictor.dispose();
     const expected = createPrototypes(written.numClasses, written.dim);
     for (let e = 0; e < 4; e++) for (const c of cs) accumulatePrototypeMean(expected, c, 3000);
     expect([...written.counts]).toEqual([...expected.counts]);

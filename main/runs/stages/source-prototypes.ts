@@ -1,13 +1,12 @@
 // Prototype initialisation from labelled source images (calc_prototype.py --source): the labelling model in eval
 // mode on each full, un-augmented source image; per image and class the mean feat where the ground truth
-// (nearest-downsampled to the feature size) and the prediction agree.
-import * as tf from '@tensorflow/tfjs';
-import type { SegNet } from '../../engine/nets';
-import { sourceClassCentroids, type ClassCentroids } from '../../engine/proda/prototypes';
-import { inputTensor, type ImageSource } from './data';
+// (nearest-downsampled to the feature size) and the prediction agree. Forwards go through the prediction module.
+import { sourcePredictionCentroids, type Predictor } from '../../engine/predict';
+import type { ClassCentroids } from '../../engine/proda/prototypes';
+import type { ImageSource } from './data';
 
 export async function sourceCentroids(
-  net: SegNet,
+  predictor: Predictor,
   source: ImageSource,
   minPixels: number,
   o: { cancelled: () => boolean; onImage?: (done: number, total: number) => void },
@@ -25,12 +24,8 @@ export async function sourceCentroids(
       imgs.push(next);
     }
     const labels = await Promise.all(imgs.map((_, b) => source.requireLabel(i + b)));
-    const res = tf.tidy(() => net.apply(inputTensor(imgs), { training: false }));
-    try {
-      out.push(await sourceClassCentroids(res.feat, res.logits, labels, minPixels));
-    } finally {
-      tf.dispose([res.feat, res.logits]);
-    }
+    const preds = await predictor.predict(imgs, { labels: false });
+    out.push(await sourcePredictionCentroids(preds, labels, minPixels));
     i += imgs.length;
     o.onImage?.(i, n);
     await new Promise((r) => setImmediate(r));

@@ -108,8 +108,8 @@ abstract class TrainingProgram implements StageProgram {
     this.iterations = cfg.optim.iterations;
     this.sgd = sgdFor(cfg);
     if (val)
-      this.validate = () =>
-        evaluate(this.student, val, { bn: cfg.validation.bn, bnSource: bnSource ?? undefined, limit: cfg.validation.limit, cancelled: ctx.cancelled });
+      this.validate = async () =>
+        evaluate({ network: this.student.config, weights: await this.student.getWeights() }, val, { bn: cfg.validation.bn, bnSource: bnSource ?? undefined, limit: cfg.validation.limit, cancelled: ctx.cancelled });
   }
   abstract get student(): SegNet;
 

@@ -6,10 +6,12 @@
 // Outputs, per variant (both also carry `logits` [N, C, h, w] at 1/8 resolution for parity checks):
 //  - 'probs':  `probs`  [N, C, H, W] float32 = softmax(bilinear-upsampled logits, align_corners=True)
 //  - 'argmax': `labels` [N, H, W] uint8 = argmax of the upsampled logits (train ids)
+//  - 'heads':  `logits` and `feat` [N, D, h, w] at 1/8 only, for the engine's prediction module, which
+//              upsamples itself in the order each consumer needs (engine/predict/postprocess.ts)
 // Upsampling to the input size with align_corners=True is what ProDA's evaluation does.
 import onnxProto from 'onnx-proto';
-import type { GraphNode, NetGraph } from '../engine/nets/graph';
-import { paramSize, toTorchLayout } from '../engine/nets/graph';
+import type { GraphNode, NetGraph } from './graph';
+import { paramSize, toTorchLayout } from './graph';
 
 const { onnx } = onnxProto;
 type INode = onnxProto.onnx.INodeProto;
@@ -20,7 +22,7 @@ type IValueInfo = onnxProto.onnx.IValueInfoProto;
 export const ONNX_OPSET = 17;
 export const ONNX_IR_VERSION = 8;
 
-export type OnnxVariant = 'probs' | 'argmax';
+export type OnnxVariant = 'probs' | 'argmax' | 'heads';
 
 export interface OnnxExportOptions {
   variant: OnnxVariant;
@@ -213,10 +215,11 @@ export function buildOnnxModel(graph: NetGraph, params: ReadonlyMap<string, Floa
   const outputs: IValueInfo[] = [];
   w.node('Identity', [logitsId], ['logits'], [], 'logits_out');
   outputs.push(valueInfo('logits', DT.FLOAT, ['N', numClasses, 'h', 'w']));
-  if (opts.includeFeat && graph.outputs.feat) {
+  if ((opts.includeFeat || opts.variant === 'heads') && graph.outputs.feat) {
     w.node('Identity', [graph.outputs.feat], ['feat'], [], 'feat_out');
     outputs.push(valueInfo('feat', DT.FLOAT, ['N', 'D', 'h', 'w']));
   }
+  if (opts.variant === 'heads') return encodeModel(graph, w, outputs, opts);
   // Upsample logits to the input size, as the evaluation does.
   const inShape = w.node('Shape', [graph.input], ['input_shape']);
   const inHw = w.node('Slice', [inShape, w.ints([2]), w.ints([4])], ['input_hw']);
@@ -232,7 +235,10 @@ export function buildOnnxModel(graph: NetGraph, params: ReadonlyMap<string, Floa
     w.node('Cast', [am], ['labels'], [attrInt('to', DT.UINT8)], 'labels');
     outputs.push(valueInfo('labels', DT.UINT8, ['N', 'H', 'W']));
   }
+  return encodeModel(graph, w, outputs, opts);
+}
 
+function encodeModel(graph: NetGraph, w: OnnxGraphWriter, outputs: IValueInfo[], opts: OnnxExportOptions): Uint8Array {
   const model = onnx.ModelProto.create({
     irVersion: ONNX_IR_VERSION,
     opsetImport: [{ domain: '', version: ONNX_OPSET }],

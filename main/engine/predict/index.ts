@@ -1,0 +1,11 @@
+export { createPredictor, inferenceFromEnv, predictionOf, buildEngineNet, compareForward, modelHash, probeImage, clearGraphCache, FORWARD_MIN_AGREEMENT } from './predictor';
+export type { ModelWeights, Predictor, PredictorOptions, PredictOptions, Prediction, InferenceInfo, ForwardCheck } from './predictor';
+export { availableOrtProviders, ortProviders } from './forward';
+export type { InferenceEngine, OrtProvider } from './forward';
+export { labelsAndConfidence, softmaxChw, upsampleChw, mirrorX, labelOrders } from './postprocess';
+export type { ChwMap, LabelOrder } from './postprocess';
+export { nhwcInput, nchwInput } from './input';
+export type { RgbBytes } from './input';
+export { reestimateBn, reestimatedWeights, spread } from './bn';
+export type { ImageList } from './bn';
+export { predictionCentroids, sourcePredictionCentroids } from './centroids';

@@ -1,0 +1,93 @@
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { evalCommand } from '../cli/train-command';
+import { initBackend } from '../engine/backend';
+import { importOfficialModel } from '../interop/jobs';
+import { loadRunModel as exportSource } from '../interop/run-model';
+import { torchFixtures } from '../interop/torch-fixtures';
+import { encodePng } from '../io/png';
+import { loadRunModel as mapSource } from '../maps/run-model';
+import { hasModel, parseModelRef } from './refs';
+import { loadModel } from './source';
+
+const fx = torchFixtures();
+const fxDir = 'dir' in fx ? fx.dir : null;
+const ws = mkdtempSync(path.join(tmpdir(), 'model-sources-'));
+afterAll(() => rmSync(ws, { recursive: true, force: true }));
+
+describe('model references', () => {
+  it('a run id or import:<id>, single safe segments only', () => {
+    expect(parseModelRef('warmup-1')).toEqual({ kind: 'run', id: 'warmup-1' });
+    expect(parseModelRef('import:ckpt.pkl-2026')).toEqual({ kind: 'import', id: 'ckpt.pkl-2026' });
+    for (const bad of ['../x', 'import:../x', 'import:', 'a/b', 'import:..', '..', 'import:a:b']) expect(() => parseModelRef(bad)).toThrow(/not a run id/);
+  });
+});
+
+// A two-image Cityscapes-layout val split (64×32): road on the left half, car on the right.
+const root = path.join(ws, 'cs');
+async function cityscapes(): Promise<void> {
+  for (const name of ['aachen_000000_000019', 'aachen_000001_000019']) {
+    const img = path.join(root, 'leftImg8bit', 'val', 'aachen');
+    const gt = path.join(root, 'gtFine', 'val', 'aachen');
+    mkdirSync(img, { recursive: true });
+    mkdirSync(gt, { recursive: true });
+    const px = new Uint8Array(64 * 32 * 3).map((_, k) => (k * 13 + name.length * 7) % 251);
+    await sharp(px, { raw: { width: 64, height: 32, channels: 3 } }).png().toFile(path.join(img, `${name}_leftImg8bit.png`));
+    const ids = new Uint8Array(64 * 32).map((_, i) => (i % 64 < 32 ? 7 : 26));
+    writeFileSync(path.join(gt, `${name}_gtFine_labelIds.png`), encodePng({ width: 64, height: 32, colorType: 0, bitDepth: 8, data: ids }));
+  }
+}
+
+describe.skipIf(fxDir === null)('an imported official checkpoint as a model source', () => {
+  let ref = '';
+  beforeAll(async () => {
+    await initBackend('wasm');
+    await cityscapes();
+    const r = await importOfficialModel({ workspace: ws, path: path.join(fxDir!, 'small_official.pkl'), network: { arch: 'demo', classes: 19, bnPretrain: false } });
+    expect(r.reused).toBe(false);
+    ref = r.ref;
+  }, 120_000);
+
+  it('is imported once, carries its objective_vectors, and serves maps and exports', async () => {
+    expect(ref).toMatch(/^import:small_official\.pkl-/);
+    const again = await importOfficialModel({ workspace: ws, path: path.join(fxDir!, 'small_official.pkl'), network: { arch: 'demo', classes: 19, bnPretrain: false } });
+    expect(again).toMatchObject({ ref, reused: true });
+    expect(await hasModel(ws, parseModelRef(ref))).toBe(true);
+    const m = await loadModel(ws, parseModelRef(ref));
+    expect(m.config).toBeNull();
+    expect(m.network.numClasses).toBe(19);
+    expect([m.prototypes?.numClasses, m.prototypes?.dim]).toEqual([19, 64]);
+    const maps = await mapSource(ws, ref);
+    expect(maps.model?.weights['layer5.head.1.weight']).toBeDefined();
+    expect([maps.prototypes?.classes, maps.prototypes?.dims]).toEqual([19, 64]);
+    const exp = await exportSource(ws, ref);
+    expect(exp.info).toMatchObject({ runId: null, arch: 'demo', classSet: '19' });
+    expect(exp.prototypes?.data.length).toBe(19 * 64);
+    await expect(loadModel(ws, parseModelRef('import:nothing-here'))).rejects.toThrow(/no import/);
+  });
+
+  it('proda eval --model <checkpoint path> --json scores it in a run process and names the inference engine', async () => {
+    let out = '';
+    const spy = vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => {
+      out += String(s);
+      return true;
+    });
+    let code: number;
+    try {
+      code = await evalCommand(['--model', path.join(fxDir!, 'small_official.pkl'), '--arch', 'demo', '--data', root, '--format', 'cityscapes', '--split', 'val', '--workspace', ws, '--threads', '1', '--json']);
+    } finally {
+      spy.mockRestore();
+      delete process.env.PRODA_ORT_THREADS;
+    }
+    const j = JSON.parse(out);
+    expect(code, JSON.stringify(j.logTail)).toBe(0);
+    expect(j.ok).toBe(true);
+    expect(j.inference).toMatchObject({ engine: 'onnxruntime', provider: 'cpu', threads: 1 });
+    expect(j.inference.secondsPerImage).toBeGreaterThan(0);
+    expect(j.report.final.images).toBe(2);
+    expect(existsSync(path.join(ws, 'runs', j.id, 'config.json'))).toBe(true);
+  }, 180_000);
+});
