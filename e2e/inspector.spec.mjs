@@ -179,7 +179,8 @@ export const tests = [
       await page.getByLabel('compare mode').selectOption('none');
 
       // Keyboard: toggle the first layer by number, open the shortcuts sheet.
-      await page.getByTestId('inspector-status').click();
+      // Its left edge: the line also holds the "shortcuts (?)" link, which a centre click can hit when the text is short.
+      await page.getByTestId('inspector-status').click({ position: { x: 3, y: 3 } });
       const firstLayer = page.locator('[data-testid=layer-panel] input[type=checkbox]').first();
       const wasOn = await firstLayer.isChecked();
       await page.keyboard.press('1');
@@ -203,7 +204,8 @@ export const tests = [
       await page.getByTestId('tab-inspect').click();
       const shown = await page.getByTestId('inspector').getAttribute('data-image');
       const idx = order.findIndex((s) => s.imageId === shown);
-      await page.getByTestId('inspector-status').click();
+      // Its left edge: the line also holds the "shortcuts (?)" link, which a centre click can hit when the text is short.
+      await page.getByTestId('inspector-status').click({ position: { x: 3, y: 3 } });
       await page.keyboard.press('w');
       const expected = order[(idx + 1) % order.length].imageId;
       await page.locator(`[data-testid=inspector][data-image="${expected}"]`).waitFor();
