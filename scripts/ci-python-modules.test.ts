@@ -1,6 +1,6 @@
 // Guards the fresh-machine CI: every module a .py file in the repo imports must be in the standard
-// library, in the repo itself, or listed in .ci/python-modules.tsv with the Debian package that .ci/run
-// installs for it. (python3-torchvision was once missing from .ci/run and only a hand-installed
+// library, in the repo itself, or have a line in .ci/run that installs its Debian package
+// (`/usr/bin/python3 -c 'import M' … || need+=(python3-…)`). (python3-torchvision was once missing from .ci/run and only a hand-installed
 // developer machine passed.)
 import { spawnSync } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
@@ -37,23 +37,21 @@ export function importedModules(source: string): string[] {
   return [...mods].filter(Boolean);
 }
 
-function table(): Map<string, string> {
-  const rows = readFileSync(path.join(root, '.ci/python-modules.tsv'), 'utf8').split('\n');
+/** Module → Debian package, from .ci/run's `python3 -c 'import M' … || need+=(PKG)` lines. */
+export function ciInstalls(script: string): Map<string, string> {
   const map = new Map<string, string>();
-  for (const row of rows) {
-    if (!row.trim() || row.startsWith('#')) continue;
-    const [mod, pkg] = row.split('\t');
-    map.set(mod, pkg);
-  }
+  for (const m of script.matchAll(/python3 -c '\s*import ([A-Za-z_][\w.]*)\s*'[^\n]*\|\|\s*need\+=\(([^)\s]+)\)/g)) map.set(m[1].split('.')[0], m[2]);
   return map;
 }
+
+const table = (): Map<string, string> => ciInstalls(readFileSync(path.join(root, '.ci/run'), 'utf8'));
 
 function stdlib(): Set<string> | null {
   const r = spawnSync('/usr/bin/python3', ['-c', 'import sys; print("\\n".join(sorted(sys.stdlib_module_names)))'], { encoding: 'utf8' });
   return r.status === 0 ? new Set(r.stdout.split('\n').filter(Boolean)) : null;
 }
 
-describe('.ci/python-modules.tsv', () => {
+describe("the Python packages .ci/run installs", () => {
   it('parses nested, aliased and from-imports', () => {
     expect(importedModules('import os, sys as s\nfrom PIL import Image\n    import torchvision.models\nfrom .x import y\n# import nope')).toEqual(['os', 'sys', 'PIL', 'torchvision']);
   });
@@ -72,12 +70,13 @@ describe('.ci/python-modules.tsv', () => {
         missing.push(`${path.relative(root, file)} imports ${mod}`);
       }
     }
-    expect(missing, 'add these modules with their Debian package to .ci/python-modules.tsv').toEqual([]);
+    expect(missing, "give each module a line in .ci/run that installs its Debian package").toEqual([]);
   });
 
-  it('is what .ci/run installs from', () => {
-    const ci = readFileSync(path.join(root, '.ci/run'), 'utf8');
-    expect(ci).toContain('.ci/python-modules.tsv');
-    for (const pkg of table().values()) expect(pkg).toMatch(/^python3-[a-z0-9.-]+$/);
+  it('reads the install lines of .ci/run', () => {
+    expect(ciInstalls("/usr/bin/python3 -c 'import torch' >/dev/null 2>&1 || need+=(python3-torch)\nx")).toEqual(new Map([['torch', 'python3-torch']]));
+    const listed = table();
+    expect(listed.get('torch')).toBe('python3-torch');
+    for (const pkg of listed.values()) expect(pkg).toMatch(/^python3-[a-z0-9.-]+$/);
   });
 });
