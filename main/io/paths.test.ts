@@ -19,6 +19,8 @@ afterAll(() => rm(root, { recursive: true, force: true }));
 describe('resolveInside', () => {
   it('joins plain names under the root', () => {
     expect(resolveInside('/w', 'runs', 'r-1')).toBe(path.resolve('/w/runs/r-1'));
+    // a name that merely starts with two dots stays inside
+    expect(resolveInside('/w', '..notes')).toBe(path.resolve('/w/..notes'));
   });
   it.each(['..', '.', '', '../x', 'a/b', 'a\\b', '/etc', 'x\0y'])('refuses %j as a segment', (seg) => {
     expect(() => resolveInside('/w', 'runs', seg)).toThrow(/validation|not a single|empty/);

@@ -20,7 +20,8 @@ function checkSegment(seg: string): void {
 
 const isInside = (root: string, p: string): boolean => {
   const rel = path.relative(root, p);
-  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
+  // '..foo' is a name inside root; only '..' itself or '../…' climbs out.
+  return rel === '' || (rel !== '..' && !rel.startsWith(`..${path.sep}`) && !path.isAbsolute(rel));
 };
 
 /** root/seg1/seg2/... where each segment is one plain name; throws a validation AppError otherwise. */
