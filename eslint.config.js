@@ -17,6 +17,12 @@ const restrict = (patterns, message) => ({
   ],
 });
 
+// main/'s layering; a later block that sets no-restricted-imports again replaces these, so it spreads them.
+const mainLayerPatterns = [
+  { group: ['electron'], message: 'only main/electron/ imports electron' },
+  { group: ['**/renderer/**'], message: 'main/ never imports renderer code' },
+];
+
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'release/**', 'e2e/artifacts/**', '.tmp/**', 'fixtures/**/*.py'] },
   js.configs.recommended,
@@ -54,8 +60,7 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            { group: ['electron'], message: 'only main/electron/ imports electron' },
-            { group: ['**/renderer/**'], message: 'main/ never imports renderer code' },
+            ...mainLayerPatterns,
           ],
         },
       ],
@@ -73,8 +78,7 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            { group: ['electron'], message: 'only main/electron/ imports electron' },
-            { group: ['**/renderer/**'], message: 'main/ never imports renderer code' },
+            ...mainLayerPatterns,
             { group: ['@tensorflow/*'], message: 'tfjs stays inside main/engine/: use the engine (engine/predict for forward passes)' },
           ],
         },

@@ -28,7 +28,7 @@ import { splitBatch } from '../main/engine/parallel/protocol';
 import type { SegTaskInit } from '../main/engine/parallel/seg-task';
 import { CLASSES, engineBench, hostBatch, netConfig } from './engine-step';
 import { buildOnnxModel } from '../main/engine/nets/onnx-export';
-import { busyReason, describeLoad, fmtStats, idleProbe, loadRecord, markdownTable, ratio, stats } from './method';
+import { arg, busyReason, describeLoad, fmtStats, idleProbe, loadRecord, markdownTable, ratio, stats } from './method';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -196,11 +196,6 @@ async function measure(job: Job, capS: number): Promise<Sample> {
     return { ...partial, note: `failed: ${r.stderr.trim().split('\n').slice(-2).join(' ')}`.slice(0, 200) };
   }
   return partial;
-}
-
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : fallback;
 }
 
 const contenderKey = (k: Contender): string => `${k.kind}:${'backend' in k ? k.backend : ''}:${k.threads}`;

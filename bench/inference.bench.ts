@@ -16,30 +16,21 @@ import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import * as ort from 'onnxruntime-node';
 import { initBackend } from '../main/engine/backend';
-import { demoConfig, SegNet, type SegNetConfig } from '../main/engine/nets';
+import { SegNet, type SegNetConfig } from '../main/engine/nets';
 import { buildSegNetGraph } from '../main/engine/nets/deeplab';
 import { buildOnnxModel } from '../main/engine/nets/onnx-export';
 import { createPredictor, nchwInput, type ModelWeights, type Predictor } from '../main/engine/predict';
+import { netConfig } from './engine-step';
+import { arg, busyReason, describeLoad, fmtStats, idleProbe, loadRecord, markdownTable, ratio, stats } from './method';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const arg = (name: string, fallback: string): string => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : fallback;
-};
 const netKey = arg('net', 'resnet101') as 'resnet101' | 'demo';
 const H = Number(arg('height', '512'));
 const W = Number(arg('width', '1024'));
 const rounds = Number(arg('rounds', '3'));
 const withTorch = !process.argv.includes('--no-pytorch');
 const withTfjs = process.argv.includes('--tfjs');
-const CLASSES = 19;
-const config: SegNetConfig = netKey === 'demo' ? demoConfig(CLASSES) : { backbone: 'resnet101', numClasses: CLASSES };
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
-const load = () => loadavg().map((v) => v.toFixed(2)).join(' ');
+const config: SegNetConfig = netConfig(netKey);
 
 async function model(): Promise<ModelWeights> {
   let net: SegNet | undefined;
@@ -105,27 +96,33 @@ async function main(): Promise<void> {
   const backend = await initBackend();
   const cores = availableParallelism();
   console.log(`${netKey} at ${W}×${H}, batch 1, ${rounds} rounds; ${cores} cores; tfjs backend ${backend.name}; onnxruntime-node ${ort.env.versions.node ?? '?'}`);
-  console.log(`load average before: ${load()}`);
+  const load = loadRecord();
+  console.log(`load average before: ${load.before.map((v) => v.toFixed(2)).join(' / ')}`);
   const m = await model();
   const rows: Contender[] = [];
   for (const threads of [...new Set([1, cores])]) {
     const cs = await contenders(m, threads);
     for (const c of cs) await c.once(); // warm-up (PyTorch warms up inside its own process)
-    for (let r = 0; r < rounds; r++) for (const c of cs) c.ms.push(await c.once());
+    for (let r = 0; r < rounds; r++) {
+      // What other processes take while this one idles (bench/method.ts): the publishability gate.
+      const probe = await idleProbe();
+      if (probe !== null) load.probes.push(probe);
+      for (const c of cs) c.ms.push(await c.once());
+    }
     for (const c of cs) await c.close();
     rows.push(...cs);
   }
-  console.log(`load average after:  ${load()}\n`);
-  console.log('| contender | threads | min s | median s | runs |');
-  console.log('|---|---|---|---|---|');
-  for (const c of rows) console.log(`| ${c.name} | ${c.threads} | ${(Math.min(...c.ms) / 1000).toFixed(3)} | ${(median(c.ms) / 1000).toFixed(3)} | ${c.ms.length} |`);
+  load.after = loadavg();
+  const busy = busyReason(load);
+  console.log(markdownTable(['contender', 'threads', 'min / median', 'runs'], rows.map((c) => [c.name, `${c.threads}`, fmtStats(stats(c.ms)), `${c.ms.length}`])));
   const byThreads = new Map<number, Contender[]>();
   for (const c of rows) byThreads.set(c.threads, [...(byThreads.get(c.threads) ?? []), c]);
   for (const [t, cs] of byThreads) {
-    const ratio = median(cs[0].ms) / median(cs[1].ms);
-    console.log(`\n${t} thread(s): engine path / bare session (medians) = ${ratio.toFixed(2)} (acceptance: ≤ 1.5× plus 0.5 s of post-processing)`);
+    const r = ratio(stats(cs[0].ms), stats(cs[1].ms), busy, process.argv.includes('--force'));
+    console.log(`\n${t} thread(s): engine path / bare session (medians) = ${r} (acceptance: ≤ 1.5× plus 0.5 s of post-processing)`);
   }
-  if (loadavg()[0] > cores * 0.5) console.log(`\nthe 1-minute load average (${loadavg()[0].toFixed(2)}) is above half the cores: these numbers are not publishable`);
+  console.log(`\n${describeLoad(load)}`);
+  console.log(busy ? `machine busy: ${busy}; ratios withheld (rerun on a quiet machine, or --force)` : 'machine quiet throughout: ratios printed');
 }
 
 main().catch((err) => {

@@ -94,6 +94,12 @@ export function ratio(a: Stats | undefined, b: Stats | undefined, busy: string |
   return `${(a.median / b.median).toFixed(2)}×${busy ? ' (busy, forced)' : ''}`;
 }
 
+/** The value after `--name` on the command line, or the fallback. */
+export function arg(name: string, fallback: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : fallback;
+}
+
 export function markdownTable(header: string[], rows: string[][]): string {
   return [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
 }

@@ -20,7 +20,7 @@ import { prototypeWeights, rectifiedLabels } from '../main/engine/proda/rectify'
 import { readNpyFile } from '../main/io/npy';
 import { readConfig } from '../main/runs/records';
 import { ImageSource, inputTensor } from '../main/runs/stages/data';
-import { reestimateBn } from '../main/runs/stages/evaluate';
+import { reestimateBn } from '../main/engine/predict';
 import { buildNet, readModel, readPrototypes } from '../main/runs/stages/net';
 import { CLASS_NAMES_19 } from '../shared/classes';
 import { BN_REESTIMATE_IMAGES } from '../shared/runs-config';

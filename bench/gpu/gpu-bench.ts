@@ -11,7 +11,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { initBackend } from '../../main/engine/backend';
 import type { BackendPreference } from '../../main/engine/backend';
 import { SegNet } from '../../main/engine/nets';
-import { fmtMs, fmtStats, markdownTable, stats } from '../method';
+import { arg, fmtMs, fmtStats, markdownTable, stats } from '../method';
 import type { Stats } from '../method';
 import { engineBench, hostBatch, netConfig } from '../engine-step';
 import type { NetKey } from '../engine-step';
@@ -31,11 +31,6 @@ export interface GpuResult {
   peakBytes?: number;
   memoryNote?: string;
   error?: string;
-}
-
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : fallback;
 }
 
 async function time(f: () => Promise<void>): Promise<number> {

@@ -1,11 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { main } from './index';
+import { cli } from '../testing/run-cli';
 import { makeDemo } from '../datasets';
 import { EXIT } from './exit-codes';
 import { loadWorkspaceFile } from '../services/workspace-file';
@@ -13,20 +13,6 @@ import { loadWorkspaceFile } from '../services/workspace-file';
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, '..', '..');
 const toyEntry = path.join(repo, 'main', 'runs', 'testing', 'toy-run-process.ts');
-
-/** Runs main() in this process, capturing stdout. */
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((out += String(s)), true));
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((err += String(s)), true));
-  try {
-    return { code: await main(argv), out, err };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-}
 
 const toyConfig = (lr: number) => ({
   stage: 'warmup',

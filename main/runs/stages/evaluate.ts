@@ -7,8 +7,6 @@ import type { EvalResult } from '../../../shared/contract/runs';
 import type { ImageSource } from './data';
 import { BN_REESTIMATE_IMAGES } from '../../../shared/runs-config';
 
-export { reestimateBn, spread } from '../../engine/predict';
-
 export interface EvalOptions {
   bn: 'running' | 'reestimate';
   /** Images whose statistics replace the running ones (labels unused). */
