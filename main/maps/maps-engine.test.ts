@@ -9,7 +9,8 @@ import type { Dataset } from '../datasets/types';
 import { writeNpy } from '../io/npy';
 import { encodeIndexPng } from '../io/png';
 import { MapJobs } from './jobs';
-import { MapsEngine, resolveSource } from './maps-engine';
+import { MapsEngine, prototypePresence, resolveSource } from './maps-engine';
+import { pseudoLayersMissing } from '../../shared/contract/maps';
 import { MapsStore } from './maps-store';
 import type { LabelLayer } from './compose';
 
@@ -114,6 +115,28 @@ describe('MapsEngine on official artifacts', () => {
     // What was computed before the cancel is still served.
     const s = await e.stats(['a.png'], () => {}, () => {});
     expect(s[0].imageId).toBe('a.png');
+  });
+
+  it('says which images have soft pseudo-labels and why the others lack the pseudo-label layers', async () => {
+    const e = await engine();
+    expect(e.pseudoLabelled()).toEqual(['a.png']);
+    const c = e.coverage();
+    expect(c).toMatchObject({ from: dir, covered: 1, images: 2, prototypes: null });
+    const a = await e.image('a.png');
+    const b = await e.image('b.png');
+    expect([a.hasPseudo, b.hasPseudo]).toEqual([true, false]);
+    expect(pseudoLayersMissing(b.pseudo, b.hasPseudo)).toBe(`no pseudo-labels for this image: ${dir} covered 1 of 2 images`);
+    expect(pseudoLayersMissing(a.pseudo, a.hasPseudo)).toMatch(/has no prototypes: denoised labels and flips need them/);
+    expect(pseudoLayersMissing({ ...c, prototypes: [true] }, true)).toBeNull();
+    expect(pseudoLayersMissing({ ...c, from: null, covered: 0 }, false)).toMatch(/no pseudo-label run with soft labels/);
+  });
+
+  it('marks prototypes the EMA never set (all zero) as absent', () => {
+    const data = new Float32Array(3 * 4);
+    data.set([0.5, 0, 0, 0], 0);
+    data.set([0, 0, 0, -1e-3], 8);
+    expect(prototypePresence({ data, classes: 3, dims: 4 })).toEqual([true, false, true]);
+    expect(prototypePresence(null)).toBeNull();
   });
 
   it('names the missing artifacts', async () => {

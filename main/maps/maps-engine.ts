@@ -7,7 +7,7 @@ import path from 'node:path';
 import { classSets } from '../../shared/classes';
 import { AppError } from '../../shared/contract/errors';
 import { layerCell } from '../../shared/contract/maps';
-import type { ConfusionResult, ImageStats, MapLayer, MapLayerId, MapSource, PixelValues } from '../../shared/contract/maps';
+import type { ConfusionResult, ImageStats, MapLayer, MapLayerId, MapSource, PixelValues, PseudoCoverage } from '../../shared/contract/maps';
 import type { ImageEntry } from '../../shared/datasets';
 import type { Dataset } from '../datasets/types';
 import { modelDir, parseModelRef } from '../models/refs';
@@ -18,7 +18,7 @@ import type { LabelLayer, VectorLayer } from './compose';
 import type { MapsStore } from './maps-store';
 import { CancelledError } from '../compute/client';
 import { createPredictor, type Predictor } from '../engine/predict';
-import { loadRunModel, runStamp } from './run-model';
+import { loadRunModel, pseudoRun, runStamp } from './run-model';
 import type { RunModel } from './run-model';
 
 export interface ResolvedSource {
@@ -44,6 +44,8 @@ export interface ImageMaps {
   classNames: string[];
   layers: MapLayer[];
   stats: ImageStats;
+  hasPseudo: boolean;
+  pseudo: PseudoCoverage;
   temperature: number;
   cached: boolean;
 }
@@ -136,6 +138,28 @@ export class MapsEngine {
     if (p) await (await p).dispose();
   }
 
+  /** Whether the source has a soft pseudo-label for this image (a run's pseudo.json, or `<basename>.npy` in a folder). */
+  hasPseudo(entry: ImageEntry): boolean {
+    if (this.src.model?.softFiles.has(entry.id)) return true;
+    const names = basenamesOf(entry.id, entry.name).map((b) => `${b}.npy`);
+    return this.src.artifacts.some((idx) => names.some((n) => idx.files.has(n)));
+  }
+
+  /** The dataset's images with a soft pseudo-label, in listing order. */
+  pseudoLabelled(): string[] {
+    return this.data.list.filter((e) => this.hasPseudo(e)).map((e) => e.id);
+  }
+
+  /** Where the soft pseudo-labels come from, how many images they cover, and which prototypes exist. */
+  coverage(): PseudoCoverage {
+    const m = this.src.model;
+    const covered = this.pseudoLabelled().length;
+    let from: string | null = null;
+    if (m) from = m.softFiles.size > 0 ? (m.config ? pseudoRun(m.config, m.runId) : null) ?? m.runId : null;
+    else if (this.src.artifacts.some((idx) => [...idx.files.keys()].some((n) => n.endsWith('.npy') && !n.endsWith('_conf.npy') && !n.startsWith('prototypes')))) from = this.src.describe;
+    return { from, covered, images: this.data.list.length, prototypes: prototypePresence(this.src.prototypes) };
+  }
+
   private entry(imageId: string): ImageEntry {
     const e = this.data.list.find((x) => x.id === imageId);
     if (!e) throw new AppError('not-found', `no image '${imageId}' in dataset '${this.datasetId}'`, { where: 'image.imageId' });
@@ -214,6 +238,8 @@ export class MapsEngine {
       classNames,
       layers: want ? layers.filter((l) => want.includes(l.id)) : layers,
       stats,
+      hasPseudo: this.hasPseudo(entry),
+      pseudo: this.coverage(),
       temperature: this.src.temperature,
       cached: fromCache,
     };
@@ -289,6 +315,16 @@ export class MapsEngine {
       images,
     };
   }
+}
+
+/**
+ * Per class, whether its prototype was ever set. ProDA starts every prototype at zero and only a class
+ * with pixels in a batch moves its EMA, so a class the pseudo-labels never contained keeps an all-zero
+ * vector (its counter stays 0); its distances and ω are meaningless.
+ */
+export function prototypePresence(p: ResolvedSource['prototypes']): boolean[] | null {
+  if (!p) return null;
+  return Array.from({ length: p.classes }, (_, k) => p.data.subarray(k * p.dims, (k + 1) * p.dims).some((v) => v !== 0));
 }
 
 export function pixelValues(layers: readonly MapLayer[], W: number, H: number, x: number, y: number): PixelValues {

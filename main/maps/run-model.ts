@@ -68,7 +68,7 @@ function networkRun(config: RunConfig, self: string): string {
 }
 
 /** Which run holds the soft labels and initial prototypes a run used. */
-function pseudoRun(config: RunConfig, self: string): string | null {
+export function pseudoRun(config: RunConfig, self: string): string | null {
   if (config.stage === 'stage1') return config.pseudo;
   if (config.stage === 'distill') return config.labels;
   if (config.stage === 'pseudo') return self;

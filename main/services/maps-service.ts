@@ -106,7 +106,7 @@ export const mapsHandlers: HandlersFor<'maps.'> = {
     const engine = await engineFor(ctx, req.source, req.datasetId);
     const ids = req.imageIds ?? engine.data.list.map((e) => e.id);
     const images = await batched(ctx, req.jobId, 'image statistics', (check, progress) => engine.stats(ids, check, progress));
-    return { images, classNames: [...engine.data.dataset.classSet.names] };
+    return { images, classNames: [...engine.data.dataset.classSet.names], pseudo: engine.coverage(), pseudoLabelled: engine.pseudoLabelled() };
   },
   'maps.confusion': async (req, ctx) => {
     const engine = await engineFor(ctx, req.source, req.datasetId);

@@ -82,6 +82,36 @@ export const ImageStats = z.object({
 });
 export type ImageStats = z.infer<typeof ImageStats>;
 
+/**
+ * What a source knows about pseudo-labels and prototypes, so a view can say why the raw / denoised /
+ * flips layers or a class's distance and ω are missing instead of hiding them.
+ */
+export const PseudoCoverage = z.object({
+  /** Where the soft pseudo-labels come from: a run id, an artifacts folder, or null when the source has none to read. */
+  from: z.string().nullable(),
+  /** Images of this dataset with a soft pseudo-label, and the dataset's size. */
+  covered: z.number().int().min(0),
+  images: z.number().int().min(0),
+  /** Per class: whether its prototype was ever initialised (a prototype never updated stays all zero); null without prototypes. */
+  prototypes: z.array(z.boolean()).nullable(),
+});
+export type PseudoCoverage = z.infer<typeof PseudoCoverage>;
+
+/**
+ * Why an image lacks the pseudo-label layers (raw, denoised, flips), or null when it has them all. One
+ * wording for the inspector and triage.
+ */
+export function pseudoLayersMissing(c: PseudoCoverage, imageHasPseudo: boolean): string | null {
+  if (!c.from) return 'this source has no pseudo-label run with soft labels: raw, denoised and flips need them';
+  if (!imageHasPseudo) {
+    return c.covered === 0
+      ? `no pseudo-labels for this dataset: ${c.from} covered none of its ${c.images} images`
+      : `no pseudo-labels for this image: ${c.from} covered ${c.covered} of ${c.images} images`;
+  }
+  if (!c.prototypes) return `${c.from} has no prototypes: denoised labels and flips need them`;
+  return null;
+}
+
 export const ConfusionResult = z.object({
   numClasses: z.number().int(),
   classNames: z.array(z.string()),
@@ -120,6 +150,9 @@ export const mapsRequests = {
       classNames: z.array(z.string()),
       layers: z.array(MapLayer),
       stats: ImageStats,
+      /** Whether this image has a soft pseudo-label, and the source's coverage (why layers may be missing). */
+      hasPseudo: z.boolean(),
+      pseudo: PseudoCoverage,
       /** ProDA's τ (proto_temperature) the ω layer was computed with. */
       temperature: z.number(),
       cached: z.boolean(),
@@ -133,7 +166,13 @@ export const mapsRequests = {
   'maps.stats': request(
     'Per-image statistics for triage, batched and cached per run',
     z.object({ source: MapSource, datasetId: z.string().min(1), imageIds: z.array(z.string()).optional(), jobId }).strict(),
-    z.object({ images: z.array(ImageStats), classNames: z.array(z.string()) }),
+    z.object({
+      images: z.array(ImageStats),
+      classNames: z.array(z.string()),
+      pseudo: PseudoCoverage,
+      /** Ids of the images with a soft pseudo-label (the grid's badge and filter). */
+      pseudoLabelled: z.array(z.string()),
+    }),
   ),
   'maps.confusion': request(
     'Confusion matrix and per-class IoU of a source over a dataset, with the images behind each cell',
