@@ -6,7 +6,7 @@ import { argmax, channelMin, entropy, flippedShare, resampleNearest } from './ma
 import { visibleClasses } from './colormaps';
 import { availableOverlays, heatmapValues, renderOverlay } from './overlay-render';
 import type { OverlaySpec } from './overlay-render';
-import { inspectPixel, missingPrototypes, rankClasses } from './pixel-inspect';
+import { inspectPixel, rankClasses } from './pixel-inspect';
 
 // 2 classes on a 2×1 grid, channel-first.
 const vec = (id: VectorLayer['id'], data: number[], channels = 2, width = 2, height = 1): VectorLayer => ({
@@ -130,9 +130,5 @@ describe('overlays and the pixel inspector', () => {
     expect(inspectPixel(layers, 4, 2, 9, 0).labels).toEqual({});
     expect(rankClasses([0.2, 0.5, 0.3], false)).toEqual([1, 2, 0]);
     expect(rankClasses([3, 1, 2], true)).toEqual([1, 2, 0]);
-  });
-  it('tells classes with a never-initialised (zero) prototype by their shared distance ‖f‖', () => {
-    expect([...missingPrototypes([1.5, 7.25, 0.8, 7.25, 7.25])].sort()).toEqual([1, 3, 4]);
-    expect(missingPrototypes([1.5, 2.5, 0.8]).size).toBe(0);
   });
 });

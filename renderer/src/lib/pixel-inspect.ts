@@ -26,23 +26,3 @@ export function rankClasses(values: readonly number[], ascending: boolean): numb
   const idx = values.map((_, k) => k);
   return idx.sort((a, b) => (ascending ? values[a] - values[b] : values[b] - values[a]) || a - b);
 }
-
-/**
- * Classes whose prototype was never initialised (no pseudo-labelled pixel of the class ever reached it):
- * such a prototype is the zero vector, so its distance is ‖f‖, the same for every such class. A class
- * whose distance equals another's to float precision is taken as one of them. (A lone uninitialised
- * class cannot be told apart this way; the maps do not carry the prototype counters.)
- */
-export function missingPrototypes(dist: readonly number[]): Set<number> {
-  const out = new Set<number>();
-  const order = rankClasses(dist, true);
-  for (let i = 1; i < order.length; i++) {
-    const a = dist[order[i - 1]];
-    const b = dist[order[i]];
-    if (Number.isFinite(a) && Math.abs(a - b) <= 1e-6 * Math.max(1, Math.abs(a))) {
-      out.add(order[i - 1]);
-      out.add(order[i]);
-    }
-  }
-  return out;
-}

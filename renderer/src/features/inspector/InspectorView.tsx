@@ -4,6 +4,7 @@ import { useEffect, useMemo, useRef, useState } from 'react';
 import type { ReactNode } from 'react';
 import type { Rgb } from '../../../../shared/classes';
 import type { ContractClient } from '../../../../shared/contract/index';
+import { pseudoLayersMissing } from '../../../../shared/contract/maps';
 import type { ImageRef, MapSource } from '../../../../shared/contract/maps';
 import { availableOverlays, overlayKind, overlayTitles } from '../../lib/overlay-render';
 import type { OverlayId } from '../../lib/overlay-render';
@@ -62,6 +63,8 @@ export function InspectorView(props: InspectorViewProps) {
   const available = useMemo(() => (maps ? availableOverlays(maps.layers) : []), [maps]);
   const labelLayers = useMemo(() => (maps ? maps.layers.filter((l) => l.kind === 'label').map((l) => l.id) : []), [maps]);
   const classNames = maps?.classNames ?? [];
+  // Raw, denoised and flips exist only where the source has a soft pseudo-label: say why when they do not.
+  const missing = maps ? pseudoLayersMissing(maps.pseudo, maps.hasPseudo) : null;
   const [help, setHelp] = useState(false);
   const zoom = useStore(viewStore, (s) => s.view.scale);
   const [pinned, setPinned] = useState<{ x: number; y: number } | null>(null);
@@ -222,8 +225,8 @@ export function InspectorView(props: InspectorViewProps) {
         </div>
       </div>
       <div className="inspector-side">
-        {maps && <PixelInspector store={viewStore} layers={maps.layers} width={W} height={H} classNames={classNames} palette={palette} pinned={pinned} />}
-        {maps && <LayerPanel state={state} update={update} available={available} labelLayers={labelLayers} classNames={classNames} palette={palette} />}
+        {maps && <PixelInspector store={viewStore} layers={maps.layers} width={W} height={H} classNames={classNames} palette={palette} pinned={pinned} prototypes={maps.pseudo.prototypes} />}
+        {maps && <LayerPanel state={state} update={update} available={available} labelLayers={labelLayers} classNames={classNames} palette={palette} missing={missing} />}
       </div>
       {help && (
         <ShortcutsSheet

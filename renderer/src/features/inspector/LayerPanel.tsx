@@ -18,9 +18,11 @@ export interface LayerPanelProps {
   labelLayers: readonly string[];
   classNames: readonly string[];
   palette: readonly Rgb[];
+  /** Why the pseudo-label layers (raw, denoised, flips) are not in the list, if they are not. */
+  missing?: string | null;
 }
 
-export function LayerPanel({ state, update, available, labelLayers, classNames, palette }: LayerPanelProps) {
+export function LayerPanel({ state, update, available, labelLayers, classNames, palette, missing }: LayerPanelProps) {
   const [open, setOpen] = useState<OverlayId | null>(null);
   return (
     <div className="layer-panel" data-testid="layer-panel">
@@ -81,6 +83,12 @@ export function LayerPanel({ state, update, available, labelLayers, classNames, 
           </div>
         );
       })}
+
+      {missing && (
+        <div className="layers-missing muted" data-testid="layers-missing">
+          raw · denoised · flips: {missing}
+        </div>
+      )}
 
       <h4>Focus</h4>
       <label>

@@ -4,7 +4,7 @@ import { useEffect, useState } from 'react';
 import { IGNORE_LABEL } from '../../../../shared/classes';
 import type { Rgb } from '../../../../shared/classes';
 import type { MapLayer, PixelValues } from '../../../../shared/contract/maps';
-import { inspectPixel, missingPrototypes, rankClasses } from '../../lib/pixel-inspect';
+import { inspectPixel, rankClasses } from '../../lib/pixel-inspect';
 import type { ViewStore } from '../viewer/view-store';
 import { Swatch } from './Legend';
 
@@ -19,6 +19,8 @@ export function PixelInspector(props: {
   palette: readonly Rgb[];
   /** A pinned pixel (clicked) overrides the cursor. */
   pinned: { x: number; y: number } | null;
+  /** Per class, whether the source's prototype was ever initialised (maps.get's pseudo.prototypes). */
+  prototypes: readonly boolean[] | null;
 }) {
   const { store, layers, width, height, pinned } = props;
   const [values, setValues] = useState<PixelValues | null>(null);
@@ -45,7 +47,7 @@ export function PixelInspector(props: {
   const probs = values.vectors.probs ?? values.vectors.soft;
   const dist = values.vectors.dist;
   const omega = values.vectors.omega;
-  const noProto = dist ? missingPrototypes(dist) : new Set<number>();
+  const noProto = new Set<number>(dist || omega ? (props.prototypes ?? []).flatMap((present, k) => (present ? [] : [k])) : []);
   return (
     <div className="pixel-inspector" data-testid="pixel-inspector" data-x={values.x} data-y={values.y}>
       <div className="pi-head">
@@ -108,8 +110,8 @@ export function PixelInspector(props: {
         </table>
       )}
       {noProto.size > 0 && (
-        <div className="muted pi-note">
-          {noProto.size} classes never had a pixel when the prototypes were initialised (absent from the pseudo-labels): no distance or ω for them.
+        <div className="muted pi-note" data-testid="pi-no-prototype-note">
+          {noProto.size} of {props.classNames.length} classes have no prototype (the prototype EMA never saw a pixel of them in the pseudo-labels): no distance or ω for them.
         </div>
       )}
     </div>

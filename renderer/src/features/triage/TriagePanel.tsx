@@ -4,7 +4,7 @@ import { useState } from 'react';
 import type { ContractClient } from '../../../../shared/contract/index';
 import type { ImageStats, MapSource } from '../../../../shared/contract/maps';
 import { Progress, useMapsJob } from './use-maps-job';
-import { sortKeyTitles, sortKeys, triage, valueOf } from './triage';
+import { noFlipsSummary, sortKeyTitles, sortKeys, triage, valueOf, whyNoValue } from './triage';
 import type { SortKey, TriageQuery } from './triage';
 import { defaultQuery } from './triage';
 
@@ -33,6 +33,10 @@ export function TriagePanel(props: {
     [key],
   );
   const rows = job.result ? triage(job.result.images, q) : [];
+  const pseudo = job.result?.pseudo;
+  const labelled = new Set(job.result?.pseudoLabelled ?? []);
+  const why = (st: ImageStats, col: 'miou' | 'flippedShare') => (pseudo ? (whyNoValue(st, col, pseudo, labelled) ?? undefined) : undefined);
+  const flipsNote = job.result && pseudo ? noFlipsSummary(job.result.images, pseudo) : null;
   const classNames = job.result?.classNames ?? props.classNames;
   const needsClass = q.key === 'classShare' || q.key === 'classIou' || q.minPresence > 0;
   return (
@@ -64,6 +68,11 @@ export function TriagePanel(props: {
       </div>
       <Progress progress={job.progress} running={job.running} onCancel={job.cancel} label="computing image statistics" />
       {job.error && <div className="error">{job.error}</div>}
+      {flipsNote && (
+        <div className="muted triage-note" data-testid="triage-why-missing">
+          {flipsNote} (hover a “–” for the reason)
+        </div>
+      )}
       <table className="triage-table" data-testid="triage-table">
         <thead>
           <tr>
@@ -84,9 +93,11 @@ export function TriagePanel(props: {
               style={{ cursor: 'pointer' }}
             >
               <td>{s.imageId}</td>
-              <td>{pct(s.miou)}</td>
+              <td title={why(s, 'miou')}>{pct(s.miou)}</td>
               <td>{pct(s.meanConfidence)}</td>
-              <td>{pct(s.flippedShare)}</td>
+              <td title={why(s, 'flippedShare')} data-testid="triage-flipped">
+                {pct(s.flippedShare)}
+              </td>
               {needsClass && <td>{pct(valueOf(s, q.key === 'classIou' ? 'classIou' : 'classShare', q.cls))}</td>}
             </tr>
           ))}

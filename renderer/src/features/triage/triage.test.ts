@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ImageStats } from '../../../../shared/contract/maps';
-import { defaultQuery, iouDiff, nextWorst, rowNormalise, triage } from './triage';
+import { defaultQuery, iouDiff, nextWorst, noFlipsSummary, rowNormalise, triage, whyNoValue } from './triage';
 
 const img = (imageId: string, miou: number | null, conf: number | null, flipped: number | null, carShare: number, carIou: number | null): ImageStats => ({
   imageId,
@@ -41,5 +41,16 @@ describe('triage', () => {
       { a: 0.2, b: null, diff: null },
     ]);
     expect(rowNormalise([[1, 3], [0, 0]])).toEqual([[0.25, 0.75], [0, 0]]);
+  });
+
+  it('says why a cell is "–"', () => {
+    const pseudo = { from: 'pseudo-1', covered: 3, images: 4, prototypes: [true, false] };
+    const labelled = new Set(['a', 'b', 'd']);
+    expect(whyNoValue(stats[2], 'miou', pseudo, labelled)).toBe('no ground truth for this image');
+    expect(whyNoValue(stats[0], 'miou', pseudo, labelled)).toBeNull();
+    expect(whyNoValue(stats[2], 'flippedShare', pseudo, labelled)).toBe('no pseudo-labels for this image: pseudo-1 covered 3 of 4 images');
+    expect(whyNoValue(stats[2], 'flippedShare', { ...pseudo, from: null }, labelled)).toMatch(/no pseudo-label run/);
+    expect(noFlipsSummary(stats, pseudo)).toBe('flipped is “–” for 1 of 4 images: pseudo-1 pseudo-labelled 3 of 4 images');
+    expect(noFlipsSummary(stats.filter((s) => s.flippedShare !== null), pseudo)).toBeNull();
   });
 });

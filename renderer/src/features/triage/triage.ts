@@ -1,6 +1,7 @@
 // Triage ordering: sort and filter images by their per-image statistics. Images without a value for
 // the chosen key (no GT, no soft label) always sort last, whatever the direction.
-import type { ImageStats } from '../../../../shared/contract/maps';
+import { pseudoLayersMissing } from '../../../../shared/contract/maps';
+import type { ImageStats, PseudoCoverage } from '../../../../shared/contract/maps';
 
 export const sortKeys = ['miou', 'meanConfidence', 'flippedShare', 'classShare', 'classIou'] as const;
 export type SortKey = (typeof sortKeys)[number];
@@ -71,4 +72,26 @@ export function rowNormalise(m: readonly (readonly number[])[]): number[][] {
     const s = row.reduce((a, b) => a + b, 0);
     return row.map((v) => (s > 0 ? v / s : 0));
   });
+}
+
+/**
+ * Why a triage cell shows "–": mIoU needs ground truth; the flipped share needs a soft pseudo-label and
+ * prototypes (the same wording as the inspector's missing layers). Null where the value exists.
+ */
+export function whyNoValue(s: ImageStats, column: 'miou' | 'flippedShare', pseudo: PseudoCoverage, pseudoLabelled: ReadonlySet<string>): string | null {
+  if (column === 'miou') return s.miou === null ? 'no ground truth for this image' : null;
+  if (s.flippedShare !== null) return null;
+  return pseudoLayersMissing(pseudo, pseudoLabelled.has(s.imageId)) ?? 'no flips computed for this image';
+}
+
+/** One line under the triage controls: how many flipped shares are "–" and why, or null when none is. */
+export function noFlipsSummary(stats: readonly ImageStats[], pseudo: PseudoCoverage): string | null {
+  const missing = stats.filter((s) => s.flippedShare === null).length;
+  if (missing === 0) return null;
+  const why = !pseudo.from
+    ? pseudoLayersMissing(pseudo, false)
+    : pseudo.covered < pseudo.images
+      ? `${pseudo.from} pseudo-labelled ${pseudo.covered} of ${pseudo.images} images`
+      : pseudoLayersMissing(pseudo, true);
+  return `flipped is “–” for ${missing} of ${stats.length} images${why ? `: ${why}` : ''}`;
 }
