@@ -2,6 +2,7 @@
 // panel in the middle, the status bar at the bottom. Features own their panels (registered in
 // panels.tsx); the shell only wires workspace, dataset and image selection.
 import { useEffect, useState } from 'react';
+import { classSets } from '../../../shared/classes';
 import type { WorkspaceInfo } from '../../../shared/contract/workspace';
 import type { ImageEntry } from '../../../shared/datasets';
 import { DatasetPicker } from '../features/datasets/DatasetPicker';
@@ -76,6 +77,7 @@ export function App() {
             selectedId={image?.id ?? null}
             onOpen={setImage}
             onCollapse={image || active ? () => setGridHidden(true) : undefined}
+            classNames={classSets[dataset.classSet].names}
           />
         ) : (
           <div className="empty">{workspace ? 'This workspace has no datasets yet.' : 'Open or create a workspace to begin.'}</div>

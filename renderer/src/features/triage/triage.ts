@@ -42,12 +42,13 @@ export function valueOf(s: ImageStats, key: SortKey, cls: number): number | null
 
 export function triage(stats: readonly ImageStats[], q: TriageQuery): ImageStats[] {
   const kept = q.minPresence > 0 ? stats.filter((s) => (s.classShare[q.cls] ?? 0) >= q.minPresence) : [...stats];
-  return kept.sort((a, b) => {
-    const va = valueOf(a, q.key, q.cls);
-    const vb = valueOf(b, q.key, q.cls);
-    if (va === null || vb === null) return va === vb ? a.imageId.localeCompare(b.imageId) : va === null ? 1 : -1;
-    return (q.ascending ? va - vb : vb - va) || a.imageId.localeCompare(b.imageId);
-  });
+  return kept.sort((a, b) => compareValues(valueOf(a, q.key, q.cls), valueOf(b, q.key, q.cls), q.ascending) || a.imageId.localeCompare(b.imageId));
+}
+
+/** The triage order of two values: missing ones last whatever the direction; 0 on a tie (the caller breaks it by id). */
+export function compareValues(va: number | null, vb: number | null, ascending: boolean): number {
+  if (va === null || vb === null) return va === vb ? 0 : va === null ? 1 : -1;
+  return ascending ? va - vb : vb - va;
 }
 
 /** The next image in the worst-first (lowest mIoU) order after `current`, wrapping round. */
