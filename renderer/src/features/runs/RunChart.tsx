@@ -9,9 +9,10 @@ import type { EvalResult } from '../../../../shared/contract/runs';
 import type { ChartData } from './run-series';
 import { alignSeries, MIOU_COLOR, SERIES_COLORS } from './chart';
 
-const AXIS = { stroke: '#e3e6eb', grid: { stroke: '#2f333b', width: 1 }, ticks: { stroke: '#2f333b', width: 1 }, font: '12px system-ui, sans-serif', labelFont: '12px system-ui, sans-serif' };
+/** uPlot axis styling shared by the run charts (legible on the dark panels). */
+export const AXIS = { stroke: '#e3e6eb', grid: { stroke: '#2f333b', width: 1 }, ticks: { stroke: '#2f333b', width: 1 }, font: '12px system-ui, sans-serif', labelFont: '12px system-ui, sans-serif' };
 
-function useWidth(ref: React.RefObject<HTMLElement | null>): number {
+export function useWidth(ref: React.RefObject<HTMLElement | null>): number {
   const [w, setW] = useState(480);
   useEffect(() => {
     const el = ref.current;

@@ -8,6 +8,7 @@ import type { DatasetRef } from '../../../../shared/datasets';
 import { formatEta } from './chart';
 import { EvalScores, RunChart } from './RunChart';
 import { RunForm } from './RunForm';
+import { RunsCompare } from './RunsCompare';
 import { chartFrom } from './run-series';
 
 type RunDetail = ResponseOf<'runs.get'>;
@@ -32,6 +33,9 @@ export function RunsPanel(props: { client: ContractClient; datasets: readonly Da
   const [showForm, setShowForm] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [tick, setTick] = useState(0);
+  // Runs ticked for the overlay chart and (two of them) the config diff, in the order ticked.
+  const [overlay, setOverlay] = useState<string[]>([]);
+  const toggleOverlay = (id: string, on: boolean) => setOverlay((xs) => (on ? [...xs.filter((x) => x !== id), id] : xs.filter((x) => x !== id)));
 
   useEffect(() => {
     client.call('runs.list', {}).then(setRuns, (e: Error) => setError(e.message));
@@ -75,6 +79,9 @@ export function RunsPanel(props: { client: ContractClient; datasets: readonly Da
         <table>
           <thead>
             <tr>
+              <th scope="col" title="tick runs to overlay their curves on one chart; two ticked runs also show their config differences">
+                compare
+              </th>
               <th scope="col">run</th>
               <th scope="col">stage</th>
               <th scope="col">state</th>
@@ -87,6 +94,15 @@ export function RunsPanel(props: { client: ContractClient; datasets: readonly Da
           <tbody>
             {runs.map((r) => (
               <tr key={r.id} data-run={r.id} data-state={r.state} className={r.id === selected ? 'selected' : ''} onClick={() => setSelected(r.id)} style={{ cursor: 'pointer' }}>
+                <td onClick={(e) => e.stopPropagation()}>
+                  <input
+                    type="checkbox"
+                    data-testid="run-compare"
+                    aria-label={`compare ${r.name ?? r.id}`}
+                    checked={overlay.includes(r.id)}
+                    onChange={(e) => toggleOverlay(r.id, e.target.checked)}
+                  />
+                </td>
                 <td>
                   {r.id}
                   {r.name && <div className="run-name">{r.name}</div>}
@@ -126,6 +142,7 @@ export function RunsPanel(props: { client: ContractClient; datasets: readonly Da
         />
       )}
       {error && <div className="error">{error}</div>}
+      {overlay.length > 0 && <RunsCompare client={client} ids={overlay} tick={tick} />}
       {selected && summary && (
         <div className="run-detail" data-testid="run-detail" data-run={selected} data-state={summary.state}>
           <h4>
