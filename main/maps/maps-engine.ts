@@ -145,20 +145,24 @@ export class MapsEngine {
     return this.src.artifacts.some((idx) => names.some((n) => idx.files.has(n)));
   }
 
-  /** The dataset's images with a soft pseudo-label, in listing order. */
+  /** The dataset's images with a soft pseudo-label, in listing order (the engine's source and listing never change). */
   pseudoLabelled(): string[] {
-    return this.data.list.filter((e) => this.hasPseudo(e)).map((e) => e.id);
+    this.labelled ??= this.data.list.filter((e) => this.hasPseudo(e)).map((e) => e.id);
+    return this.labelled;
   }
+  private labelled: string[] | null = null;
 
   /** Where the soft pseudo-labels come from, how many images they cover, and which prototypes exist. */
   coverage(): PseudoCoverage {
+    if (this.covers) return this.covers;
     const m = this.src.model;
-    const covered = this.pseudoLabelled().length;
     let from: string | null = null;
-    if (m) from = m.softFiles.size > 0 ? (m.config ? pseudoRun(m.config, m.runId) : null) ?? m.runId : null;
+    if (m) from = m.softFiles.size > 0 ? ((m.config ? pseudoRun(m.config, m.runId) : null) ?? m.runId) : null;
     else if (this.src.artifacts.some((idx) => [...idx.files.keys()].some((n) => n.endsWith('.npy') && !n.endsWith('_conf.npy') && !n.startsWith('prototypes')))) from = this.src.describe;
-    return { from, covered, images: this.data.list.length, prototypes: prototypePresence(this.src.prototypes) };
+    this.covers = { from, covered: this.pseudoLabelled().length, images: this.data.list.length, prototypes: prototypePresence(this.src.prototypes) };
+    return this.covers;
   }
+  private covers: PseudoCoverage | null = null;
 
   private entry(imageId: string): ImageEntry {
     const e = this.data.list.find((x) => x.id === imageId);
