@@ -186,7 +186,14 @@ function ConfigDiff({ client, a, b }: { client: ContractClient; a: string; b: st
         </table>
       )}
       {diff.metrics.length > 0 && (
-        <table className="config-diff-metrics">
+        <table className="config-diff-metrics" data-testid="compare-metrics">
+          <thead>
+            <tr>
+              <th scope="col">metric (final IoU per class where scored)</th>
+              <th scope="col">{runLabel(diff.a)}</th>
+              <th scope="col">{runLabel(diff.b)}</th>
+            </tr>
+          </thead>
           <tbody>
             {diff.metrics.map((m) => (
               <tr key={m.name}>
