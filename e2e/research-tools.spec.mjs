@@ -124,6 +124,14 @@ export const tests = [
       const present = maps.pseudo.prototypes.findIndex((p) => p);
       expectEq(await page.locator(`[data-testid=pi-classes] tr[data-class="${present}"] [data-testid=no-prototype]`).count(), 0, `class ${present} shows its distance`);
       await page.getByTestId('pi-no-prototype-note').filter({ hasText: `${absent.length} of 19 classes have no prototype` }).waitFor();
+      // A distance heatmap of a class without a prototype says its values mean nothing.
+      await page.getByTestId('focus-class').selectOption(String(absent[0]));
+      await page.getByTestId('heatmap-no-prototype').filter({ hasText: 'no prototype for this class' }).waitFor();
+      await page.getByTestId('focus-class').selectOption(String(present));
+      await page.getByTestId('heatmap-no-prototype').waitFor({ state: 'detached' });
+      await page.getByTestId('focus-class').selectOption(String(absent[0]));
+      await page.getByTestId('heatmap-legend').waitFor();
+      await expectNoContrastViolations(page, 'inspector with missing prototypes');
       await shot('no-prototype');
 
       // The held-out split: the soft run covered none of it, and the warm-up has no pseudo-labels at all.

@@ -200,6 +200,7 @@ export function InspectorView(props: InspectorViewProps) {
             scale={state.scale}
             range={heatRange}
             robust={heat.id === 'distClass' || heat.id === 'distNearest'}
+            warning={(heat.id === 'distClass' || heat.id === 'omega') && maps?.pseudo.prototypes?.[state.focusClass] === false ? 'no prototype for this class: the values mean nothing' : null}
           />
         )}
         {errorOn && <ErrorLegend focus={state.errorFocus ? classNames[state.focusClass] : null} />}

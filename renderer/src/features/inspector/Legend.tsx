@@ -6,13 +6,19 @@ import { legendTicks } from '../../lib/heatmap-scale';
 import type { ValueRange } from '../../lib/heatmap-scale';
 import { ERROR_COLORS } from '../../lib/error-map';
 
-export function HeatmapLegend(props: { title: string; scale: ScaleName; range: ValueRange; robust: boolean }) {
+export function HeatmapLegend(props: { title: string; scale: ScaleName; range: ValueRange; robust: boolean; warning?: string | null }) {
   const ticks = legendTicks(props.range, 5);
   return (
     <div className="legend" data-testid="heatmap-legend">
       <div className="legend-title">
         {props.title}
         {props.robust && <span className="muted"> (2–98 % range)</span>}
+        {props.warning && (
+          <span className="legend-warning" data-testid="heatmap-no-prototype">
+            {' '}
+            · {props.warning}
+          </span>
+        )}
       </div>
       <div className="legend-bar" style={{ background: legendGradient(props.scale), height: 10, borderRadius: 2 }} />
       <div className="legend-ticks" style={{ display: 'flex', justifyContent: 'space-between', fontSize: 11 }}>
