@@ -5,8 +5,8 @@ import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import type { ImageStats, MapLayer } from '../../shared/contract/maps';
 import { writeFileAtomic, writeJsonAtomic } from '../io/atomic';
-import { decodeTensors, encodeTensors } from '../runs/tensor-file';
-import type { TensorMap } from '../runs/tensor-file';
+import { decodeTensors, encodeTensors } from '../artifacts/safetensors';
+import type { TensorMap } from '../artifacts/safetensors';
 import { resolveInside } from '../io/paths';
 
 export const CACHE_VERSION = 1;

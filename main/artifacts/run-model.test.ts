@@ -6,12 +6,12 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { evalCommand } from '../cli/train-command';
 import { initBackend } from '../engine/backend';
 import { importOfficialModel } from '../interop/jobs';
-import { loadRunModel as exportSource } from '../interop/run-model';
+import { exportInfo } from '../interop/export-info';
 import { torchFixtures } from '../interop/torch-fixtures';
 import { encodePng } from '../io/png';
-import { loadRunModel as mapSource } from '../maps/run-model';
-import { hasModel, parseModelRef } from './refs';
-import { loadModel } from './source';
+import { loadRunMapSource } from '../maps/run-source';
+import { hasModel, parseModelRef } from '../models/refs';
+import { loadRunModel } from './run-model';
 
 const fx = torchFixtures();
 const fxDir = 'dir' in fx ? fx.dir : null;
@@ -56,17 +56,16 @@ describe.skipIf(fxDir === null)('an imported official checkpoint as a model sour
     const again = await importOfficialModel({ workspace: ws, path: path.join(fxDir!, 'small_official.pkl'), network: { arch: 'demo', classes: 19, bnPretrain: false } });
     expect(again).toMatchObject({ ref, reused: true });
     expect(await hasModel(ws, parseModelRef(ref))).toBe(true);
-    const m = await loadModel(ws, parseModelRef(ref));
+    const m = await loadRunModel(ws, parseModelRef(ref));
     expect(m.config).toBeNull();
     expect(m.network.numClasses).toBe(19);
     expect([m.prototypes?.numClasses, m.prototypes?.dim]).toEqual([19, 64]);
-    const maps = await mapSource(ws, ref);
+    const maps = await loadRunMapSource(ws, ref);
     expect(maps.model?.weights['layer5.head.1.weight']).toBeDefined();
     expect([maps.prototypes?.classes, maps.prototypes?.dims]).toEqual([19, 64]);
-    const exp = await exportSource(ws, ref);
-    expect(exp.info).toMatchObject({ runId: null, arch: 'demo', classSet: '19' });
-    expect(exp.prototypes?.data.length).toBe(19 * 64);
-    await expect(loadModel(ws, parseModelRef('import:nothing-here'))).rejects.toThrow(/no import/);
+    expect(await exportInfo(m)).toMatchObject({ runId: null, arch: 'demo', classSet: '19' });
+    expect(m.prototypes?.vectors.length).toBe(19 * 64);
+    await expect(loadRunModel(ws, parseModelRef('import:nothing-here'))).rejects.toThrow(/no import/);
   });
 
   it('proda eval --model <checkpoint path> --json scores it in a run process and names the inference engine', async () => {

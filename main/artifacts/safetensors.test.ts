@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { decodeSafetensors, encodeSafetensors, readSafetensorsFile, type StTensor, writeSafetensorsFile } from './safetensors';
-import { pythonHas, runPython } from './torch-fixtures';
+import { pythonHas, runPython } from '../interop/torch-fixtures';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'st-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
