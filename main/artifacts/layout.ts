@@ -26,7 +26,7 @@ export const EVAL_ARTIFACT = rel('artifacts', 'eval.json');
 export const IMPORT_RECORD = 'import.json';
 
 /** A file name for an image id (ids may hold folders). */
-export const artifactName = (id: string): string => id.replace(/\.[A-Za-z0-9]+$/, '').replace(/[\\/]/g, '__');
+const artifactName = (id: string): string => id.replace(/\.[A-Za-z0-9]+$/, '').replace(/[\\/]/g, '__');
 
 /** Where a pseudo-label run writes an image's files, relative to the run folder. */
 export const pseudoFiles = (id: string) => {

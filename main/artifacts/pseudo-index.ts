@@ -18,7 +18,7 @@ const runFile = z
     message: 'not a relative path of plain names inside the run folder',
   });
 
-export const pseudoIndexSchema = z.object({
+const pseudoIndexSchema = z.object({
   schemaVersion: z.literal(PSEUDO_INDEX_VERSION),
   mode: z.enum(['soft', 'hard']),
   ids: z.array(z.string()),

@@ -63,7 +63,7 @@ export async function readStatus(dir: string): Promise<RunStatus> {
   return parsed.data;
 }
 
-export const writeStatus = (dir: string, status: RunStatus): Promise<void> => writeJsonAtomic(runPaths(dir).status, status);
+const writeStatus = (dir: string, status: RunStatus): Promise<void> => writeJsonAtomic(runPaths(dir).status, status);
 
 export async function updateStatus(dir: string, patch: Partial<RunStatus>): Promise<RunStatus> {
   const next = { ...(await readStatus(dir)), ...patch };

@@ -106,7 +106,7 @@ export interface ExportResult {
   parity: ParityReport;
 }
 
-export function sidecarFor(info: ExportInfo, network: SegNetConfig, artifact: Record<string, unknown>): Record<string, unknown> {
+function sidecarFor(info: ExportInfo, network: SegNetConfig, artifact: Record<string, unknown>): Record<string, unknown> {
   const set = classSets[info.classSet];
   return {
     schema: 'proda-workbench/export-sidecar@1',

@@ -26,12 +26,12 @@ export type Progress = (step: string, done: number, total: number, message: stri
 
 export const exportStamp = (): string => new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
 
-export async function ensureBackend(): Promise<void> {
+async function ensureBackend(): Promise<void> {
   if (!(await currentBackend())) await initBackend();
 }
 
 /** The first `count` images of a dataset, downscaled so the longer side is at most `side`. */
-export async function parityImagesFrom(dataset: Dataset, count: number, side: number): Promise<ParityImage[]> {
+async function parityImagesFrom(dataset: Dataset, count: number, side: number): Promise<ParityImage[]> {
   const entries = (await dataset.list()).slice(0, count);
   if (entries.length === 0) throw new Error(`dataset ${dataset.ref.id} has no images for the parity check`);
   const images: ParityImage[] = [];
@@ -46,7 +46,7 @@ export async function parityImagesFrom(dataset: Dataset, count: number, side: nu
 }
 
 /** The run's own target dataset (or its source when it has no target), as the run config names it. */
-export async function runDataset(config: RunConfig, cacheDir?: string): Promise<Dataset | null> {
+async function runDataset(config: RunConfig, cacheDir?: string): Promise<Dataset | null> {
   const c = config as { target?: Parameters<typeof toDatasetRef>[0]; source?: Parameters<typeof toDatasetRef>[0]; val?: Parameters<typeof toDatasetRef>[0] };
   const d = c.target ?? c.val ?? c.source;
   if (!d) return null;

@@ -1,6 +1,5 @@
 // Stages that run once over a split instead of iterating: pseudo-labelling (soft labels + prototype
 // initialisation, or flip-averaged hard labels with confidence) and evaluation.
-import path from 'node:path';
 import type { ConfigOf } from '../../../shared/runs-config';
 import type { EvalResult } from '../../../shared/contract/runs';
 import { writeFileAtomic, writeJsonAtomic } from '../../io/atomic';
@@ -14,7 +13,7 @@ import type { StageContext, StageProgram } from '../program';
 import { ImageSource, type DatasetOpener } from './data';
 import { evaluate } from './evaluate';
 import { writePrototypes } from '../../artifacts/model';
-import { inFolder, PSEUDO_INDEX, pseudoFiles } from '../../artifacts/layout';
+import { EVAL_ARTIFACT, inFolder, PSEUDO_INDEX, pseudoFiles } from '../../artifacts/layout';
 import { writePseudoIndex, type PseudoIndex } from '../../artifacts/pseudo-index';
 import { sourceCentroids } from './source-prototypes';
 
@@ -160,8 +159,8 @@ export function evalProgram(open: DatasetOpener) {
           ctx.log(`mIoU ${(r.miou * 100).toFixed(2)} with BN ${bn === 'running' ? 'running statistics' : `re-estimated on ${config.bnImages} target images`}`);
           evals.push(r);
         }
-        await writeJsonAtomic(path.join(ctx.runDir, 'artifacts', 'eval.json'), evals);
-        return { final: evals[0], evals, artifacts: [path.join('artifacts', 'eval.json')] };
+        await writeJsonAtomic(inFolder(ctx.runDir, EVAL_ARTIFACT), evals);
+        return { final: evals[0], evals, artifacts: [EVAL_ARTIFACT] };
       },
       dispose: () => {},
     };
