@@ -112,4 +112,3 @@ export async function readMetrics(dir: string): Promise<MetricPoint[]> {
 export async function readLogTail(dir: string, lines = 20): Promise<string[]> {
   return (await readLines(runPaths(dir).log)).slice(-lines);
 }
-

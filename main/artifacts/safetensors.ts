@@ -171,5 +171,3 @@ export async function readTensorsFile(file: string): Promise<TensorMap> {
   }
   return decodeTensors(bytes, file).tensors;
 }
-
-

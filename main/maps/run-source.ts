@@ -6,7 +6,7 @@ import { promises as fsp } from 'node:fs';
 import type { RunConfig } from '../../shared/runs-config';
 import type { ModelWeights } from '../engine/predict';
 import type { Prototypes } from '../engine/proda/prototypes';
-import { inFolder, modelDir, MODEL_ARTIFACT, PROTOTYPES_ARTIFACT, PSEUDO_INDEX, runDir } from '../artifacts/layout';
+import { inFolder, modelDir, MODEL_ARTIFACT, PROTOTYPES_ARTIFACT, PSEUDO_INDEX, runDir, runPaths } from '../artifacts/layout';
 import { readPrototypes } from '../artifacts/model';
 import { readPseudoIndexIfAny } from '../artifacts/pseudo-index';
 import { readConfig } from '../artifacts/records';
@@ -42,9 +42,9 @@ const exists = (f: string) =>
 export async function runStamp(workspace: string, runId: string): Promise<string> {
   const dir = modelDir(workspace, parseModelRef(runId));
   const parts: string[] = [];
-  for (const f of [MODEL_ARTIFACT, PROTOTYPES_ARTIFACT, PSEUDO_INDEX, 'config.json']) {
+  for (const file of [inFolder(dir, MODEL_ARTIFACT), inFolder(dir, PROTOTYPES_ARTIFACT), inFolder(dir, PSEUDO_INDEX), runPaths(dir).config]) {
     try {
-      parts.push(String(Math.round((await fsp.stat(inFolder(dir, f))).mtimeMs)));
+      parts.push(String(Math.round((await fsp.stat(file)).mtimeMs)));
     } catch {
       parts.push('-');
     }
@@ -119,4 +119,3 @@ export async function loadRunMapSource(workspace: string, runId: string): Promis
     temperature: config.stage === 'stage1' ? config.protoTemperature : 1,
   };
 }
-

@@ -46,4 +46,3 @@ export async function readImportRecord(dir: string): Promise<ImportRecord> {
   if (!parsed.success) throw new AppError('bad-input', `${file}: not an import record (${parsed.error.issues[0]?.message})`, { where: file });
   return parsed.data;
 }
-

@@ -10,11 +10,10 @@ import { diskFullMessage } from '../io/disk-space';
 import { checkCompatibility } from './compatibility';
 import { childMessageSchema } from './protocol';
 import { hasModel, readImportRecord } from '../models/refs';
-import { MODEL_ARTIFACT, modelDir } from '../artifacts/layout';
+import { MODEL_ARTIFACT, modelDir, runDir } from '../artifacts/layout';
 import type { LaunchedProcess, RunLauncher } from './launcher';
 import { appendLog, createRun, readConfig, readLogTail, readStatus, updateStatus } from '../artifacts/records';
 import { reconcileStatus } from './catalogue';
-import { runDir } from '../artifacts/layout';
 
 export interface RunStateEvent {
   runId: string;
