@@ -4,7 +4,7 @@
 import { z } from 'zod';
 import { AppError } from '../../shared/contract/errors';
 import { writeJsonAtomic } from '../io/atomic';
-import { migrate } from '../services/workspace-file';
+import { migrate } from '../io/schema-version';
 import { inFolder, PSEUDO_INDEX } from './layout';
 import { readJson } from './records';
 
