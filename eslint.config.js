@@ -23,6 +23,12 @@ const mainLayerPatterns = [
   { group: ['**/renderer/**'], message: 'main/ never imports renderer code' },
 ];
 
+const tfjsInEngine = { group: ['@tensorflow/*'], message: 'tfjs stays inside main/engine/: use the engine (engine/predict for forward passes)' };
+// Inference, exports and the run folder serve the stage programs, never the other way round: what they
+// share with a stage (model and pseudo-label files, the network a config names) lives in main/artifacts/.
+const noStages = { group: ['**/runs/stages', '**/runs/stages/**'], message: 'maps/, interop/, models/ and artifacts/ import nothing from runs/stages/: use main/artifacts' };
+const stageFree = ['main/maps/**/*.ts', 'main/interop/**/*.ts', 'main/models/**/*.ts', 'main/artifacts/**/*.ts'];
+
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'release/**', 'e2e/artifacts/**', '.tmp/**', 'fixtures/**/*.py'] },
   js.configs.recommended,
@@ -77,12 +83,19 @@ export default tseslint.config(
       'no-restricted-imports': [
         'error',
         {
-          patterns: [
-            ...mainLayerPatterns,
-            { group: ['@tensorflow/*'], message: 'tfjs stays inside main/engine/: use the engine (engine/predict for forward passes)' },
-          ],
+          patterns: [...mainLayerPatterns, tfjsInEngine],
         },
       ],
     },
+  },
+  {
+    files: stageFree,
+    rules: { 'no-restricted-imports': ['error', { patterns: [...mainLayerPatterns, noStages] }] },
+  },
+  {
+    // The same files under the tfjs rule too, with the tfjs block's exceptions.
+    files: stageFree,
+    ignores: ['main/**/*.test.ts', 'main/maps/compose.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [...mainLayerPatterns, tfjsInEngine, noStages] }] },
   },
 );

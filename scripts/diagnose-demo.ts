@@ -18,10 +18,11 @@ import { prototypeDistances } from '../main/engine/proda/distance';
 import { prototypesTensor } from '../main/engine/proda/prototypes';
 import { prototypeWeights, rectifiedLabels } from '../main/engine/proda/rectify';
 import { readNpyFile } from '../main/io/npy';
-import { readConfig } from '../main/runs/records';
+import { readConfig } from '../main/artifacts/records';
 import { ImageSource, inputTensor } from '../main/runs/stages/data';
 import { reestimateBn } from '../main/engine/predict';
-import { buildNet, readModel, readPrototypes } from '../main/runs/stages/net';
+import { buildNet } from '../main/runs/stages/net';
+import { readModel, readPrototypes } from '../main/artifacts/model';
 import { CLASS_NAMES_19 } from '../shared/classes';
 import { BN_REESTIMATE_IMAGES } from '../shared/runs-config';
 

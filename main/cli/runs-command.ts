@@ -1,7 +1,9 @@
 // proda runs list | show | compare | resume | cancel
 import { runFilterSchema } from '../../shared/contract/runs';
 import { AppError, validationError } from '../../shared/contract/errors';
-import { compareRuns, listRuns, readConfig, readEnv, readLogTail, readReport, reconcileStatus, runDir, summarize } from '../runs/records';
+import { compareRuns, listRuns, reconcileStatus, summarize } from '../runs/catalogue';
+import { readConfig, readEnv, readLogTail, readReport } from '../artifacts/records';
+import { runDir } from '../artifacts/layout';
 import { outputMode, parse, printJson, UsageError, workspaceOf } from './args';
 import { EXIT } from './exit-codes';
 import { exitFor, follow, runQueuedAndFollow, terminalSupervisor } from './supervise';

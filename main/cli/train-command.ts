@@ -2,7 +2,8 @@
 import path from 'node:path';
 import type { RunConfigInput } from '../../shared/runs-config';
 import { loadRunConfigFile } from '../runs/config-file';
-import { newRunId, readConfig, readReport, runDir } from '../runs/records';
+import { newRunId, readConfig, readReport } from '../artifacts/records';
+import { runDir } from '../artifacts/layout';
 import { runConfigSchema } from '../../shared/runs-config';
 import { AppError } from '../../shared/contract/errors';
 import { executorChoice, executorOptions } from './executor-options';

@@ -6,10 +6,10 @@ import { runConfigSchema } from '../../shared/runs-config';
 import { initBackend } from '../engine/backend';
 import { SegNet, demoConfig } from '../engine/nets';
 import { createPredictor } from '../engine/predict';
-import { loadModel } from '../models/source';
+import { loadRunModel } from '../artifacts/run-model';
 import { parseModelRef } from '../models/refs';
-import { createRun } from '../runs/records';
-import { writeModel } from '../runs/stages/net';
+import { createRun } from '../artifacts/records';
+import { writeModel } from '../artifacts/model';
 import { CancelledError, ComputeClient } from './client';
 
 const ws = mkdtempSync(path.join(tmpdir(), 'compute-'));
@@ -26,7 +26,7 @@ beforeAll(async () => {
   const cfg = runConfigSchema.parse({ stage: 'warmup', network: { arch: 'demo', classes: 19 }, source: { root: ws, format: 'folder' } });
   await createRun(ws, cfg, 'r1');
   const net = new SegNet(demoConfig(19), { seed: 9 });
-  await writeModel(path.join(ws, 'runs', 'r1'), net);
+  await writeModel(path.join(ws, 'runs', 'r1'), await net.getWeights());
   net.dispose();
 });
 
@@ -35,7 +35,7 @@ describe('the compute process', () => {
     const remote = await client.open(ws, 'r1', { threads: 1 });
     expect(client.pid).not.toBe(process.pid);
     expect(remote.info.engine).toBe('onnxruntime');
-    const m = await loadModel(ws, parseModelRef('r1'));
+    const m = await loadRunModel(ws, parseModelRef('r1'));
     const local = await createPredictor({ network: m.network, weights: m.weights }, { threads: 1 });
     const img = image(257, 129);
     let ticks = 0;

@@ -3,7 +3,7 @@
 // client.ts. One request at a time, in arrival order.
 import { initBackend } from '../engine/backend';
 import { createPredictor, type Predictor } from '../engine/predict';
-import { loadModel } from '../models/source';
+import { loadRunModel } from '../artifacts/run-model';
 import { parseModelRef } from '../models/refs';
 import { openDataset } from '../datasets';
 import { exportRunLabels, exportRunModel, type Progress } from '../interop/jobs';
@@ -30,7 +30,7 @@ async function handle(m: ToCompute): Promise<void> {
   try {
     if (m.type === 'open') {
       await initBackend();
-      const src = await loadModel(m.workspace, parseModelRef(m.ref));
+      const src = await loadRunModel(m.workspace, parseModelRef(m.ref));
       const p = await createPredictor({ network: src.network, weights: src.weights }, m.options);
       const id = next++;
       predictors.set(id, p);

@@ -27,7 +27,7 @@ async function deflateZeros(total: number, framing: 'raw' | 'zlib'): Promise<Uin
 }
 
 /** A protocol-2 pickle of `{'w': _rebuild_tensor_v2(storage 0 (float32, `storageFloats`), offset, size, stride)}`. */
-export function tensorPickle(storageFloats: number, offset: number, size: number[], stride: number[]): Uint8Array {
+function tensorPickle(storageFloats: number, offset: number, size: number[], stride: number[]): Uint8Array {
   const b: number[] = [0x80, 0x02];
   const text = (op: number, s: string) => b.push(op, ...enc.encode(`${s}\n`));
   const int = (v: number) => {

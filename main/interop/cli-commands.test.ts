@@ -6,8 +6,8 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { runConfigSchema } from '../../shared/runs-config';
 import { initBackend } from '../engine/backend';
 import { SegNet, demoConfig } from '../engine/nets';
-import { createRun } from '../runs/records';
-import { writeModel } from '../runs/stages/net';
+import { createRun } from '../artifacts/records';
+import { writeModel } from '../artifacts/model';
 import { exportCommand, exportLabelsCommand, importCommand } from './cli-commands';
 import { torchFixtures } from './torch-fixtures';
 
@@ -38,7 +38,7 @@ beforeAll(async () => {
   const cfg = runConfigSchema.parse({ stage: 'warmup', network: { arch: 'demo', classes: 19 }, source: { root: ds, format: 'folder' } });
   await createRun(ws, cfg, 'r1');
   const net = new SegNet(demoConfig(19), { seed: 9 });
-  await writeModel(path.join(ws, 'runs', 'r1'), net);
+  await writeModel(path.join(ws, 'runs', 'r1'), await net.getWeights());
   net.dispose();
 });
 

@@ -8,12 +8,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runConfigSchema } from '../../shared/runs-config';
 import { initBackend } from '../engine/backend';
 import { SegNet, demoConfig } from '../engine/nets';
-import { createRun } from '../runs/records';
-import { writeModel } from '../runs/stages/net';
+import { createRun } from '../artifacts/records';
+import { writeModel } from '../artifacts/model';
 import { exportModel, ParityError, type ParityImage } from './export-model';
 import { mapCheckpoint } from './import-weights';
-import { loadRunModel } from './run-model';
-import { decodeSafetensors } from './safetensors';
+import { loadRunModel } from '../artifacts/run-model';
+import { exportInfo } from './export-info';
+import { decodeSafetensors } from '../artifacts/safetensors';
 import { collectTensors, readTorchFile, toFloat32 } from './torch-checkpoint';
 import { MAKE_CHECKPOINTS, pythonHas, runPython, smallSpec, torchFixtures } from './torch-fixtures';
 
@@ -50,13 +51,14 @@ describe.skipIf(skip !== null)('model export from a run', () => {
     const w = await net.getWeights();
     for (const [k, v] of imp.params) w[k] = { shape: w[k].shape, data: v };
     net.setWeights(w);
-    await writeModel(path.join(ws, 'runs', runId), net);
+    await writeModel(path.join(ws, 'runs', runId), await net.getWeights());
     net.dispose();
   });
 
   it('exports ONNX (2 variants), TF.js, safetensors and an official checkpoint that agree with the engine, leaking no tensors', async () => {
     const model = await loadRunModel(ws, runId);
-    expect(model.info.runId).toBe(runId);
+    const info = await exportInfo(model);
+    expect(info.runId).toBe(runId);
     const outDir = path.join(ws, 'exports', 'e1');
     const steps: string[] = [];
     const tensorsBefore = tf.memory().numTensors;
@@ -66,7 +68,7 @@ describe.skipIf(skip !== null)('model export from a run', () => {
       network: model.network,
       weights: model.weights,
       formats: ['onnx', 'tfjs', 'safetensors', 'pytorch'],
-      info: model.info,
+      info,
       parityImages: [image('a', 96, 64, 1), image('b', 83, 57, 2), image('c', 128, 65, 3)],
       onProgress: (s) => steps.push(s),
     });
@@ -116,7 +118,7 @@ describe.skipIf(skip !== null)('model export from a run', () => {
   it('a PyTorch-only export is compared too: the .pkl read back through the importer, not "passed" on nothing', async () => {
     const model = await loadRunModel(ws, runId);
     const outDir = path.join(ws, 'exports', 'pt-only');
-    const r = await exportModel({ outDir, network: model.network, weights: model.weights, formats: ['pytorch'], info: model.info, parityImages: [image('a', 40, 24, 4)] });
+    const r = await exportModel({ outDir, network: model.network, weights: model.weights, formats: ['pytorch'], info: await exportInfo(model), parityImages: [image('a', 40, 24, 4)] });
     expect(r.parity).toMatchObject({ onnx: null, tfjs: null, safetensors: null, passed: true });
     expect(r.parity.pytorch!.perImage.map((e) => e.id)).toEqual(['a']);
     expect(r.parity.pytorch!.argmaxAgreement).toBe(1);
@@ -179,7 +181,7 @@ describe.skipIf(skip !== null)('model export from a run', () => {
   it('refuses to report success when parity fails, and leaves no finished-looking export', async () => {
     const model = await loadRunModel(ws, runId);
     const outDir = path.join(ws, 'exports', 'e2');
-    const err = await exportModel({ outDir, network: model.network, weights: model.weights, formats: ['onnx'], info: model.info, parityImages: [image('a', 40, 40, 1)], minAgreement: 1.01 }).catch((e: unknown) => e);
+    const err = await exportModel({ outDir, network: model.network, weights: model.weights, formats: ['onnx'], info: await exportInfo(model), parityImages: [image('a', 40, 40, 1)], minAgreement: 1.01 }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ParityError);
     expect(existsSync(outDir)).toBe(false);
     // The staging folder stays for inspection, beside the target and hidden from export listings.

@@ -15,7 +15,8 @@ import type { SegNet, NamedWeights } from '../engine/nets/net';
 import { writeFileAtomic, writeJsonAtomic } from '../io/atomic';
 import { checkTarget, placeFolder, stagingFolder } from '../io/folders';
 import { buildOnnxModel, ONNX_OPSET } from '../engine/nets/onnx-export';
-import { type StTensor, encodeSafetensors, readSafetensorsFile } from './safetensors';
+import { type StTensor, encodeSafetensors, readSafetensorsFile } from '../artifacts/safetensors';
+import type { Prototypes } from '../engine/proda/prototypes';
 import { tfjsFileHandler, writeTfjsGraphModel } from './tfjs-export';
 import { mapCheckpoint } from './import-weights';
 import { parseTorchFile } from './torch-checkpoint';
@@ -90,7 +91,7 @@ export interface ExportRequest {
   network: SegNetConfig;
   /** Engine (tfjs) layout, as SegNet.getWeights() returns it. */
   weights: NamedWeights;
-  prototypes?: { classes: number; dim: number; data: Float32Array } | null;
+  prototypes?: Prototypes | null;
   formats: readonly ExportFormat[];
   info: ExportInfo;
   parityImages: readonly ParityImage[];
@@ -105,7 +106,7 @@ export interface ExportResult {
   parity: ParityReport;
 }
 
-export function sidecarFor(info: ExportInfo, network: SegNetConfig, artifact: Record<string, unknown>): Record<string, unknown> {
+function sidecarFor(info: ExportInfo, network: SegNetConfig, artifact: Record<string, unknown>): Record<string, unknown> {
   const set = classSets[info.classSet];
   return {
     schema: 'proda-workbench/export-sidecar@1',
@@ -359,7 +360,7 @@ export async function exportModel(req: ExportRequest): Promise<ExportResult> {
       progress('safetensors', 0, 1, 'safetensors');
       const tensors = new Map<string, StTensor>();
       for (const spec of graph.params) tensors.set(spec.name, { dtype: 'float32', shape: spec.torchShape, data: toTorchLayout(spec, params.get(spec.name)!) });
-      if (req.prototypes) tensors.set('objective_vectors', { dtype: 'float32', shape: [req.prototypes.classes, req.prototypes.dim], data: req.prototypes.data });
+      if (req.prototypes) tensors.set('objective_vectors', { dtype: 'float32', shape: [req.prototypes.numClasses, req.prototypes.dim], data: req.prototypes.vectors });
       const file = path.join(staging, 'weights.safetensors');
       safetensorsFile = file;
       await writeFileAtomic(file, encodeSafetensors(tensors, { format: 'pt', layout: 'pytorch (OIHW conv, [out,in] linear)', runId: req.info.runId ?? '' }));
@@ -380,7 +381,7 @@ export async function exportModel(req: ExportRequest): Promise<ExportResult> {
       }
       const p = req.prototypes;
       const ckpt = officialCheckpoint(state, {
-        objectiveVectors: p ? { dtype: 'float32', shape: [p.classes, p.dim], data: p.data } : null,
+        objectiveVectors: p ? { dtype: 'float32', shape: [p.numClasses, p.dim], data: p.vectors } : null,
         iteration: req.info.iteration,
         bestIou: req.info.miou ?? 0,
       });

@@ -50,7 +50,7 @@ const isTensorDict = (v: unknown): v is Map<unknown, unknown> =>
   v instanceof Map && v.size > 0 && [...v.values()].some(isTorchTensor);
 
 /** Finds the state dict inside a loaded checkpoint object. */
-export function locateStateDict(obj: unknown, source: string): { dict: Map<unknown, unknown>; kind: CheckpointKind; path: string; extras: Map<unknown, unknown> | null } {
+function locateStateDict(obj: unknown, source: string): { dict: Map<unknown, unknown>; kind: CheckpointKind; path: string; extras: Map<unknown, unknown> | null } {
   if (!(obj instanceof Map)) {
     throw new Error(`${source}: expected a dict of tensors or an official ProDA checkpoint, found ${isTorchTensor(obj) ? 'a single tensor' : typeof obj}`);
   }

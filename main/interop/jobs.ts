@@ -8,28 +8,30 @@ import type { Dataset } from '../datasets/types';
 import { openDataset } from '../datasets';
 import { currentBackend, initBackend } from '../engine/backend';
 import { buildSegNetGraph } from '../engine/nets/deeplab';
-import { writeFileAtomic, writeJsonAtomic } from '../io/atomic';
+import { writeJsonAtomic } from '../io/atomic';
 import { toDatasetRef } from '../runs/dataset-refs';
-import { MODEL_ARTIFACT, PROTOTYPES_ARTIFACT, prototypesToTensors, segNetConfig, weightsToTensors } from '../runs/stages/net';
-import { encodeTensors } from '../runs/tensor-file';
+import { IMPORT_RECORD, importsRoot, inFolder, MODEL_ARTIFACT, modelDir } from '../artifacts/layout';
+import { writeModel, writePrototypes } from '../artifacts/model';
+import { loadRunModel } from '../artifacts/run-model';
+import { segNetConfig } from '../models/network';
+import { exportInfo } from './export-info';
 import { buildNet, type ExportFormat, type ExportResult, exportModel, type ParityImage } from './export-model';
 import { type ImportReport, hasBnPretrainKeys, mapCheckpoint, summarizeReport } from './import-weights';
 import { exportLabels, type LabelExportItem, type LabelLayout } from './labels-export';
 import { createPredictor, reestimatedWeights, type LabelOrder, type PredictorOptions } from '../engine/predict';
-import { loadRunModel } from './run-model';
-import { importsRoot, readImportRecord } from '../models/refs';
+import { readImportRecord } from '../models/refs';
 import { readTorchFile } from './torch-checkpoint';
 
 export type Progress = (step: string, done: number, total: number, message: string) => void;
 
 export const exportStamp = (): string => new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
 
-export async function ensureBackend(): Promise<void> {
+async function ensureBackend(): Promise<void> {
   if (!(await currentBackend())) await initBackend();
 }
 
 /** The first `count` images of a dataset, downscaled so the longer side is at most `side`. */
-export async function parityImagesFrom(dataset: Dataset, count: number, side: number): Promise<ParityImage[]> {
+async function parityImagesFrom(dataset: Dataset, count: number, side: number): Promise<ParityImage[]> {
   const entries = (await dataset.list()).slice(0, count);
   if (entries.length === 0) throw new Error(`dataset ${dataset.ref.id} has no images for the parity check`);
   const images: ParityImage[] = [];
@@ -44,7 +46,7 @@ export async function parityImagesFrom(dataset: Dataset, count: number, side: nu
 }
 
 /** The run's own target dataset (or its source when it has no target), as the run config names it. */
-export async function runDataset(config: RunConfig, cacheDir?: string): Promise<Dataset | null> {
+async function runDataset(config: RunConfig, cacheDir?: string): Promise<Dataset | null> {
   const c = config as { target?: Parameters<typeof toDatasetRef>[0]; source?: Parameters<typeof toDatasetRef>[0]; val?: Parameters<typeof toDatasetRef>[0] };
   const d = c.target ?? c.val ?? c.source;
   if (!d) return null;
@@ -65,7 +67,8 @@ export async function exportRunModel(opts: {
   force?: boolean;
   onProgress?: Progress;
 }): Promise<ExportResult> {
-  const model = await loadRunModel(opts.workspace, opts.runId);
+  // An unfinished run exports its newest verified checkpoint.
+  const model = await loadRunModel(opts.workspace, opts.runId, { checkpoint: true });
   const dataset = opts.dataset ?? (model.config ? await runDataset(model.config) : null);
   if (!dataset) throw new Error(`${model.config ? `run ${opts.runId}` : opts.runId} names no dataset to check parity on; give one`);
   const images = await parityImagesFrom(dataset, opts.parityImages, opts.paritySide);
@@ -77,7 +80,7 @@ export async function exportRunModel(opts: {
     weights: model.weights,
     prototypes: model.prototypes,
     formats: opts.formats,
-    info: model.info,
+    info: await exportInfo(model),
     parityImages: images,
     minAgreement: opts.minAgreement,
     onProgress: opts.onProgress,
@@ -196,12 +199,10 @@ export async function importCheckpoint(opts: {
   const summary = `${detected ? 'bn_pretrain.* keys found: network built with the bn_clr BatchNorm (as with --bn-pretrain); ' : ''}${summarizeReport(imported.report)}`;
   progress('map', 1, 2, summary);
   if (!opts.outDir) return { report: imported.report, summary, dir: null };
-  if (imported.prototypes) {
-    // objective_vectors carry no pixel counts; zero counts mark them as imported, not accumulated here.
-    const p = imported.prototypes;
-    const protos = { numClasses: p.classes, dim: p.dim, vectors: p.data, counts: new Float32Array(p.classes) };
-    await writeFileAtomic(path.join(opts.outDir, PROTOTYPES_ARTIFACT), encodeTensors(prototypesToTensors(protos), { importedFrom: opts.file }));
-  }
+  // objective_vectors carry no pixel counts; zero counts mark them as imported, not accumulated here.
+  const p = imported.prototypes;
+  const protos = p ? { numClasses: p.classes, dim: p.dim, vectors: p.data, counts: new Float32Array(p.classes) } : null;
+  if (protos) await writePrototypes(opts.outDir, protos, { importedFrom: opts.file });
   if (imported.params.size > 0) {
     await ensureBackend();
     const net = buildNet(network, { seed: 1337 });
@@ -209,20 +210,12 @@ export async function importCheckpoint(opts: {
       // Unmatched parameters keep the network's own initialisation, as load_state_dict(strict=False) would.
       const weights = await net.getWeights();
       for (const [k, v] of imported.params) weights[k] = { shape: weights[k].shape, data: v };
-      const tensors = weightsToTensors('student.', weights);
-      if (imported.prototypes) {
-        const p = imported.prototypes;
-        prototypesToTensors({ numClasses: p.classes, dim: p.dim, vectors: p.data, counts: new Float32Array(p.classes) }, tensors);
-      }
-      await writeFileAtomic(
-        path.join(opts.outDir, MODEL_ARTIFACT),
-        encodeTensors(tensors, { format: 'proda-workbench model', layout: 'tfjs (conv HWIO)', importedFrom: opts.file }),
-      );
+      await writeModel(opts.outDir, weights, protos, { importedFrom: opts.file });
     } finally {
       net.dispose();
     }
   }
-  await writeJsonAtomic(path.join(opts.outDir, 'import.json'), {
+  await writeJsonAtomic(inFolder(opts.outDir, IMPORT_RECORD), {
     importId: path.basename(opts.outDir),
     file: opts.file,
     network: { ...opts.network, bnPretrain },
@@ -262,8 +255,9 @@ export async function importOfficialModel(opts: {
   // Reuse an import of the same file (same path, not modified since) and network.
   for (const id of (await fsp.readdir(root).catch(() => [] as string[])).sort()) {
     try {
-      const rec = await readImportRecord(path.join(root, id));
-      const same = rec.file === file && JSON.stringify(rec.network) === JSON.stringify(opts.network) && (await fsp.stat(path.join(root, id, MODEL_ARTIFACT)).then((s) => s.mtimeMs >= mtime));
+      const dir = modelDir(opts.workspace, { kind: 'import', id });
+      const rec = await readImportRecord(dir);
+      const same = rec.file === file && JSON.stringify(rec.network) === JSON.stringify(opts.network) && (await fsp.stat(inFolder(dir, MODEL_ARTIFACT)).then((s) => s.mtimeMs >= mtime));
       if (same) return { ref: `import:${id}`, importId: id, reused: true, file };
     } catch {
       /* not an import folder */

@@ -45,12 +45,12 @@ export interface LabelExportOptions {
 }
 
 /** `aachen_000000_000019_leftImg8bit` for `.../aachen/aachen_000000_000019_leftImg8bit.png`. */
-export const imageBasename = (imagePath: string): string => path.basename(imagePath).replace(/\.[^.]+$/, '');
+const imageBasename = (imagePath: string): string => path.basename(imagePath).replace(/\.[^.]+$/, '');
 /** The Cityscapes frame prefix (`aachen_000000_000019`); other datasets keep the whole basename. */
-export const cityscapesPrefix = (imagePath: string): string => imageBasename(imagePath).replace(/_leftImg8bit$/, '');
+const cityscapesPrefix = (imagePath: string): string => imageBasename(imagePath).replace(/_leftImg8bit$/, '');
 
 /** Train id → Cityscapes labelId; ignore (and anything outside the set) → 0 ('unlabeled'). */
-export function toLabelIds(trainIds: Uint8Array, set: ClassSetId): Uint8Array {
+function toLabelIds(trainIds: Uint8Array, set: ClassSetId): Uint8Array {
   const lut = new Uint8Array(256);
   classSets[set].cityscapesLabelIds.forEach((id, k) => (lut[k] = id));
   const out = new Uint8Array(trainIds.length);
@@ -77,7 +77,7 @@ function validate(item: LabelExportItem, set: ClassSetId): void {
 }
 
 /** Writes one image's files; returns their paths relative to outDir. */
-export async function exportLabelItem(item: LabelExportItem, opts: LabelExportOptions): Promise<string[]> {
+async function exportLabelItem(item: LabelExportItem, opts: LabelExportOptions): Promise<string[]> {
   validate(item, opts.classSet);
   const { width, height, trainIds } = item;
   const written: string[] = [];

@@ -35,7 +35,7 @@ export class PickleError extends Error {
 }
 
 /** A global that is allowed only as a class reference (e.g. a storage type passed to a persistent id). */
-export const pyClass = (module: string, name: string): PyGlobal => ({ kind: 'global', module, name });
+const pyClass = (module: string, name: string): PyGlobal => ({ kind: 'global', module, name });
 
 export const isPyGlobal = (v: unknown): v is PyGlobal =>
   typeof v === 'object' && v !== null && (v as { kind?: unknown }).kind === 'global';

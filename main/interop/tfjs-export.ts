@@ -194,7 +194,7 @@ export interface TfjsExportResult {
 }
 
 /** Builds model.json content and the weight bytes (not yet sharded). */
-export function buildTfjsGraphModel(
+function buildTfjsGraphModel(
   graph: NetGraph,
   params: ReadonlyMap<string, Float32Array>,
   metadata: Record<string, unknown> = {},

@@ -100,7 +100,7 @@ const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isS
  * integers, and a view that repeats elements (stride 0) to more elements than the storage holds is
  * refused. Model weights never are such views, and a 600-byte file must not ask for gigabytes.
  */
-export function rebuildTensor(storage: Storage, offset: number, shape: number[], stride: number[], where: string): TorchTensor {
+function rebuildTensor(storage: Storage, offset: number, shape: number[], stride: number[], where: string): TorchTensor {
   const elem = DTYPE_BYTES[storage.dtype];
   const capacity = storage.bytes.length / elem;
   if (!isCount(offset) || !shape.every(isCount) || !stride.every(isCount) || shape.length !== stride.length) {

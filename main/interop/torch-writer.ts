@@ -145,7 +145,7 @@ class PickleWriter {
 }
 
 /** The pickle bytes plus the storages it references (key = index). */
-export function pickleWithStorages(obj: PyValue): { pickle: Uint8Array; storages: Uint8Array[] } {
+function pickleWithStorages(obj: PyValue): { pickle: Uint8Array; storages: Uint8Array[] } {
   const w = new PickleWriter();
   w.byte(0x80, 2); // PROTO 2
   w.value(obj);

@@ -11,6 +11,7 @@ import { resizeBilinearAligned } from '../engine/ops/resize';
 import { readData } from '../engine/read';
 import { prototypeDistances } from '../engine/proda/distance';
 import { prototypeWeights, rectifiedLabels } from '../engine/proda/rectify';
+import { chwToHwc, hwcToChw } from '../engine/layout';
 
 /** A C×H×W map, as ProDA's soft-label .npy files store it. */
 export interface ChwMap {
@@ -45,20 +46,6 @@ export interface ComposeInput {
   /** ProDA's proto_temperature s in ω = softmax(−d·s); 1 in the reference. */
   temperature?: number;
 }
-
-const toChw = (hwc: Float32Array, h: number, w: number, c: number): Float32Array => {
-  const out = new Float32Array(hwc.length);
-  const n = h * w;
-  for (let i = 0; i < n; i++) for (let k = 0; k < c; k++) out[k * n + i] = hwc[i * c + k];
-  return out;
-};
-
-const toHwc = (chw: Float32Array, c: number, h: number, w: number): Float32Array => {
-  const out = new Float32Array(chw.length);
-  const n = h * w;
-  for (let k = 0; k < c; k++) for (let i = 0; i < n; i++) out[i * c + k] = chw[k * n + i];
-  return out;
-};
 
 const labelsFrom = (arr: Int32Array): Uint8Array => Uint8Array.from(arr, (v) => (v >= 0 && v < 256 ? v : IGNORE_LABEL));
 
@@ -108,9 +95,9 @@ export async function composeMaps(input: ComposeInput): Promise<Composed> {
     const eta0 = input.prototypes;
     if (eta0.dims !== F.channels) throw new Error(`prototypes are ${eta0.dims}-d, the feature map has ${F.channels} channels`);
     if (eta0.classes !== C) throw new Error(`there are ${eta0.classes} prototypes for ${C} classes`);
-    const f = tf.tensor4d(toHwc(F.data, F.channels, F.height, F.width), [1, F.height, F.width, F.channels]);
+    const f = tf.tensor4d(chwToHwc(F.data, F.channels, F.height * F.width), [1, F.height, F.width, F.channels]);
     const eta = tf.tensor2d(eta0.data, [eta0.classes, eta0.dims]);
-    const soft = input.soft ? tf.tensor4d(toHwc(input.soft.data, C, input.soft.height, input.soft.width), [1, input.soft.height, input.soft.width, C]) : null;
+    const soft = input.soft ? tf.tensor4d(chwToHwc(input.soft.data, C, input.soft.height * input.soft.width), [1, input.soft.height, input.soft.width, C]) : null;
     const outs = tf.tidy(() => {
       const d = prototypeDistances(f, eta);
       const w = prototypeWeights(d, temperature);
@@ -125,8 +112,8 @@ export async function composeMaps(input: ComposeInput): Promise<Composed> {
     const [dT, wT, rawT, denT] = outs;
     try {
       const [d, w] = await Promise.all([readData(dT), readData(wT)]);
-      layers.push({ kind: 'vector', id: 'dist', width: F.width, height: F.height, channels: C, data: toChw(d, F.height, F.width, C) });
-      layers.push({ kind: 'vector', id: 'omega', width: F.width, height: F.height, channels: C, data: toChw(w, F.height, F.width, C) });
+      layers.push({ kind: 'vector', id: 'dist', width: F.width, height: F.height, channels: C, data: hwcToChw(d, F.height * F.width, C) });
+      layers.push({ kind: 'vector', id: 'omega', width: F.width, height: F.height, channels: C, data: hwcToChw(w, F.height * F.width, C) });
       if (rawT && denT) {
         const [raw, den] = await Promise.all([readData<'int32'>(rawT), readData<'int32'>(denT)]);
         rawL = { kind: 'label', id: 'raw', width: F.width, height: F.height, data: labelsFrom(raw) };
@@ -151,7 +138,7 @@ function checkSize(what: string, l: PlainLabels, W: number, H: number): void {
   if (l.width !== W || l.height !== H) throw new Error(`${what} is ${l.width}×${l.height}, the image is ${W}×${H}`);
 }
 
-export function argmaxChw(data: Float32Array, c: number, n: number): Uint8Array {
+function argmaxChw(data: Float32Array, c: number, n: number): Uint8Array {
   const out = new Uint8Array(n);
   for (let i = 0; i < n; i++) {
     let best = data[i];

@@ -10,7 +10,8 @@ import { layerCell } from '../../shared/contract/maps';
 import type { ConfusionResult, ImageStats, MapLayer, MapLayerId, MapSource, PixelValues, PseudoCoverage } from '../../shared/contract/maps';
 import type { ImageEntry } from '../../shared/datasets';
 import type { Dataset } from '../datasets/types';
-import { modelDir, parseModelRef } from '../models/refs';
+import { modelDir } from '../artifacts/layout';
+import { parseModelRef } from '../models/refs';
 import { basenamesOf, indexArtifacts, readConf, readHard, readImageArtifacts, readPrototypes, readSoft } from './artifacts';
 import type { ArtifactIndex } from './artifacts';
 import { composeMaps, confusionCounts, iouFromConfusion, imageStats } from './compose';
@@ -18,8 +19,8 @@ import type { LabelLayer, VectorLayer } from './compose';
 import type { MapsStore } from './maps-store';
 import { CancelledError } from '../compute/client';
 import { createPredictor, type Predictor } from '../engine/predict';
-import { loadRunModel, pseudoRun, runStamp } from './run-model';
-import type { RunModel } from './run-model';
+import { loadRunMapSource, pseudoRun, runStamp } from './run-source';
+import type { RunMapSource } from './run-source';
 
 export interface ResolvedSource {
   key: string;
@@ -28,7 +29,7 @@ export interface ResolvedSource {
   temperature: number;
   describe: string;
   /** For a run source: its network, prototypes and pseudo-label files. */
-  model: RunModel | null;
+  model: RunMapSource | null;
 }
 
 export interface DatasetAccess {
@@ -74,7 +75,7 @@ export async function resolveSource(workspace: string, source: MapSource, numCla
   } catch {
     throw new AppError('not-found', `no run or import '${source.runId}' in this workspace`, { where: 'source.runId' });
   }
-  const model = await loadRunModel(workspace, source.runId);
+  const model = await loadRunMapSource(workspace, source.runId);
   if (model.prototypes && model.prototypes.classes !== numClasses) {
     throw new AppError('bad-input', `run ${source.runId} has ${model.prototypes.classes} prototypes, the dataset's class set has ${numClasses} classes`, { where: 'source.runId' });
   }

@@ -5,13 +5,13 @@ import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import type { ImageStats, MapLayer } from '../../shared/contract/maps';
 import { writeFileAtomic, writeJsonAtomic } from '../io/atomic';
-import { decodeTensors, encodeTensors } from '../runs/tensor-file';
-import type { TensorMap } from '../runs/tensor-file';
+import { decodeTensors, encodeTensors } from '../artifacts/safetensors';
+import type { TensorMap } from '../artifacts/safetensors';
 import { resolveInside } from '../io/paths';
 
-export const CACHE_VERSION = 1;
+const CACHE_VERSION = 1;
 
-export const imageKey = (imageId: string): string =>
+const imageKey = (imageId: string): string =>
   `${imageId.replace(/[^A-Za-z0-9._-]+/g, '_').slice(-80)}-${createHash('sha1').update(imageId).digest('hex').slice(0, 10)}`;
 
 export class MapsStore {

@@ -3,7 +3,7 @@ import { configWarnings, runConfigSchema, upstreamRuns } from '../../shared/runs
 import { demoTimeConstants } from '../../shared/runs-config';
 import { demoPipeline, paperPipeline } from './presets';
 import { batchIndices, permutation, rng } from './data-order';
-import { decodeTensors, encodeTensors } from './tensor-file';
+import { decodeTensors, encodeTensors } from '../artifacts/safetensors';
 
 const ds = (split: string) => ({ root: '/d', format: 'demo' as const, split });
 

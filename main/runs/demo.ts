@@ -6,7 +6,8 @@ import type { EvalResult, RunStatus } from '../../shared/contract/runs';
 import { demoBudgets, demoTimeConstants } from '../../shared/runs-config';
 import { demoPipeline } from './presets';
 import { runPipeline, type PipelineStep } from './pipeline';
-import { readReport, runDir } from './records';
+import { readReport } from '../artifacts/records';
+import { runDir } from '../artifacts/layout';
 import type { RunSupervisor } from './supervisor';
 
 export const demoDatasetDir = (preset: 'demo' | 'demo-quick'): string => path.join('datasets', preset);

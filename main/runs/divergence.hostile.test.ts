@@ -6,7 +6,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runConfigSchema } from '../../shared/runs-config';
 import { checkStepFinite, withFiniteSteps } from './program';
-import { createRun, readMetrics } from './records';
+import { createRun, readMetrics } from '../artifacts/records';
 import { runLoop } from './run-loop';
 import { toyRegistry } from './testing/toy-program';
 

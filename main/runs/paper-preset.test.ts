@@ -6,7 +6,8 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runConfigSchema, type RunConfigInput } from '../../shared/runs-config';
 import { paperPipeline } from './presets';
-import { createRun, runDir, runPaths } from './records';
+import { createRun } from '../artifacts/records';
+import { runDir, runPaths } from '../artifacts/layout';
 
 // proda-reference.md §4: SGD momentum 0.9, weight decay 2e-4, poly 0.9 over 90,000 iterations of which 62,412 run, bs 4.
 const schedule = { batchSize: 4, iterations: 62412, polyHorizon: 90000, power: 0.9, momentum: 0.9, weightDecay: 2e-4 };

@@ -6,7 +6,9 @@ import { fileURLToPath } from 'node:url';
 import { RunSupervisor } from './supervisor';
 import { forkLauncher } from './launcher';
 import { runPipeline, type PipelineStep } from './pipeline';
-import { readStatus, runDir, listRuns } from './records';
+import { readStatus } from '../artifacts/records';
+import { runDir } from '../artifacts/layout';
+import { listRuns } from './catalogue';
 
 const toyEntry = path.join(path.dirname(fileURLToPath(import.meta.url)), 'testing', 'toy-run-process.ts');
 

@@ -9,7 +9,9 @@ import { promises as fsp } from 'node:fs';
 import { AppError, validationError } from '../../shared/contract/errors';
 import { runConfigSchema, type RunConfigInput } from '../../shared/runs-config';
 import type { RunStatus } from '../../shared/contract/runs';
-import { diffJson, readConfig, readStatus, runDir } from './records';
+import { diffJson } from './catalogue';
+import { readConfig, readStatus } from '../artifacts/records';
+import { runDir } from '../artifacts/layout';
 import type { RunSupervisor } from './supervisor';
 
 export interface PipelineStep {

@@ -3,8 +3,8 @@
 // factory; the run process picks it by config.stage.
 import type { EvalResult, RunReport } from '../../shared/contract/runs';
 import type { RunConfig, StageKind } from '../../shared/runs-config';
-import type { Checkpoint } from './checkpoints';
-import type { TensorMap } from './tensor-file';
+import type { Checkpoint } from '../artifacts/checkpoints';
+import type { TensorMap } from '../artifacts/safetensors';
 
 export interface StepResult {
   losses: Record<string, number>;

@@ -9,8 +9,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { isTempFile } from '../io/atomic';
 import { mountSmallDisk, type SmallDisk } from '../io/tmpfs';
-import { listCheckpoints, readCheckpoint } from './checkpoints';
-import { listRuns, readLogTail, readStatus, runDir, runPaths } from './records';
+import { listCheckpoints, readCheckpoint } from '../artifacts/checkpoints';
+import { listRuns } from './catalogue';
+import { readLogTail, readStatus } from '../artifacts/records';
+import { runDir, runPaths } from '../artifacts/layout';
 import { RunSupervisor } from './supervisor';
 import { finalWeights, toyConfig, toyLauncher, waitForCheckpoint } from './testing/toy-runs';
 

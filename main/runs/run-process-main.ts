@@ -4,7 +4,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { diskFullMessage } from '../io/disk-space';
 import { connectToParent } from './channel';
-import { appendLog } from './records';
+import { appendLog } from '../artifacts/records';
 import { flushLog, runLoop } from './run-loop';
 import type { StageRegistry } from './program';
 

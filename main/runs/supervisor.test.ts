@@ -3,9 +3,11 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { RunSupervisor } from './supervisor';
-import { listCheckpoints, readCheckpoint } from './checkpoints';
+import { listCheckpoints, readCheckpoint } from '../artifacts/checkpoints';
 import { finalWeights, toyConfig, toyLauncher, waitForCheckpoint } from './testing/toy-runs';
-import { listRuns, readLogTail, readStatus, runDir, runPaths } from './records';
+import { listRuns } from './catalogue';
+import { readLogTail, readStatus } from '../artifacts/records';
+import { runDir, runPaths } from '../artifacts/layout';
 import type { RunProgress } from '../../shared/contract/runs';
 
 const launcher = toyLauncher();

@@ -9,9 +9,11 @@ import type { RunProgress, RunState, RunStatus } from '../../shared/contract/run
 import { diskFullMessage } from '../io/disk-space';
 import { checkCompatibility } from './compatibility';
 import { childMessageSchema } from './protocol';
-import { hasModel, MODEL_ARTIFACT, modelDir, readImportRecord } from '../models/refs';
+import { hasModel, readImportRecord } from '../models/refs';
+import { MODEL_ARTIFACT, modelDir, runDir } from '../artifacts/layout';
 import type { LaunchedProcess, RunLauncher } from './launcher';
-import { appendLog, createRun, readConfig, readLogTail, readStatus, reconcileStatus, runDir, updateStatus } from './records';
+import { appendLog, createRun, readConfig, readLogTail, readStatus, updateStatus } from '../artifacts/records';
+import { reconcileStatus } from './catalogue';
 
 export interface RunStateEvent {
   runId: string;

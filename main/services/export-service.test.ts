@@ -13,8 +13,8 @@ import { SegNet, demoConfig } from '../engine/nets';
 import { torchFixtures } from '../interop/torch-fixtures';
 import { decodeLabel8 } from '../io/png';
 import { LabelStore } from '../labels/store';
-import { createRun } from '../runs/records';
-import { writeModel } from '../runs/stages/net';
+import { createRun } from '../artifacts/records';
+import { writeModel } from '../artifacts/model';
 import { ServiceContext } from './context';
 import { openDataset } from '../datasets';
 import { exportHandlers } from './export-service';
@@ -57,7 +57,7 @@ beforeAll(async () => {
   const cfg = runConfigSchema.parse({ stage: 'warmup', network: { arch: 'demo', classes: 19 }, source: { root: ds, format: 'folder' } });
   const id = await createRun(root, cfg, 'run1');
   const net = new SegNet(demoConfig(19), { seed: 5 });
-  await writeModel(path.join(root, 'runs', id), net);
+  await writeModel(path.join(root, 'runs', id), await net.getWeights());
   net.dispose();
 });
 

@@ -9,8 +9,8 @@ import { runConfigSchema } from '../../shared/runs-config';
 import { initBackend } from '../engine/backend';
 import { SegNet, demoConfig } from '../engine/nets';
 import { exportCommand, exportLabelsCommand, importCommand } from '../interop/cli-commands';
-import { createRun } from '../runs/records';
-import { writeModel } from '../runs/stages/net';
+import { createRun } from '../artifacts/records';
+import { writeModel } from '../artifacts/model';
 import { checksumTree, lostFiles, probeServer } from '../testing/hostile-kit';
 
 const probe = probeServer('ids', async (p) => {
@@ -18,7 +18,7 @@ const probe = probeServer('ids', async (p) => {
   const cfg = runConfigSchema.parse({ stage: 'warmup', network: { arch: 'demo', classes: 19 }, source: { root: p.dataset, format: 'folder' } });
   await createRun(p.workspace, cfg, 'run1');
   const net = new SegNet(demoConfig(19), { seed: 3 });
-  await writeModel(path.join(p.workspace, 'runs', 'run1'), net);
+  await writeModel(path.join(p.workspace, 'runs', 'run1'), await net.getWeights());
   net.dispose();
   // A run folder whose config.json holds someone else's bytes: errors name it without quoting it.
   await mkdir(path.join(p.workspace, 'runs', 'foreign'), { recursive: true });

@@ -7,7 +7,7 @@ import { ComputeClient } from '../compute/client';
 import { MapJobs } from '../maps/jobs';
 import { MapsEngine, resolveSource } from '../maps/maps-engine';
 import { MapsStore } from '../maps/maps-store';
-import { runStamp } from '../maps/run-model';
+import { runStamp } from '../maps/run-source';
 import type { ServiceContext } from './context';
 import { openDataset } from '../datasets';
 import type { HandlersFor } from './handler';

@@ -7,18 +7,9 @@ import { createSupervisor } from '../runs/host';
 import type { RunSupervisor } from '../runs/supervisor';
 import { readSlurmRecord } from '../runs/executors/slurm-record';
 import { cancelSlurmRun, resubmit } from '../runs/executors/slurm';
-import {
-  compareRuns,
-  listRuns,
-  readConfig,
-  readEnv,
-  readLogTail,
-  readMetrics,
-  readReport,
-  reconcileStatus,
-  runDir,
-  summarize,
-} from '../runs/records';
+import { compareRuns, listRuns, reconcileStatus, summarize } from '../runs/catalogue';
+import { readConfig, readEnv, readLogTail, readMetrics, readReport } from '../artifacts/records';
+import { runDir } from '../artifacts/layout';
 
 const supervisors = new WeakMap<ServiceContext, { root: string; sup: RunSupervisor }>();
 

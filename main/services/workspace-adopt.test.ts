@@ -6,7 +6,7 @@ import path from 'node:path';
 import { runConfigSchema } from '../../shared/runs-config';
 import { AppError } from '../../shared/contract/errors';
 import { makeDemo } from '../datasets';
-import { createRun } from '../runs/records';
+import { createRun } from '../artifacts/records';
 import { ServiceContext } from './context';
 import { adoptFolder, ensureWorkspaceFile, probeFolder } from './workspace-adopt';
 import { loadWorkspaceFile } from './workspace-file';

@@ -8,7 +8,9 @@ import { AppError } from '../../shared/contract/errors';
 import type { FolderProbe } from '../../shared/contract/workspace';
 import type { DatasetRef } from '../../shared/datasets';
 import type { RunDataset } from '../../shared/runs-config';
-import { listRuns, readConfig, runDir } from '../runs/records';
+import { listRuns } from '../runs/catalogue';
+import { readConfig } from '../artifacts/records';
+import { runDir } from '../artifacts/layout';
 import { demoRefs } from './demo';
 import { WORKSPACE_FILE, WORKSPACE_SCHEMA_VERSION, loadWorkspaceFile, saveWorkspaceFile, type WorkspaceFile } from './workspace-file';
 

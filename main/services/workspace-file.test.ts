@@ -4,7 +4,8 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { AppError } from '../../shared/contract/errors';
 import { ServiceContext } from './context';
-import { WORKSPACE_FILE, loadWorkspaceFile, migrate, saveWorkspaceFile, type WorkspaceFile } from './workspace-file';
+import { WORKSPACE_FILE, loadWorkspaceFile, saveWorkspaceFile, type WorkspaceFile } from './workspace-file';
+import { migrate } from '../io/schema-version';
 import { createWorkspace, openWorkspace, workspaceHandlers } from './workspace-service';
 
 let dir: string;

@@ -7,6 +7,7 @@ import { AppError } from '../../shared/contract/errors';
 import { ClassSetIdSchema, DatasetRef } from '../../shared/datasets';
 import { writeJsonAtomic } from '../io/atomic';
 import { jsonFault } from '../io/json';
+import { migrate, type Migrations } from '../io/schema-version';
 
 export const WORKSPACE_FILE = 'workspace.json';
 export const WORKSPACE_SCHEMA_VERSION = 1;
@@ -22,37 +23,11 @@ export const workspaceFileSchema = z.object({
 });
 export type WorkspaceFile = z.infer<typeof workspaceFileSchema>;
 
-type Raw = Record<string, unknown>;
 /**
  * migrations[n] turns a version-n object into version n+1. Version 1 is the first released format, so
  * the table is empty; a future change adds `1: (raw) => ({ ...raw, schemaVersion: 2, ... })`.
  */
-export const migrations: Record<number, (raw: Raw) => Raw> = {};
-
-export function migrate(raw: Raw, file: string, table: Record<number, (raw: Raw) => Raw> = migrations, target = WORKSPACE_SCHEMA_VERSION): Raw {
-  const declared = raw.schemaVersion;
-  if (typeof declared !== 'number' || !Number.isInteger(declared) || declared < 1) {
-    throw new AppError('bad-input', `${file}: schemaVersion: expected a positive integer, got ${JSON.stringify(declared)}`, {
-      where: file,
-    });
-  }
-  let version = declared;
-  if (version > target) {
-    throw new AppError(
-      'bad-input',
-      `${file}: schemaVersion ${version} is newer than this app understands (${target}); update proda-workbench`,
-      { where: file },
-    );
-  }
-  let out = raw;
-  while (version < target) {
-    const step = table[version];
-    if (!step) throw new AppError('internal', `${file}: no migration from schemaVersion ${version}`, { where: file });
-    out = step(out);
-    version = out.schemaVersion as number;
-  }
-  return out;
-}
+export const migrations: Migrations = {};
 
 /** Reads, migrates and validates a workspace folder's project file; dataset roots come back absolute. */
 export async function loadWorkspaceFile(root: string): Promise<WorkspaceFile> {
@@ -76,7 +51,7 @@ export async function loadWorkspaceFile(root: string): Promise<WorkspaceFile> {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     throw new AppError('bad-input', `${file}: expected a JSON object`, { where: file });
   }
-  const parsed = workspaceFileSchema.safeParse(migrate(raw as Raw, file));
+  const parsed = workspaceFileSchema.safeParse(migrate(raw as Record<string, unknown>, file, migrations, WORKSPACE_SCHEMA_VERSION));
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
     throw new AppError('bad-input', `${file}: ${lines.join('; ')}`, { where: file, details: lines });

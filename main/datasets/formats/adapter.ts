@@ -34,6 +34,14 @@ export interface FormatAdapter {
   readonly sizeMismatchSeverity: 'error' | 'warning';
 }
 
+/** A label decoder (decodeLabel8, decodeLabel16Channel0, …) as a format's decodeRawLabel. */
+export const rawLabel =
+  (decode: (bytes: Uint8Array, file: string) => { width: number; height: number; data: Uint8Array | Uint16Array }) =>
+  (bytes: Uint8Array, file: string): RawLabel => {
+    const l = decode(bytes, file);
+    return { width: l.width, height: l.height, ids: l.data };
+  };
+
 export type AdapterFactory = (ref: DatasetRef, classSet: ClassSetId, opts: OpenDatasetOptions) => Promise<FormatAdapter>;
 
 export const problem = (severity: 'error' | 'warning', kind: CheckProblem['kind'], file: string | undefined, message: string): CheckProblem =>

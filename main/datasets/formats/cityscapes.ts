@@ -5,7 +5,7 @@ import { cityscapesLabelIdLut, isKnownCityscapesLabelId } from '../../../shared/
 import type { CheckProblem, ImageEntry } from '../../../shared/datasets';
 import { decodeLabel8 } from '../../io/png';
 import type { AdapterFactory } from './adapter';
-import { exists, isDir, problem, walkFiles } from './adapter';
+import { exists, isDir, problem, walkFiles, rawLabel } from './adapter';
 
 const IMG_SUFFIX = '_leftImg8bit.png';
 const LBL_SUFFIX = '_gtFine_labelIds.png';
@@ -22,10 +22,7 @@ export const cityscapesAdapter: AdapterFactory = async (ref, classSet) => {
     describeId: (id) => `labelId ${id}`,
     setupProblems: [],
     sizeMismatchSeverity: 'error',
-    decodeRawLabel: (bytes, file) => {
-      const l = decodeLabel8(bytes, file);
-      return { width: l.width, height: l.height, ids: l.data };
-    },
+    decodeRawLabel: rawLabel(decodeLabel8),
     async list() {
       const problems: CheckProblem[] = [];
       if (!(await isDir(imgDir))) {

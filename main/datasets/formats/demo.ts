@@ -7,9 +7,9 @@ import { demoSplits } from '../../../shared/datasets';
 import { decodeLabel8 } from '../../io/png';
 import { DEMO_CLASSES, demoFileName, readDemoManifest } from '../demo/make-demo';
 import type { AdapterFactory } from './adapter';
-import { exists, problem } from './adapter';
+import { exists, problem, rawLabel } from './adapter';
 
-export const defaultDemoSplit = (role: 'source' | 'target'): DemoSplit => (role === 'source' ? 'source' : 'target-train');
+const defaultDemoSplit = (role: 'source' | 'target'): DemoSplit => (role === 'source' ? 'source' : 'target-train');
 
 export const demoAdapter: AdapterFactory = async (ref, classSet, opts) => {
   const split = (ref.split ?? defaultDemoSplit(ref.role)) as DemoSplit;
@@ -31,10 +31,7 @@ export const demoAdapter: AdapterFactory = async (ref, classSet, opts) => {
     describeId: (id) => `trainId ${id}`,
     setupProblems,
     sizeMismatchSeverity: 'error',
-    decodeRawLabel: (bytes, file) => {
-      const l = decodeLabel8(bytes, file);
-      return { width: l.width, height: l.height, ids: l.data };
-    },
+    decodeRawLabel: rawLabel(decodeLabel8),
     async list() {
       if (!manifest) return { entries: [], problems: [] };
       const spec = manifest.splits[split];

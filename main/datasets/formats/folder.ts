@@ -8,7 +8,7 @@ import { CLASS_NAMES_19, IGNORE_LABEL, classSets } from '../../../shared/classes
 import type { CheckProblem, ImageEntry } from '../../../shared/datasets';
 import { decodeLabel8 } from '../../io/png';
 import type { AdapterFactory } from './adapter';
-import { isDir, isImageName, problem, stem, walkFiles } from './adapter';
+import { isDir, isImageName, problem, stem, walkFiles, rawLabel } from './adapter';
 
 const norm = (s: string): string => s.toLowerCase().replace(/[\s_-]+/g, '');
 const VOID_NAMES = new Set(['ignore', 'void', 'unlabeled', 'unlabelled', 'background']);
@@ -49,10 +49,7 @@ export const folderAdapter: AdapterFactory = async (ref, classSet) => {
     describeId: (id) => `mask value ${id}`,
     setupProblems,
     sizeMismatchSeverity: 'error',
-    decodeRawLabel: (bytes, file) => {
-      const l = decodeLabel8(bytes, file);
-      return { width: l.width, height: l.height, ids: l.data };
-    },
+    decodeRawLabel: rawLabel(decodeLabel8),
     async list() {
       const problems: CheckProblem[] = [];
       if (!(await isDir(imgDir))) return { entries: [], problems: [problem('error', 'missing-folder', imgDir, 'images/ folder is missing')] };

@@ -7,7 +7,7 @@ import { cityscapesLabelIdLut, isKnownCityscapesLabelId } from '../../../shared/
 import type { CheckProblem, ImageEntry } from '../../../shared/datasets';
 import { decodeLabel8 } from '../../io/png';
 import type { AdapterFactory } from './adapter';
-import { exists, isDir, isImageName, problem, stem, walkFiles } from './adapter';
+import { exists, isDir, isImageName, problem, stem, walkFiles, rawLabel } from './adapter';
 import { readMatNumeric } from './mat';
 
 export const gta5Adapter: AdapterFactory = async (ref, classSet) => {
@@ -21,10 +21,7 @@ export const gta5Adapter: AdapterFactory = async (ref, classSet) => {
     describeId: (id) => `labelId ${id}`,
     setupProblems: [],
     sizeMismatchSeverity: 'warning',
-    decodeRawLabel: (bytes, file) => {
-      const l = decodeLabel8(bytes, file);
-      return { width: l.width, height: l.height, ids: l.data };
-    },
+    decodeRawLabel: rawLabel(decodeLabel8),
     async list() {
       const problems: CheckProblem[] = [];
       if (!(await isDir(imgDir))) return { entries: [], problems: [problem('error', 'missing-folder', imgDir, 'GTA5 images/ folder is missing')] };

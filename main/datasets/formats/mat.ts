@@ -4,7 +4,12 @@ import zlib from 'node:zlib';
 import { AppError } from '../../../shared/contract/errors';
 
 const MI = { INT8: 1, UINT8: 2, INT16: 3, UINT16: 4, INT32: 5, UINT32: 6, SINGLE: 7, DOUBLE: 9, INT64: 12, UINT64: 13, MATRIX: 14, COMPRESSED: 15 };
-const SIZE: Record<number, number> = { 1: 1, 2: 1, 3: 2, 4: 2, 5: 4, 6: 4, 7: 4, 9: 8, 12: 8, 13: 8 };
+/** Numeric miTypes and the DataView getter that reads one value; its bit width gives the size. */
+const GETTERS: Record<number, 'getInt8' | 'getUint8' | 'getInt16' | 'getUint16' | 'getInt32' | 'getUint32' | 'getFloat32' | 'getFloat64' | 'getBigInt64' | 'getBigUint64'> = {
+  [MI.INT8]: 'getInt8', [MI.UINT8]: 'getUint8', [MI.INT16]: 'getInt16', [MI.UINT16]: 'getUint16', [MI.INT32]: 'getInt32',
+  [MI.UINT32]: 'getUint32', [MI.SINGLE]: 'getFloat32', [MI.DOUBLE]: 'getFloat64', [MI.INT64]: 'getBigInt64', [MI.UINT64]: 'getBigUint64',
+};
+const sizeOf = (getter: string): number => Number(/\d+/.exec(getter)![0]) / 8;
 /** mxClass ids of numeric arrays (double, single, int8..uint64). */
 const NUMERIC_CLASSES = new Set([6, 7, 8, 9, 10, 11, 12, 13, 14, 15]);
 
@@ -52,10 +57,12 @@ export function readMatNumeric(bytes: Uint8Array, file: string): Map<string, num
     const varName = new TextDecoder('latin1').decode(buf.subarray(name.dataStart, name.dataStart + name.n));
     if (!NUMERIC_CLASSES.has(mxClass) || complex) return;
     const real = tag(view, name.next, le);
-    const size = SIZE[real.type];
-    if (!size) return;
+    const getter = GETTERS[real.type];
+    if (!getter) return;
+    const size = sizeOf(getter);
+    const read = view[getter].bind(view) as (p: number, le: boolean) => number | bigint;
     const values: number[] = [];
-    for (let i = 0; i < real.n / size; i++) values.push(readNum(view, real.dataStart + i * size, real.type, le));
+    for (let i = 0; i < real.n / size; i++) values.push(Number(read(real.dataStart + i * size, le)));
     out.set(varName, values);
   };
 
@@ -69,29 +76,4 @@ function tag(view: DataView, pos: number, le: boolean): { type: number; n: numbe
   if (first >>> 16 !== 0) return { type: first & 0xffff, n: first >>> 16, dataStart: pos + 4, next: pos + 8 };
   const n = view.getUint32(pos + 4, le);
   return { type: first, n, dataStart: pos + 8, next: pos + 8 + Math.ceil(n / 8) * 8 };
-}
-
-function readNum(view: DataView, p: number, type: number, le: boolean): number {
-  switch (type) {
-    case MI.INT8:
-      return view.getInt8(p);
-    case MI.UINT8:
-      return view.getUint8(p);
-    case MI.INT16:
-      return view.getInt16(p, le);
-    case MI.UINT16:
-      return view.getUint16(p, le);
-    case MI.INT32:
-      return view.getInt32(p, le);
-    case MI.UINT32:
-      return view.getUint32(p, le);
-    case MI.SINGLE:
-      return view.getFloat32(p, le);
-    case MI.DOUBLE:
-      return view.getFloat64(p, le);
-    case MI.INT64:
-      return Number(view.getBigInt64(p, le));
-    default:
-      return Number(view.getBigUint64(p, le));
-  }
 }

@@ -5,7 +5,7 @@ import { isKnownSynthiaId, synthiaIdLut } from '../../../shared/classes';
 import type { CheckProblem, ImageEntry } from '../../../shared/datasets';
 import { decodeLabel16Channel0 } from '../../io/png';
 import type { AdapterFactory } from './adapter';
-import { isDir, isImageName, problem, stem, walkFiles } from './adapter';
+import { isDir, isImageName, problem, stem, walkFiles, rawLabel } from './adapter';
 
 export const synthiaAdapter: AdapterFactory = async (ref, classSet) => {
   const imgDir = path.join(ref.root, 'RGB');
@@ -16,10 +16,7 @@ export const synthiaAdapter: AdapterFactory = async (ref, classSet) => {
     describeId: (id) => `SYNTHIA id ${id}`,
     setupProblems: [],
     sizeMismatchSeverity: 'error',
-    decodeRawLabel: (bytes, file) => {
-      const l = decodeLabel16Channel0(bytes, file);
-      return { width: l.width, height: l.height, ids: l.data };
-    },
+    decodeRawLabel: rawLabel(decodeLabel16Channel0),
     async list() {
       const problems: CheckProblem[] = [];
       if (!(await isDir(imgDir))) return { entries: [], problems: [problem('error', 'missing-folder', imgDir, 'SYNTHIA RGB/ folder is missing')] };

@@ -7,6 +7,7 @@
 //
 // Parameters are listed once in `params` under their PyTorch state-dict keys. `shape` is the tfjs
 // layout; `torchShape` and `layout` say how to convert (see toTorchLayout / fromTorchLayout).
+import { transpose2d } from '../layout';
 
 export type ParamLayout =
   /** conv weight: tfjs HWIO [kh, kw, in/groups, out] ↔ PyTorch OIHW [out, in/groups, kh, kw]. */
@@ -130,12 +131,6 @@ export function fromTorchLayout(spec: ParamSpec, data: Float32Array): Float32Arr
     for (let w = 0; w < kw; w++)
       for (let c = 0; c < ci; c++)
         for (let k = 0; k < co; k++) out[((h * kw + w) * ci + c) * co + k] = data[((k * ci + c) * kh + h) * kw + w];
-  return out;
-}
-
-function transpose2d(data: Float32Array, rows: number, cols: number): Float32Array {
-  const out = new Float32Array(data.length);
-  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[c * rows + r] = data[r * cols + c];
   return out;
 }
 

@@ -8,6 +8,7 @@ import type { SegNet } from '../nets/net';
 import { readData } from '../read';
 import type { ChwMap } from './postprocess';
 import { inputTensor, nchwInput, type RgbBytes } from './input';
+import { hwcToChw } from '../layout';
 
 export type InferenceEngine = 'onnxruntime' | 'tfjs';
 export const ortProviders = ['cpu', 'webgpu', 'cuda'] as const;
@@ -37,13 +38,8 @@ function splitNchw(data: Float32Array, dims: readonly number[]): ChwMap[] {
 /** [N, h, w, C] → per-image C×h×w. */
 function splitNhwc(data: Float32Array, dims: readonly number[]): ChwMap[] {
   const [n, h, w, c] = dims;
-  const hw = h * w;
-  return Array.from({ length: n }, (_, i) => {
-    const out = new Float32Array(c * hw);
-    const off = i * hw * c;
-    for (let p = 0; p < hw; p++) for (let k = 0; k < c; k++) out[k * hw + p] = data[off + p * c + k];
-    return { channels: c, height: h, width: w, data: out };
-  });
+  const size = h * w * c;
+  return Array.from({ length: n }, (_, i) => ({ channels: c, height: h, width: w, data: hwcToChw(data.subarray(i * size, (i + 1) * size), h * w, c) }));
 }
 
 /** The engine's own network (tfjs), eval mode. The reference implementation. */

@@ -1,6 +1,7 @@
 // The network's input, ProDA's normalisation: RGB bytes / 255, no mean or std. One home for both
 // layouts: NHWC for the engine (tfjs) and NCHW for ONNX Runtime. Also the training targets' tensor.
 import * as tf from '@tensorflow/tfjs';
+import { hwcToChw } from '../layout';
 
 /** Interleaved RGB bytes of one image. */
 export interface RgbBytes {
@@ -35,15 +36,8 @@ export function nchwInput(imgs: readonly RgbBytes[]): Float32Array {
   const { width, height } = checkBatch(imgs);
   const hw = width * height;
   const data = new Float32Array(imgs.length * 3 * hw);
-  imgs.forEach((img, n) => {
-    const off = n * 3 * hw;
-    const src = img.data;
-    for (let p = 0; p < hw; p++) {
-      data[off + p] = src[3 * p] / 255;
-      data[off + hw + p] = src[3 * p + 1] / 255;
-      data[off + 2 * hw + p] = src[3 * p + 2] / 255;
-    }
-  });
+  imgs.forEach((img, n) => hwcToChw(img.data, hw, 3, data.subarray(n * 3 * hw, (n + 1) * 3 * hw)));
+  for (let i = 0; i < data.length; i++) data[i] /= 255;
   return data;
 }
 

@@ -3,7 +3,7 @@
 // a dependency that can never be met) or anything at all after a SIGKILL. Once Slurm reports the job
 // ended, that is recorded once in slurm.json and the run becomes failed or cancelled with Slurm's reason.
 import type { RunState, RunStatus } from '../../../shared/contract/runs';
-import { appendLog, readLogTail, updateStatus } from '../records';
+import { appendLog, readLogTail, updateStatus } from '../../artifacts/records';
 import { ACTIVE_STATES, jobState, type SlurmJobState } from './slurm-commands';
 import { lastJob, writeSlurmRecord, type SlurmRecord } from './slurm-record';
 

@@ -10,7 +10,9 @@ import { AppError, validationError } from '../../../shared/contract/errors';
 import { runConfigSchema, upstreamRuns, type RunConfig } from '../../../shared/runs-config';
 import type { RunState } from '../../../shared/contract/runs';
 import { loadWorkspaceFile, WORKSPACE_FILE } from '../../services/workspace-file';
-import { appendLog, createRun, diffJson, readConfig, readStatus, reconcileStatus, runDir, updateStatus } from '../records';
+import { appendLog, createRun, readConfig, readStatus, updateStatus } from '../../artifacts/records';
+import { diffJson, reconcileStatus } from '../catalogue';
+import { runDir, runPaths } from '../../artifacts/layout';
 import type { RunSupervisor } from '../supervisor';
 import { ACTIVE_STATES, jobState, sbatch, scancel, showCommand, slurm } from './slurm-commands';
 import { lastJob, readSlurmRecord, slurmOptionsSchema, writeSlurmRecord, type SlurmJob, type SlurmOptions } from './slurm-record';
@@ -114,7 +116,7 @@ async function submitJob(o: {
   const cli = cliCommand(o.env);
   const argv =
     o.kind === 'start'
-      ? [...cli, 'train', '--config', path.join(ws, 'runs', o.runId, 'config.json'), '--id', o.runId, '--queued', '--workspace', ws]
+      ? [...cli, 'train', '--config', runPaths(dir).config, '--id', o.runId, '--queued', '--workspace', ws]
       : [...cli, 'runs', 'resume', o.runId, '--queued', '--workspace', ws];
   const script = path.join(dir, BATCH_SCRIPT);
   await fsp.writeFile(script, batchScript({ runId: o.runId, workspace: ws, options: o.options, argv }), { mode: 0o755 });

@@ -1,36 +1,25 @@
 // Stages that run once over a split instead of iterating: pseudo-labelling (soft labels + prototype
 // initialisation, or flip-averaged hard labels with confidence) and evaluation.
-import path from 'node:path';
 import type { ConfigOf } from '../../../shared/runs-config';
 import type { EvalResult } from '../../../shared/contract/runs';
 import { writeFileAtomic, writeJsonAtomic } from '../../io/atomic';
 import { writeNpy } from '../../io/npy';
 import { encodeIndexPng } from '../../io/png';
 import { createPredictor, predictionCentroids, reestimatedWeights, type Predictor } from '../../engine/predict';
-import { loadModel, parseModelRef, type SourceModel } from '../../models/source';
+import { loadRunModel, type RunModel } from '../../artifacts/run-model';
+import { parseModelRef } from '../../models/refs';
 import { accumulatePrototypeMean, createPrototypes, type ClassCentroids } from '../../engine/proda/prototypes';
 import type { StageContext, StageProgram } from '../program';
 import { ImageSource, type DatasetOpener } from './data';
 import { evaluate } from './evaluate';
-import { writePrototypes } from './net';
+import { writePrototypes } from '../../artifacts/model';
+import { EVAL_ARTIFACT, inFolder, PSEUDO_INDEX, pseudoFiles } from '../../artifacts/layout';
+import { writePseudoIndex, type PseudoIndex } from '../../artifacts/pseudo-index';
 import { sourceCentroids } from './source-prototypes';
 
-/** A file name for an image id (ids may hold folders). */
-export const artifactName = (id: string): string => id.replace(/\.[A-Za-z0-9]+$/, '').replace(/[\\/]/g, '__');
-
-export const PSEUDO_INDEX = path.join('artifacts', 'pseudo.json');
-export interface PseudoIndex {
-  mode: 'soft' | 'hard';
-  ids: string[];
-  /** Per image id, files relative to the run folder. */
-  files: Record<string, { soft?: string; label?: string; conf?: string }>;
-  /** Soft maps: [C, h, w] float32 at network output resolution (ProDA layout). */
-  softShape?: number[];
-}
-
 /** The labelling / scored model: an upstream run's final student, or an imported checkpoint. */
-export async function loadUpstreamModel(ctx: StageContext, ref: string): Promise<SourceModel> {
-  const m = await loadModel(ctx.workspace, parseModelRef(ref));
+export async function loadUpstreamModel(ctx: StageContext, ref: string): Promise<RunModel> {
+  const m = await loadRunModel(ctx.workspace, parseModelRef(ref));
   ctx.log(`model: ${m.describe}`);
   return m;
 }
@@ -58,7 +47,7 @@ export function pseudoProgram(open: DatasetOpener) {
         throw new Error('pseudo-labelling does not iterate');
       },
       async finish() {
-        const index: PseudoIndex = { mode: config.mode, ids: target.ids, files: {} };
+        const index: Omit<PseudoIndex, 'schemaVersion'> = { mode: config.mode, ids: target.ids, files: {} };
         const artifacts: string[] = [PSEUDO_INDEX];
         const centroids: ClassCentroids[] = [];
         const n = target.size;
@@ -72,8 +61,8 @@ export function pseudoProgram(open: DatasetOpener) {
             for (let b = 0; b < preds.length; b++) {
               const id = target.ids[i + b];
               const { channels: C, height: h, width: w, data } = preds[b].soft;
-              const file = path.join('artifacts', 'soft', `${artifactName(id)}.npy`);
-              await writeFileAtomic(path.join(ctx.runDir, file), writeNpy({ dtype: 'float32', shape: [C, h, w], data }));
+              const file = pseudoFiles(id).soft;
+              await writeFileAtomic(inFolder(ctx.runDir, file), writeNpy({ dtype: 'float32', shape: [C, h, w], data }));
               index.files[id] = { soft: file };
               index.softShape = [C, h, w];
             }
@@ -84,11 +73,9 @@ export function pseudoProgram(open: DatasetOpener) {
             for (let b = 0; b < batch.length; b++) {
               const { labels, conf } = preds[b];
               const id = target.ids[i + b];
-              const name = artifactName(id);
-              const lf = path.join('artifacts', 'hard', `${name}.png`);
-              const cf = path.join('artifacts', 'hard', `${name}_conf.npy`);
-              await writeFileAtomic(path.join(ctx.runDir, lf), encodeIndexPng({ width, height, data: labels! }));
-              await writeFileAtomic(path.join(ctx.runDir, cf), writeNpy({ dtype: 'float16', shape: [height, width], data: conf! }));
+              const { label: lf, conf: cf } = pseudoFiles(id);
+              await writeFileAtomic(inFolder(ctx.runDir, lf), encodeIndexPng({ width, height, data: labels! }));
+              await writeFileAtomic(inFolder(ctx.runDir, cf), writeNpy({ dtype: 'float16', shape: [height, width], data: conf! }));
               index.files[id] = { label: lf, conf: cf };
             }
           }
@@ -112,7 +99,7 @@ export function pseudoProgram(open: DatasetOpener) {
           artifacts.push(await writePrototypes(ctx.runDir, protos));
           ctx.log(`prototypes initialised from ${centroids.length} images × ${config.prototypes.epochs} passes`);
         }
-        await writeJsonAtomic(path.join(ctx.runDir, PSEUDO_INDEX), index);
+        await writePseudoIndex(ctx.runDir, index);
         ctx.log(`${config.mode} pseudo-labels for ${n} images`);
         return { final: null, artifacts };
       },
@@ -172,8 +159,8 @@ export function evalProgram(open: DatasetOpener) {
           ctx.log(`mIoU ${(r.miou * 100).toFixed(2)} with BN ${bn === 'running' ? 'running statistics' : `re-estimated on ${config.bnImages} target images`}`);
           evals.push(r);
         }
-        await writeJsonAtomic(path.join(ctx.runDir, 'artifacts', 'eval.json'), evals);
-        return { final: evals[0], evals, artifacts: [path.join('artifacts', 'eval.json')] };
+        await writeJsonAtomic(inFolder(ctx.runDir, EVAL_ARTIFACT), evals);
+        return { final: evals[0], evals, artifacts: [EVAL_ARTIFACT] };
       },
       dispose: () => {},
     };

@@ -7,9 +7,10 @@ import path from 'node:path';
 import { makeDemo } from '../../datasets';
 import { RunSupervisor } from '../supervisor';
 import { forkLauncher, resolveRunEntry } from '../launcher';
-import { listCheckpoints } from '../checkpoints';
-import { readLogTail, readReport, runDir, runPaths } from '../records';
-import { decodeTensors } from '../tensor-file';
+import { listCheckpoints } from '../../artifacts/checkpoints';
+import { readLogTail, readReport } from '../../artifacts/records';
+import { runDir, runPaths } from '../../artifacts/layout';
+import { decodeTensors } from '../../artifacts/safetensors';
 import type { RunConfigInput } from '../../../shared/runs-config';
 
 describe('stage runs on the real engine (wasm, tiny demo)', () => {

@@ -9,13 +9,13 @@ import { makeDemo, openDataset } from '../../datasets';
 import { initBackend } from '../../engine/backend';
 import { accumulatePrototypeMean, createPrototypes } from '../../engine/proda/prototypes';
 import { forkLauncher, resolveRunEntry } from '../launcher';
-import { runDir } from '../records';
+import { runDir } from '../../artifacts/layout';
 import { RunSupervisor } from '../supervisor';
 import type { RunConfigInput } from '../../../shared/runs-config';
 import { ImageSource } from './data';
-import { readPrototypes } from './net';
+import { readPrototypes } from '../../artifacts/model';
 import { createPredictor, inferenceFromEnv } from '../../engine/predict';
-import { loadModel } from '../../models/source';
+import { loadRunModel } from '../../artifacts/run-model';
 import { sourceCentroids } from './source-prototypes';
 
 describe('prototypes from source images (real engine, wasm, tiny demo)', () => {
@@ -60,7 +60,7 @@ describe('prototypes from source images (real engine, wasm, tiny demo)', () => {
   it('the run writes the source centroids accumulated over the passes, not the target ones', async () => {
     const written = await readPrototypes(runDir(ws, 'ps'));
     // The run's own default inference engine, on the same model.
-    const predictor = await createPredictor(await loadModel(ws, { kind: 'run', id: 'w' }), inferenceFromEnv());
+    const predictor = await createPredictor(await loadRunModel(ws, { kind: 'run', id: 'w' }), inferenceFromEnv());
     const source = await ImageSource.open(openDataset, { ...src(), classSet: '19' }, 'source');
     const cs = (await sourceCentroids(predictor, source, 1, { cancelled: () => false }))!;
     await predictor.dispose();

@@ -27,15 +27,16 @@ import { takeNumber } from '../../engine/read';
 import { readNpyFile } from '../../io/npy';
 import { decodeLabel8 } from '../../io/png';
 import { batchIndices } from '../data-order';
-import type { Checkpoint } from '../checkpoints';
+import type { Checkpoint } from '../../artifacts/checkpoints';
 import type { StageContext, StageProgram, StepResult } from '../program';
-import type { TensorMap } from '../tensor-file';
+import type { TensorMap } from '../../artifacts/safetensors';
 import { ImageSource, inputTensor, labelTensor, type DatasetOpener } from './data';
 import { reestimateBn, spread } from '../../engine/predict';
 import { evaluate } from './evaluate';
-import { buildNet, prototypesToTensors, readModel, readPrototypes, tensorsToPrototypes, tensorsToWeights, weightsToTensors, writeModel } from './net';
-import { PSEUDO_INDEX, type PseudoIndex } from './oneshot';
-import { readConfig } from '../records';
+import { buildNet } from './net';
+import { prototypesToTensors, readModel, readPrototypes, tensorsToPrototypes, tensorsToWeights, weightsToTensors, writeModel } from '../../artifacts/model';
+import { readPseudoIndex, type PseudoIndex } from '../../artifacts/pseudo-index';
+import { readConfig } from '../../artifacts/records';
 import { correctionUses, loadCorrections, mergeCorrection, type Correction } from '../../labels/corrections';
 import { IGNORE_LABEL } from '../../../shared/classes';
 
@@ -159,7 +160,7 @@ abstract class TrainingProgram implements StageProgram {
         ? `iterations with no valid target pixel: ${terms.map(([t, n]) => `${t} ${n} of ${this.iterations}`).join(', ')}`
         : 'iterations with no valid target pixel: none',
     );
-    const artifacts = [await writeModel(this.ctx.runDir, this.student, this.prototypes())];
+    const artifacts = [await writeModel(this.ctx.runDir, await this.student.getWeights(), this.prototypes())];
     const final = this.validate ? await this.validate() : null;
     return { final, artifacts };
   }
@@ -276,19 +277,6 @@ class WarmupProgram extends TrainingProgram {
       tf.dispose([source, sourceLabels]);
     }
   }
-}
-
-/** The index of an upstream pseudo-label run, checked to hold the kind of labels the reading stage needs. */
-async function readPseudoIndex(dir: string, mode: PseudoIndex['mode'], reader: string): Promise<PseudoIndex> {
-  const file = path.join(dir, PSEUDO_INDEX);
-  let index: PseudoIndex;
-  try {
-    index = JSON.parse(await fsp.readFile(file, 'utf8')) as PseudoIndex;
-  } catch (err) {
-    throw new Error(`${file}: cannot read the pseudo-label index (${(err as Error).message}); run the pseudo-label run again`);
-  }
-  if (index.mode !== mode) throw new Error(`${dir}: pseudo-label run is '${index.mode}', ${reader} needs ${mode} labels`);
-  return index;
 }
 
 /** Soft pseudo-labels of an upstream pseudo run, read per image as [1, h, w, C]. */

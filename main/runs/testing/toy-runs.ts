@@ -2,8 +2,8 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { forkLauncher, type RunLauncher } from '../launcher';
-import { listCheckpoints, readCheckpoint } from '../checkpoints';
-import { runDir, runPaths } from '../records';
+import { listCheckpoints, readCheckpoint } from '../../artifacts/checkpoints';
+import { runDir, runPaths } from '../../artifacts/layout';
 
 const toyEntry = path.join(path.dirname(fileURLToPath(import.meta.url)), 'toy-run-process.ts');
 

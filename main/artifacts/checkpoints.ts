@@ -4,10 +4,10 @@
 // tensors are complete; a checksum mismatch marks it corrupt and loading falls back to the previous one.
 import { createHash } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
-import path from 'node:path';
 import { z } from 'zod';
 import { isTempFile, writeFileAtomic, writeJsonAtomic } from '../io/atomic';
-import { decodeTensors, encodeTensors, type TensorMap } from './tensor-file';
+import { CHECKPOINT_META, checkpointFiles } from './layout';
+import { decodeTensors, encodeTensors, type TensorMap } from './safetensors';
 
 const metaSchema = z.object({
   iteration: z.number().int().min(0),
@@ -24,11 +24,10 @@ export interface Checkpoint {
   tensors: TensorMap;
 }
 
-const NAME = /^ckpt-(\d+)\.json$/;
-const tensorFile = (dir: string, iteration: number) => path.join(dir, `ckpt-${String(iteration).padStart(8, '0')}.safetensors`);
-const metaFile = (dir: string, iteration: number) => path.join(dir, `ckpt-${String(iteration).padStart(8, '0')}.json`);
+const tensorFile = (dir: string, iteration: number) => checkpointFiles(dir, iteration).tensors;
+const metaFile = (dir: string, iteration: number) => checkpointFiles(dir, iteration).meta;
 
-export const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
+const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
 
 export async function saveCheckpoint(
   dir: string,
@@ -62,7 +61,7 @@ export async function listCheckpoints(dir: string): Promise<number[]> {
   }
   return names
     .filter((n) => !isTempFile(n))
-    .map((n) => NAME.exec(n))
+    .map((n) => CHECKPOINT_META.exec(n))
     .filter((m): m is RegExpExecArray => m !== null)
     .map((m) => Number(m[1]))
     .sort((a, b) => b - a);

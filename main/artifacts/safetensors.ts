@@ -1,10 +1,13 @@
-// The safetensors format (https://huggingface.co/docs/safetensors): u64 little-endian header size,
+// The one safetensors codec (https://huggingface.co/docs/safetensors): u64 little-endian header size,
 // a JSON header {name: {dtype, shape, data_offsets: [begin, end]}, __metadata__: {str: str}}, then
-// the raw little-endian bytes. Exports use it with PyTorch state-dict names and PyTorch layouts, so
-// `safetensors.torch.load_file(...)` feeds `model.load_state_dict(...)` directly.
+// the raw little-endian bytes. Run checkpoints and model artifacts use it (as a TensorMap of float32,
+// int32 and uint8 arrays, readable by the `safetensors` Python package); exports use it with PyTorch
+// state-dict names and layouts, so `safetensors.torch.load_file(...)` feeds `model.load_state_dict(...)`.
+// Reading treats the file as hostile: header length, offsets and byte ranges are checked against the
+// file and the shape before anything is copied.
 import { writeFileAtomic } from '../io/atomic';
 import { readRegularFile } from '../io/bounded-read';
-import { DTYPE_BYTES, MAX_CHECKPOINT_BYTES, type TensorData, type TorchDtype, numel } from './torch-checkpoint';
+import { DTYPE_BYTES, MAX_CHECKPOINT_BYTES, type TensorData, type TorchDtype, numel } from '../interop/torch-checkpoint';
 
 const TO_ST: Record<TorchDtype, string> = {
   float32: 'F32',
@@ -18,7 +21,8 @@ const TO_ST: Record<TorchDtype, string> = {
   uint8: 'U8',
   bool: 'BOOL',
 };
-const FROM_ST: Record<string, TorchDtype> = Object.fromEntries(Object.entries(TO_ST).map(([k, v]) => [v, k as TorchDtype]));
+// A Map, so a header dtype such as "constructor" finds nothing.
+const FROM_ST = new Map<string, TorchDtype>(Object.entries(TO_ST).map(([k, v]) => [v, k as TorchDtype]));
 
 export interface StTensor {
   dtype: TorchDtype;
@@ -90,18 +94,20 @@ export function decodeSafetensors(bytes: Uint8Array, where = 'safetensors'): { t
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const headerLen = Number(dv.getBigUint64(0, true));
   if (headerLen > bytes.length - 8) throw new SafetensorsError(`${where}: header length ${headerLen} exceeds the file`);
-  let header: Record<string, unknown>;
+  let header: unknown;
   try {
-    header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + headerLen))) as Record<string, unknown>;
+    header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + headerLen)));
   } catch {
     throw new SafetensorsError(`${where}: header is not JSON`);
   }
+  if (!isObject(header)) throw new SafetensorsError(`${where}: header is not a JSON object`);
   const base = 8 + headerLen;
   const tensors = new Map<string, StTensor>();
   for (const [name, raw] of Object.entries(header)) {
     if (name === '__metadata__') continue;
-    const e = raw as { dtype?: string; shape?: number[]; data_offsets?: [number, number] };
-    const dtype = FROM_ST[e.dtype ?? ''];
+    if (!isObject(raw)) throw new SafetensorsError(`${where}: tensor ${name} has no header entry`);
+    const e = raw as { dtype?: unknown; shape?: number[]; data_offsets?: [number, number] };
+    const dtype = FROM_ST.get(String(e.dtype));
     if (!dtype) throw new SafetensorsError(`${where}: tensor ${name} has unsupported dtype ${String(e.dtype)}`);
     if (!Array.isArray(e.shape) || !Array.isArray(e.data_offsets)) throw new SafetensorsError(`${where}: tensor ${name} lacks shape or data_offsets`);
     const [start, end] = e.data_offsets;
@@ -112,8 +118,11 @@ export function decodeSafetensors(bytes: Uint8Array, where = 'safetensors'): { t
     if (end - start !== numel(e.shape) * DTYPE_BYTES[dtype]) throw new SafetensorsError(`${where}: tensor ${name} byte range does not match shape [${e.shape}]`);
     tensors.set(name, { dtype, shape: e.shape, data: view(dtype, bytes.subarray(base + start, base + end)) });
   }
-  return { tensors, metadata: (header.__metadata__ as Record<string, string> | undefined) ?? {} };
+  const metadata = header.__metadata__;
+  return { tensors, metadata: isObject(metadata) ? (metadata as Record<string, string>) : {} };
 }
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 export async function writeSafetensorsFile(file: string, tensors: ReadonlyMap<string, StTensor>, metadata?: Record<string, string>): Promise<void> {
   await writeFileAtomic(file, encodeSafetensors(tensors, metadata));
@@ -123,4 +132,42 @@ export async function readSafetensorsFile(file: string): Promise<{ tensors: Map<
   return decodeSafetensors(await readRegularFile(file, MAX_CHECKPOINT_BYTES, 'safetensors file'), file);
 }
 
+// The run folder's view of the same files: named float32 / int32 / uint8 arrays, names sorted on write.
 
+export type RunTensorData = Float32Array | Int32Array | Uint8Array;
+export interface NamedTensor {
+  shape: number[];
+  data: RunTensorData;
+}
+export type TensorMap = Record<string, NamedTensor>;
+
+const runDtype = (a: RunTensorData): TorchDtype => (a instanceof Float32Array ? 'float32' : a instanceof Int32Array ? 'int32' : 'uint8');
+
+export function encodeTensors(tensors: TensorMap, metadata: Record<string, string> = {}): Uint8Array {
+  const named = Object.keys(tensors)
+    .sort()
+    .map((name): [string, StTensor] => [name, { dtype: runDtype(tensors[name].data), shape: tensors[name].shape, data: tensors[name].data }]);
+  return encodeSafetensors(new Map(named), metadata);
+}
+
+export function decodeTensors(bytes: Uint8Array, where = 'tensor file'): { tensors: TensorMap; metadata: Record<string, string> } {
+  const decoded = decodeSafetensors(bytes, where);
+  const tensors: TensorMap = {};
+  for (const [name, t] of decoded.tensors) {
+    if (t.dtype !== 'float32' && t.dtype !== 'int32' && t.dtype !== 'uint8') throw new SafetensorsError(`${where}: tensor ${name} has dtype ${t.dtype}; run files hold float32, int32 and uint8`);
+    tensors[name] = { shape: t.shape, data: t.data as RunTensorData };
+  }
+  return { tensors, metadata: decoded.metadata };
+}
+
+/** A run file's tensors; a missing file is named as such (an upstream run that has not finished). */
+export async function readTensorsFile(file: string): Promise<TensorMap> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await readRegularFile(file, MAX_CHECKPOINT_BYTES, 'tensor file');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new Error(`${file}: missing (did the upstream run finish?)`);
+    throw err;
+  }
+  return decodeTensors(bytes, file).tensors;
+}

@@ -1,20 +1,19 @@
 // A run as a map source: its network (the run's final student, or the network it reads for a
-// pseudo-label run), its prototypes, and the soft pseudo-labels it trained from, using the runs
-// module's own artifact readers and layout (artifacts/model.safetensors, prototypes.safetensors,
-// pseudo.json). Forward passes go through the engine's prediction module (maps-engine.ts).
+// pseudo-label run), its prototypes, and the soft and hard pseudo-labels it trained from. Models come
+// through main/artifacts' loadRunModel, files through its layout and pseudo.json reader. Forward passes
+// go through the engine's prediction module (maps-engine.ts).
 import { promises as fsp } from 'node:fs';
-import path from 'node:path';
 import type { RunConfig } from '../../shared/runs-config';
 import type { ModelWeights } from '../engine/predict';
-import { readConfig, runDir } from '../runs/records';
-import { MODEL_ARTIFACT, PROTOTYPES_ARTIFACT, readPrototypes } from '../runs/stages/net';
 import type { Prototypes } from '../engine/proda/prototypes';
-import { loadModel } from '../models/source';
-import { formatModelRef, hasModel, modelDir, parseModelRef } from '../models/refs';
-import { PSEUDO_INDEX } from '../runs/stages/oneshot';
-import type { PseudoIndex } from '../runs/stages/oneshot';
+import { inFolder, modelDir, MODEL_ARTIFACT, PROTOTYPES_ARTIFACT, PSEUDO_INDEX, runDir, runPaths } from '../artifacts/layout';
+import { readPrototypes } from '../artifacts/model';
+import { readPseudoIndexIfAny } from '../artifacts/pseudo-index';
+import { readConfig } from '../artifacts/records';
+import { loadRunModel } from '../artifacts/run-model';
+import { formatModelRef, hasModel, parseModelRef } from '../models/refs';
 
-export interface RunModel {
+export interface RunMapSource {
   runId: string;
   /** null for an imported checkpoint (import:<id>). */
   config: RunConfig | null;
@@ -36,14 +35,6 @@ const exists = (f: string) =>
     () => false,
   );
 
-async function readIndex(dir: string): Promise<PseudoIndex | null> {
-  try {
-    return JSON.parse(await fsp.readFile(path.join(dir, PSEUDO_INDEX), 'utf8')) as PseudoIndex;
-  } catch {
-    return null;
-  }
-}
-
 /**
  * Changes whenever the run's outputs do (a resumed or finished run), so caches keyed by it never
  * serve maps of an older model.
@@ -51,9 +42,9 @@ async function readIndex(dir: string): Promise<PseudoIndex | null> {
 export async function runStamp(workspace: string, runId: string): Promise<string> {
   const dir = modelDir(workspace, parseModelRef(runId));
   const parts: string[] = [];
-  for (const f of [MODEL_ARTIFACT, PROTOTYPES_ARTIFACT, PSEUDO_INDEX, 'config.json']) {
+  for (const file of [inFolder(dir, MODEL_ARTIFACT), inFolder(dir, PROTOTYPES_ARTIFACT), inFolder(dir, PSEUDO_INDEX), runPaths(dir).config]) {
     try {
-      parts.push(String(Math.round((await fsp.stat(path.join(dir, f))).mtimeMs)));
+      parts.push(String(Math.round((await fsp.stat(file)).mtimeMs)));
     } catch {
       parts.push('-');
     }
@@ -78,10 +69,10 @@ export function pseudoRun(config: RunConfig, self: string): string | null {
 const protoLayer = (p: Prototypes) => ({ data: p.vectors, classes: p.numClasses, dims: p.dim });
 
 /** A model source as a map source: a run id, or import:<id> (its network and objective_vectors). */
-export async function loadRunModel(workspace: string, runId: string): Promise<RunModel> {
+export async function loadRunMapSource(workspace: string, runId: string): Promise<RunMapSource> {
   const ref = parseModelRef(runId);
   if (ref.kind === 'import') {
-    const m = await loadModel(workspace, ref);
+    const m = await loadRunModel(workspace, ref);
     const model = { network: m.network, weights: m.weights };
     return { runId, config: null, model, modelRef: runId, prototypes: m.prototypes && protoLayer(m.prototypes), softFiles: new Map(), hardFiles: new Map(), temperature: 1 };
   }
@@ -90,10 +81,10 @@ export async function loadRunModel(workspace: string, runId: string): Promise<Ru
   const netRef = parseModelRef(networkRun(config, runId));
   let model: ModelWeights | null = null;
   let modelRef: string | null = null;
-  let prototypes: RunModel['prototypes'] = null;
+  let prototypes: RunMapSource['prototypes'] = null;
   if (await hasModel(workspace, netRef)) {
     modelRef = formatModelRef(netRef);
-    const m = await loadModel(workspace, netRef);
+    const m = await loadRunModel(workspace, netRef);
     model = { network: m.network, weights: m.weights };
     // The run's own prototypes, or an imported checkpoint's objective_vectors.
     if (m.prototypes && (netRef.kind === 'import' || netRef.id === runId)) prototypes = protoLayer(m.prototypes);
@@ -102,17 +93,17 @@ export async function loadRunModel(workspace: string, runId: string): Promise<Ru
   const hardFiles = new Map<string, { label?: string; conf?: string }>();
   const pr = pseudoRun(config, runId);
   for (const d of [dir, ...(pr && pr !== runId ? [runDir(workspace, pr)] : [])]) {
-    const idx = await readIndex(d);
+    const idx = await readPseudoIndexIfAny(d);
     if (idx) {
       for (const [id, f] of Object.entries(idx.files)) {
-        if (f.soft && !softFiles.has(id)) softFiles.set(id, path.join(d, f.soft));
+        if (f.soft && !softFiles.has(id)) softFiles.set(id, inFolder(d, f.soft));
         if ((f.label || f.conf) && !hardFiles.has(id)) {
-          hardFiles.set(id, { label: f.label && path.join(d, f.label), conf: f.conf && path.join(d, f.conf) });
+          hardFiles.set(id, { label: f.label && inFolder(d, f.label), conf: f.conf && inFolder(d, f.conf) });
         }
       }
     }
     // The run's own final prototypes win; otherwise the pseudo run's initial ones.
-    if (!prototypes && (await exists(path.join(d, PROTOTYPES_ARTIFACT)))) {
+    if (!prototypes && (await exists(inFolder(d, PROTOTYPES_ARTIFACT)))) {
       const p = await readPrototypes(d);
       prototypes = protoLayer(p);
     }
@@ -128,4 +119,3 @@ export async function loadRunModel(workspace: string, runId: string): Promise<Ru
     temperature: config.stage === 'stage1' ? config.protoTemperature : 1,
   };
 }
-

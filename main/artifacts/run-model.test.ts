@@ -6,12 +6,17 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { evalCommand } from '../cli/train-command';
 import { initBackend } from '../engine/backend';
 import { importOfficialModel } from '../interop/jobs';
-import { loadRunModel as exportSource } from '../interop/run-model';
+import { exportInfo } from '../interop/export-info';
 import { torchFixtures } from '../interop/torch-fixtures';
 import { encodePng } from '../io/png';
-import { loadRunModel as mapSource } from '../maps/run-model';
-import { hasModel, parseModelRef } from './refs';
-import { loadModel } from './source';
+import { loadRunMapSource } from '../maps/run-source';
+import { hasModel, parseModelRef } from '../models/refs';
+import { runConfigSchema } from '../../shared/runs-config';
+import { saveCheckpoint } from './checkpoints';
+import { MODEL_ARTIFACT, runDir, runPaths } from './layout';
+import { prototypesToTensors, weightsToTensors, writeModel } from './model';
+import { createRun } from './records';
+import { loadRunModel } from './run-model';
 
 const fx = torchFixtures();
 const fxDir = 'dir' in fx ? fx.dir : null;
@@ -23,6 +28,31 @@ describe('model references', () => {
     expect(parseModelRef('warmup-1')).toEqual({ kind: 'run', id: 'warmup-1' });
     expect(parseModelRef('import:ckpt.pkl-2026')).toEqual({ kind: 'import', id: 'ckpt.pkl-2026' });
     for (const bad of ['../x', 'import:../x', 'import:', 'a/b', 'import:..', '..', 'import:a:b']) expect(() => parseModelRef(bad)).toThrow(/not a run id/);
+  });
+});
+
+describe('loadRunModel on a run', () => {
+  it('reads the final model; an unfinished run serves its newest verified checkpoint only when asked', async () => {
+    const cfg = runConfigSchema.parse({ stage: 'warmup', network: { arch: 'demo', classes: 19 }, source: { root: ws, format: 'folder' } });
+    await createRun(ws, cfg, 'unfinished');
+    const dir = runDir(ws, 'unfinished');
+    await expect(loadRunModel(ws, 'unfinished')).rejects.toThrow(/model\.safetensors: missing/);
+    await expect(loadRunModel(ws, 'unfinished', { checkpoint: true })).rejects.toThrow(/neither a final model .* nor a readable checkpoint/);
+    const protos = { numClasses: 2, dim: 1, vectors: Float32Array.of(0.5, -0.5), counts: Float32Array.of(3, 4) };
+    const early = { 'conv1.weight': { shape: [2], data: Float32Array.of(1, 2) } };
+    await saveCheckpoint(runPaths(dir).checkpoints, 3, weightsToTensors('student.', early, prototypesToTensors(protos)));
+    const fromCkpt = await loadRunModel(ws, 'unfinished', { checkpoint: true });
+    expect(fromCkpt.from).toBe('checkpoints (iteration 3)');
+    expect(Array.from(fromCkpt.weights['conv1.weight'].data)).toEqual([1, 2]);
+    expect(Array.from(fromCkpt.prototypes!.vectors)).toEqual([0.5, -0.5]);
+    expect(fromCkpt).toMatchObject({ ref: { kind: 'run', id: 'unfinished' }, config: { stage: 'warmup' }, import: null, describe: 'run unfinished' });
+    await writeModel(dir, { 'conv1.weight': { shape: [2], data: Float32Array.of(5, 6) } });
+    for (const m of [await loadRunModel(ws, 'unfinished'), await loadRunModel(ws, { kind: 'run', id: 'unfinished' }, { checkpoint: true })]) {
+      expect(m.from).toBe(MODEL_ARTIFACT);
+      expect(Array.from(m.weights['conv1.weight'].data)).toEqual([5, 6]);
+      expect(m.prototypes).toBeNull();
+    }
+    await expect(loadRunModel(ws, '../unfinished')).rejects.toThrow(/not a run id/);
   });
 });
 
@@ -56,17 +86,16 @@ describe.skipIf(fxDir === null)('an imported official checkpoint as a model sour
     const again = await importOfficialModel({ workspace: ws, path: path.join(fxDir!, 'small_official.pkl'), network: { arch: 'demo', classes: 19, bnPretrain: false } });
     expect(again).toMatchObject({ ref, reused: true });
     expect(await hasModel(ws, parseModelRef(ref))).toBe(true);
-    const m = await loadModel(ws, parseModelRef(ref));
+    const m = await loadRunModel(ws, parseModelRef(ref));
     expect(m.config).toBeNull();
     expect(m.network.numClasses).toBe(19);
     expect([m.prototypes?.numClasses, m.prototypes?.dim]).toEqual([19, 64]);
-    const maps = await mapSource(ws, ref);
+    const maps = await loadRunMapSource(ws, ref);
     expect(maps.model?.weights['layer5.head.1.weight']).toBeDefined();
     expect([maps.prototypes?.classes, maps.prototypes?.dims]).toEqual([19, 64]);
-    const exp = await exportSource(ws, ref);
-    expect(exp.info).toMatchObject({ runId: null, arch: 'demo', classSet: '19' });
-    expect(exp.prototypes?.data.length).toBe(19 * 64);
-    await expect(loadModel(ws, parseModelRef('import:nothing-here'))).rejects.toThrow(/no import/);
+    expect(await exportInfo(m)).toMatchObject({ runId: null, arch: 'demo', classSet: '19' });
+    expect(m.prototypes?.vectors.length).toBe(19 * 64);
+    await expect(loadRunModel(ws, parseModelRef('import:nothing-here'))).rejects.toThrow(/no import/);
   });
 
   it('proda eval --model <checkpoint path> --json scores it in a run process and names the inference engine', async () => {

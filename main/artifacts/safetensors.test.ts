@@ -1,0 +1,127 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { decodeSafetensors, decodeTensors, encodeSafetensors, encodeTensors, readSafetensorsFile, readTensorsFile, type StTensor, writeSafetensorsFile } from './safetensors';
+import { pythonHas, runPython } from '../interop/torch-fixtures';
+
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'st-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+const sample = (): Map<string, StTensor> =>
+  new Map<string, StTensor>([
+    ['conv1.weight', { dtype: 'float32', shape: [2, 3, 1, 1], data: Float32Array.from([1, -2, 3.5, 4, 5, 6]) }],
+    ['bn1.num_batches_tracked', { dtype: 'int64', shape: [], data: BigInt64Array.from([42n]) }],
+    ['mask', { dtype: 'uint8', shape: [3], data: Uint8Array.from([0, 1, 255]) }],
+    ['half', { dtype: 'float16', shape: [1], data: Uint16Array.from([0x3c00]) }],
+  ]);
+
+describe('safetensors', () => {
+  it('round-trips dtypes, shapes and metadata', () => {
+    const bytes = encodeSafetensors(sample(), { run: 'r1' });
+    expect(Number(new DataView(bytes.buffer).getBigUint64(0, true)) % 8).toBe(0);
+    const back = decodeSafetensors(bytes);
+    expect(back.metadata).toEqual({ run: 'r1' });
+    for (const [k, t] of sample()) {
+      expect(back.tensors.get(k)?.dtype).toBe(t.dtype);
+      expect(back.tensors.get(k)?.shape).toEqual(t.shape);
+      expect(Array.from(back.tensors.get(k)!.data as ArrayLike<number>)).toEqual(Array.from(t.data as ArrayLike<number>));
+    }
+  });
+
+  it('rejects a header whose byte range does not fit the shape', () => {
+    const bytes = encodeSafetensors(new Map([['a', { dtype: 'float32', shape: [2], data: Float32Array.from([1, 2]) }]]));
+    const text = new TextDecoder().decode(bytes).replace('"shape":[2]', '"shape":[3]');
+    expect(() => decodeSafetensors(new TextEncoder().encode(text), 'x.safetensors')).toThrow(/x\.safetensors: tensor a/);
+  });
+
+  it.skipIf(!pythonHas('numpy'))('is readable by an independent parser (numpy, following the spec)', async () => {
+    const file = path.join(tmp, 'w.safetensors');
+    await writeSafetensorsFile(file, sample());
+    // Parsed by hand from the spec, so the check does not depend on the safetensors package.
+    const py = `import json,struct,sys,numpy as np
+b=open(sys.argv[1],"rb").read(); n=struct.unpack("<Q",b[:8])[0]; h=json.loads(b[8:8+n]); d=b[8+n:]
+def arr(k, t): e=h[k]; return np.frombuffer(d[e["data_offsets"][0]:e["data_offsets"][1]],t).reshape(e["shape"])
+print(json.dumps([arr("conv1.weight","<f4")[1,2,0,0].item(), int(arr("bn1.num_batches_tracked","<i8"))]))`;
+    const r = runPython(['-c', py, file]);
+    expect(r.stderr).toBe('');
+    expect(JSON.parse(r.stdout)).toEqual([6, 42]);
+    expect((await readSafetensorsFile(file)).tensors.size).toBe(4);
+  });
+
+  it('the run-folder view round-trips float32, int32 and uint8 with sorted names and metadata', () => {
+    const bytes = encodeTensors(
+      { 'z.w': { shape: [2, 2], data: Float32Array.from([1, 2, 3, 4]) }, 'a.n': { shape: [1], data: Int32Array.of(7) }, 'm.u': { shape: [2], data: Uint8Array.of(0, 9) } },
+      { iteration: '12' },
+    );
+    expect(Number(new DataView(bytes.buffer).getBigUint64(0, true)) % 8).toBe(0);
+    const back = decodeTensors(bytes, 'ckpt');
+    expect(Object.keys(back.tensors)).toEqual(['a.n', 'm.u', 'z.w']);
+    expect(back.tensors['z.w'].data).toBeInstanceOf(Float32Array);
+    expect(Array.from(back.tensors['z.w'].data)).toEqual([1, 2, 3, 4]);
+    expect(back.tensors['a.n'].data).toBeInstanceOf(Int32Array);
+    expect(back.tensors['m.u'].data).toBeInstanceOf(Uint8Array);
+    expect(back.metadata).toEqual({ iteration: '12' });
+    expect(() => encodeTensors({ a: { shape: [3], data: Float32Array.of(1, 2) } })).toThrow(/shape \[3\] holds 3 values/);
+  });
+
+  it('the run-folder view refuses dtypes a run file never holds', () => {
+    const bytes = encodeSafetensors(new Map([['h', { dtype: 'float16', shape: [1], data: Uint16Array.of(0x3c00) }]]));
+    expect(() => decodeTensors(bytes, 'm.safetensors')).toThrow(/m\.safetensors: tensor h has dtype float16/);
+  });
+
+  // The two writers this codec replaced: runs/tensor-file.ts padded the header by UTF-16 length and
+  // always wrote __metadata__; interop/safetensors.ts padded by UTF-8 length and left out an empty one.
+  const oldFile = (header: Record<string, unknown>, body: Uint8Array, padByChars: boolean): Uint8Array => {
+    let json = JSON.stringify(header);
+    const len = (j: string) => (padByChars ? j.length : new TextEncoder().encode(j).length);
+    while ((8 + len(json)) % 8 !== 0) json += ' ';
+    const h = new TextEncoder().encode(json);
+    const out = new Uint8Array(8 + h.length + body.length);
+    new DataView(out.buffer).setBigUint64(0, BigInt(h.length), true);
+    out.set(h, 8);
+    out.set(body, 8 + h.length);
+    return out;
+  };
+  const body = new Uint8Array(Float32Array.from([1.5, -2]).buffer);
+
+  it('reads files written by the old run-folder writer, a non-ASCII name leaving the data unaligned included', () => {
+    const bytes = oldFile({ __metadata__: {}, 'student.é': { dtype: 'F32', shape: [2], data_offsets: [0, 8] } }, body, true);
+    expect((8 + Number(new DataView(bytes.buffer).getBigUint64(0, true))) % 8).not.toBe(0);
+    for (const t of [decodeTensors(bytes).tensors['student.é'], decodeSafetensors(bytes).tensors.get('student.é')!]) {
+      expect(Array.from(t.data as Float32Array)).toEqual([1.5, -2]);
+    }
+  });
+
+  it('reads files written by the old export writer (no __metadata__) through both views', () => {
+    const bytes = oldFile({ w: { dtype: 'F32', shape: [2], data_offsets: [0, 8] } }, body, false);
+    expect(Array.from(decodeTensors(bytes).tensors.w.data)).toEqual([1.5, -2]);
+    expect(decodeTensors(bytes).metadata).toEqual({});
+    expect(decodeSafetensors(bytes).tensors.get('w')?.dtype).toBe('float32');
+  });
+
+  it('treats the header as hostile: sizes within the file, offsets, dtype, shape, entry kinds', () => {
+    const bad: [Uint8Array, RegExp][] = [
+      [new Uint8Array(4), /too short/],
+      [(() => { const b = oldFile({}, new Uint8Array(0), false); new DataView(b.buffer).setBigUint64(0, 1n << 40n, true); return b; })(), /header length \d+ exceeds the file/],
+      [oldFile({ w: { dtype: 'F32', shape: [4], data_offsets: [0, 16] } }, body, false), /tensor w lies outside the file/],
+      [oldFile({ w: { dtype: 'F32', shape: [2], data_offsets: [8, 0] } }, body, false), /tensor w lies outside the file/],
+      [oldFile({ w: { dtype: 'F32', shape: [2], data_offsets: [-8, 0] } }, body, false), /not non-negative integers/],
+      [oldFile({ w: { dtype: 'F32', shape: [1.5], data_offsets: [0, 8] } }, body, false), /not non-negative integers/],
+      [oldFile({ w: { dtype: 'F32', shape: [1], data_offsets: [0, 8] } }, body, false), /byte range does not match shape/],
+      [oldFile({ w: { dtype: 'constructor', shape: [2], data_offsets: [0, 8] } }, body, false), /unsupported dtype constructor/],
+      [oldFile({ w: { dtype: 'F32' } }, body, false), /lacks shape or data_offsets/],
+      [oldFile({ w: null }, body, false), /tensor w has no header entry/],
+      [oldFile([1, 2] as unknown as Record<string, unknown>, body, false), /not a JSON object/],
+    ];
+    for (const [bytes, re] of bad) {
+      expect(() => decodeSafetensors(bytes, 'x.safetensors')).toThrow(re);
+      expect(() => decodeTensors(bytes, 'x.safetensors')).toThrow(re);
+    }
+  });
+
+  it('readTensorsFile names a missing file and refuses what is not a regular file', async () => {
+    await expect(readTensorsFile(path.join(tmp, 'nope.safetensors'))).rejects.toThrow(/missing \(did the upstream run finish\?\)/);
+    await expect(readTensorsFile(tmp)).rejects.toThrow(/not a regular file/);
+  });
+});
