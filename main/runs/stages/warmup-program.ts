@@ -1,0 +1,73 @@
+// The warm-up program: source CE plus the output-space LS-GAN; with adversarialWeight 0 plain source-only
+// training (also the target oracle, with targetLabels).
+import * as tf from '@tensorflow/tfjs';
+import type { ConfigOf } from '../../../shared/runs-config';
+import { Discriminator, type SegNet } from '../../engine/nets';
+import { Adam } from '../../engine/optim/adam';
+import { sourceOnlyStep, warmupStep, type WarmupOptions } from '../../engine/train/warmup';
+import type { Checkpoint } from '../checkpoints';
+import type { StageContext, StageProgram, StepResult } from '../program';
+import type { TensorMap } from '../tensor-file';
+import { STREAM, weakBatch } from './batches';
+import { inputTensor, labelTensor, type DatasetOpener } from './data';
+import { buildNet, tensorsToWeights, weightsToTensors } from './net';
+import { initialWeights, openTrainingData, optimToTensors, stepOptions, tensorsToOptim, TrainingProgram, type TrainingData } from './training-program';
+
+type Config = ConfigOf<'warmup'>;
+
+class WarmupProgram extends TrainingProgram<Config> {
+  /** The discriminator and its Adam, when the warm-up is adversarial. */
+  private readonly adversary: { disc: Discriminator; optD: Adam } | null;
+  constructor(ctx: StageContext<Config>, data: TrainingData, net: SegNet) {
+    super(ctx, data, net);
+    const c = this.c;
+    if (c.adversarialWeight > 0 && !data.target) throw new Error('adversarial warm-up needs a target dataset (config.target)');
+    this.adversary = c.adversarialWeight > 0 ? { disc: new Discriminator(c.network.classes, { seed: c.seed + 1 }), optD: new Adam({ beta1: 0.9, beta2: 0.99 }) } : null;
+  }
+  protected others() {
+    return this.adversary ? [this.adversary.disc] : [];
+  }
+  protected override async snapshotMore(t: TensorMap) {
+    if (!this.adversary) return;
+    weightsToTensors('disc.', await this.adversary.disc.getWeights(), t);
+    optimToTensors('optimD.', await this.adversary.optD.exportState(), t);
+  }
+  protected override restoreMore(ckpt: Checkpoint) {
+    if (!this.adversary) return;
+    this.adversary.disc.setWeights(tensorsToWeights('disc.', ckpt.tensors));
+    this.adversary.optD.importState(tensorsToOptim('optimD.', ckpt.tensors));
+  }
+  async step(it: number): Promise<StepResult> {
+    const c = this.c;
+    const s = await weakBatch(this.data.source, c, it, STREAM.source, true);
+    const source = inputTensor(s.images);
+    const sourceLabels = labelTensor(s.labels);
+    const o: WarmupOptions = { ...stepOptions(c, it), discriminatorLr: c.discriminatorLr, adversarialWeight: c.adversarialWeight, freezeBn: c.freezeBn };
+    try {
+      if (this.adversary && this.data.target) {
+        const t = await weakBatch(this.data.target, c, it, STREAM.target, false);
+        const target = inputTensor(t.images);
+        try {
+          const { disc, optD } = this.adversary;
+          const r = await warmupStep({ net: this.student, discriminator: disc, optimizer: this.sgd, optimizerD: optD }, { source, sourceLabels, target }, o);
+          return { losses: { source_ce: r.sourceCe, adv_g: r.advG, disc: r.discriminator }, lr: r.lr };
+        } finally {
+          target.dispose();
+        }
+      }
+      const r = await sourceOnlyStep({ net: this.student, optimizer: this.sgd }, { source, sourceLabels }, o);
+      return { losses: { source_ce: r.sourceCe }, lr: r.lr };
+    } finally {
+      tf.dispose([source, sourceLabels]);
+    }
+  }
+}
+
+export const warmupProgram =
+  (open: DatasetOpener) =>
+  async (ctx: StageContext<Config>): Promise<StageProgram> => {
+    const c = ctx.config;
+    const net = buildNet(c.network, c.seed, c.init ? (await initialWeights(ctx, c.init)).weights : undefined);
+    const data = await openTrainingData(open, c, c.adversarialWeight > 0 ? c.target : undefined, { role: c.targetLabels ? 'target' : 'source', evalLabels: c.targetLabels });
+    return new WarmupProgram(ctx, data, net);
+  };
