@@ -9,8 +9,8 @@ import type { KdStudent } from '../proda/losses';
 import { crossEntropy, distillationKl, weightedCrossEntropy } from '../proda/losses';
 import { IGNORE } from '../proda/rectify';
 import { localStep, sourceAndTargetGradients } from './grads';
-import type { NamedGrads } from './grads';
-import { sgdUpdate, stepLr, type StepOptions } from './step-options';
+import type { NamedGrads, SourceTargetLosses } from './grads';
+import { sgdUpdate, type StepOptions } from './step-options';
 
 /** The spacing of float16 values around |a| (normal binades from 2^-14, subnormals 2^-24 apart). */
 function float16Ulp(a: number): number {
@@ -122,14 +122,9 @@ export interface DistillOptions extends StepOptions {
   align: StrongAlignOptions;
 }
 
-export interface DistillLosses {
-  total: number;
-  sourceCe: number;
-  targetCe: number;
+export interface DistillLosses extends SourceTargetLosses {
+  /** the KD term before its weight */
   kd: number;
-  lr: number;
-  /** fraction of strong-view label pixels that are not ignored */
-  labelledFraction: number;
 }
 
 /**
@@ -164,8 +159,7 @@ export async function distillGradients(state: DistillState, batch: DistillBatch,
       return tf.add(ce, tf.mul(kd, o.weight)) as tf.Scalar;
     },
   );
-  const losses = { total: g.sourceCe + g.target, sourceCe: g.sourceCe, targetCe: g.parts.ce, kd: g.parts.kd, lr: stepLr(o), labelledFraction: g.labelledFraction };
-  return { grads: g.grads, losses };
+  return { grads: g.grads, losses: { ...g.losses, kd: g.parts.kd } };
 }
 
 /** One stage-2/3 iteration in one process: the gradients, then one SGD step with the 1×/10× groups (`--finetune`). */

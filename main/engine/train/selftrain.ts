@@ -5,8 +5,8 @@ import type { Sgd } from '../optim/sgd';
 import { crossEntropy } from '../proda/losses';
 import { IGNORE } from '../proda/rectify';
 import { localStep, sourceAndTargetGradients } from './grads';
-import type { NamedGrads } from './grads';
-import { sgdUpdate, stepLr, type StepOptions } from './step-options';
+import type { NamedGrads, SourceTargetLosses } from './grads';
+import { sgdUpdate, type StepOptions } from './step-options';
 
 export interface SelfTrainBatch {
   source: tf.Tensor4D;
@@ -27,13 +27,7 @@ export interface SelfTrainOptions extends StepOptions {
   threshold: number;
 }
 
-export interface SelfTrainLosses {
-  total: number;
-  sourceCe: number;
-  targetCe: number;
-  lr: number;
-  labelledFraction: number;
-}
+export type SelfTrainLosses = SourceTargetLosses;
 
 /**
  * The gradient half of conventional confidence-thresholded self-training (the ablation's "self-training" row, a baseline
@@ -57,8 +51,7 @@ export async function selfTrainGradients(state: SelfTrainState, batch: SelfTrain
     },
     (p, forward) => crossEntropy(resizeBilinearAligned(student.apply(batch.target, forward).logits, size), p.labels),
   );
-  const losses = { total: g.sourceCe + g.target, sourceCe: g.sourceCe, targetCe: g.target, lr: stepLr(o), labelledFraction: g.labelledFraction };
-  return { grads: g.grads, losses };
+  return { grads: g.grads, losses: g.losses };
 }
 
 /** One self-training iteration in one process: the gradients, then one SGD step (self-training's reference groups: flat). */

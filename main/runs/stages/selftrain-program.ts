@@ -8,8 +8,7 @@ import { selfTrainStep } from '../../engine/train/selftrain';
 import type { StageContext, StageProgram, StepResult } from '../program';
 import { STREAM, weakBatch } from './batches';
 import { inputTensor, labelTensor, type DatasetOpener } from './data';
-import { buildNet } from './net';
-import { initialWeights, openTrainingData, requireTarget, stepOptions, TrainingProgram, type TrainingData } from './training-program';
+import { openTrainingData, requireTarget, stepOptions, studentAndCopy, TrainingProgram, type TrainingData } from './training-program';
 
 type Config = ConfigOf<'selftrain'>;
 
@@ -46,9 +45,7 @@ export const selftrainProgram =
   (open: DatasetOpener) =>
   async (ctx: StageContext<Config>): Promise<StageProgram> => {
     const c = ctx.config;
-    const init = await initialWeights(ctx, c.init);
-    const net = buildNet(c.network, c.seed, init.weights);
-    const labeller = buildNet(c.network, c.seed, init.weights);
+    const [net, labeller] = await studentAndCopy(ctx, c.init);
     const data = await openTrainingData(open, c, c.target);
     if (c.labellerBn === 'reestimate') await reestimateBn(labeller, requireTarget(data), BN_REESTIMATE_IMAGES);
     return new SelfTrainProgram(ctx, data, net, labeller);

@@ -12,8 +12,8 @@ import type { TensorMap } from '../tensor-file';
 import { STREAM, strongAlignOf, strongViews, weakBatch } from './batches';
 import { inputTensor, labelTensor, softLabelTensor, type DatasetOpener, type ImageSource } from './data';
 import { SoftLabels } from './label-sources';
-import { buildNet, prototypesToTensors, readPrototypes, tensorsToPrototypes, tensorsToWeights, weightsToTensors } from './net';
-import { initialWeights, openTrainingData, requireTarget, stepOptions, TrainingProgram, type TrainingData } from './training-program';
+import { prototypesToTensors, readPrototypes, tensorsToPrototypes, tensorsToWeights, weightsToTensors } from './net';
+import { openTrainingData, requireTarget, stepOptions, studentAndCopy, TrainingProgram, type TrainingData } from './training-program';
 
 type Config = ConfigOf<'stage1'>;
 
@@ -100,9 +100,7 @@ export const stage1Program =
   (open: DatasetOpener) =>
   async (ctx: StageContext<Config>): Promise<StageProgram> => {
     const c = ctx.config;
-    const init = await initialWeights(ctx, c.init);
-    const net = buildNet(c.network, c.seed, init.weights);
-    const ema = buildNet(c.network, c.seed, init.weights);
+    const [net, ema] = await studentAndCopy(ctx, c.init);
     const protos = await readPrototypes(ctx.resolveRun(c.pseudo));
     const soft = await SoftLabels.open(ctx.resolveRun(c.pseudo));
     const data = await openTrainingData(open, c, c.target);

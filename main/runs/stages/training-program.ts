@@ -14,7 +14,7 @@ import { readConfig } from '../records';
 import type { TensorMap } from '../tensor-file';
 import { ImageSource, type DatasetOpener } from './data';
 import { evaluate } from './evaluate';
-import { readModel, tensorsToWeights, weightsToTensors, writeModel } from './net';
+import { buildNet, readModel, tensorsToWeights, weightsToTensors, writeModel } from './net';
 
 /** The datasets of a training run: the labelled source, the target (absent for source-only), validation and BN images. */
 export interface TrainingData {
@@ -55,6 +55,16 @@ export async function initialWeights(ctx: StageContext, runId: string) {
   if (JSON.stringify(up.network) !== JSON.stringify(ctx.config.network))
     throw new Error(`run ${runId} has network ${JSON.stringify(up.network)}, this run ${JSON.stringify(ctx.config.network)}`);
   return readModel(dir);
+}
+
+/**
+ * The student and a second net of the same weights (stage 1's EMA net, self-training's frozen labeller), both from
+ * the final weights of the upstream run `runId`.
+ */
+export async function studentAndCopy(ctx: StageContext<TrainingConfig>, runId: string): Promise<[SegNet, SegNet]> {
+  const { network, seed } = ctx.config;
+  const init = await initialWeights(ctx, runId);
+  return [buildNet(network, seed, init.weights), buildNet(network, seed, init.weights)];
 }
 
 /** The engine options of iteration `it` that come straight from the run config (schedule, LR groups, seed). */
