@@ -14,7 +14,7 @@ const MODEL_STAGES: readonly StageKind[] = trainingStages;
 /** Stages that adapt to an unlabelled target: labels of the target domain must never reach them. */
 const ADAPTATION_STAGES: readonly StageKind[] = ['stage1', 'distill', 'selftrain'];
 
-export const isAdaptationStage = (s: StageKind): boolean => ADAPTATION_STAGES.includes(s);
+const isAdaptationStage = (s: StageKind): boolean => ADAPTATION_STAGES.includes(s);
 
 /** One upstream reference of a config: the field that names it and what it must be. */
 interface Ref {

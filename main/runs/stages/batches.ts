@@ -23,7 +23,7 @@ const weakOptions = (c: TrainingConfig): WeakOptions => ({
   flipProb: c.aug.flip ? 0.5 : 0,
 });
 
-export interface WeakBatch {
+interface WeakBatch {
   indices: number[];
   images: Raster[];
   labels: LabelRaster[];
