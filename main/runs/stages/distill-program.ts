@@ -1,8 +1,8 @@
 // The distillation program (stages 2 and 3): a student trained on thresholded hard pseudo-labels, optionally
 // with hand corrections merged in, and on KD to a frozen teacher.
-import * as tf from '@tensorflow/tfjs';
 import { BN_REESTIMATE_IMAGES, type ConfigOf } from '../../../shared/runs-config';
 import { applyWeakLabel } from '../../engine/aug/weak';
+import { withTensors } from '../../engine/batch-scope';
 import type { SegNet } from '../../engine/nets';
 import { reestimateBn } from '../../engine/predict';
 import { distillStep } from '../../engine/train/distill';
@@ -56,22 +56,22 @@ class DistillProgram extends TrainingProgram<Config> {
     );
     const pl = merged.map((m, n) => quarterNearest(applyWeakLabel(m.labels, t.params[n])));
     const touched = merged.map((m, n) => (m.touched ? quarterNearest(applyWeakLabel(m.touched, t.params[n])) : null));
-    const source = inputTensor(s.images);
-    const sourceLabels = labelTensor(s.labels);
-    const targetStrong = inputTensor(strong.map((x) => x.image));
-    const pseudoLabels = labelTensor(pl);
-    const pseudoWeights = touched.every((x) => x !== null) ? pixelWeightTensor(touched as LabelRaster[], weight) : undefined;
-    try {
-      const r = await distillStep(
+    const batch = () => ({
+      source: inputTensor(s.images),
+      sourceLabels: labelTensor(s.labels),
+      targetStrong: inputTensor(strong.map((x) => x.image)),
+      pseudoLabels: labelTensor(pl),
+      pseudoWeights: touched.every((x) => x !== null) ? pixelWeightTensor(touched as LabelRaster[], weight) : undefined,
+    });
+    const r = await withTensors(batch, (b) =>
+      distillStep(
         { student: this.student, teacher: this.teacher, optimizer: this.sgd },
-        { source, sourceLabels, targetStrong, pseudoLabels, pseudoWeights, strongOps: strong.map((x) => x.ops) },
+        { ...b, strongOps: strong.map((x) => x.ops) },
         { ...stepOptions(c, it), weight: c.kdWeight, kdStudent: c.kdFaithfulBug ? 'softmax-reference-bug' : 'log_softmax', align: strongAlignOf(c) },
-      );
-      if (r.labelledFraction === 0) this.noteEmpty(it, ['target CE']);
-      return { losses: { source_ce: r.sourceCe, target_ce: r.targetCe, kd: r.kd, labelled: r.labelledFraction }, lr: r.lr };
-    } finally {
-      tf.dispose([source, sourceLabels, targetStrong, pseudoLabels, ...(pseudoWeights ? [pseudoWeights] : [])]);
-    }
+      ),
+    );
+    if (r.labelledFraction === 0) this.noteEmpty(it, ['target CE']);
+    return { losses: { source_ce: r.sourceCe, target_ce: r.targetCe, kd: r.kd, labelled: r.labelledFraction }, lr: r.lr };
   }
 }
 

@@ -1,7 +1,7 @@
 // The self-training program: the baseline ProDA is compared against, a student trained on the confident
 // argmax of a frozen labeller (the initial model).
-import * as tf from '@tensorflow/tfjs';
 import { BN_REESTIMATE_IMAGES, type ConfigOf } from '../../../shared/runs-config';
+import { withTensors } from '../../engine/batch-scope';
 import type { SegNet } from '../../engine/nets';
 import { reestimateBn } from '../../engine/predict';
 import { selfTrainStep } from '../../engine/train/selftrain';
@@ -28,16 +28,10 @@ class SelfTrainProgram extends TrainingProgram<Config> {
     const c = this.c;
     const s = await weakBatch(this.data.source, c, it, STREAM.source, true);
     const t = await weakBatch(requireTarget(this.data), c, it, STREAM.target, false);
-    const source = inputTensor(s.images);
-    const sourceLabels = labelTensor(s.labels);
-    const target = inputTensor(t.images);
-    try {
-      const r = await selfTrainStep({ student: this.student, labeller: this.labeller, optimizer: this.sgd }, { source, sourceLabels, target }, { ...stepOptions(c, it), threshold: c.threshold });
-      if (r.labelledFraction === 0) this.noteEmpty(it, ['target CE']);
-      return { losses: { source_ce: r.sourceCe, target_ce: r.targetCe, labelled: r.labelledFraction }, lr: r.lr };
-    } finally {
-      tf.dispose([source, sourceLabels, target]);
-    }
+    const batch = () => ({ source: inputTensor(s.images), sourceLabels: labelTensor(s.labels), target: inputTensor(t.images) });
+    const r = await withTensors(batch, (b) => selfTrainStep({ student: this.student, labeller: this.labeller, optimizer: this.sgd }, b, { ...stepOptions(c, it), threshold: c.threshold }));
+    if (r.labelledFraction === 0) this.noteEmpty(it, ['target CE']);
+    return { losses: { source_ce: r.sourceCe, target_ce: r.targetCe, labelled: r.labelledFraction }, lr: r.lr };
   }
 }
 

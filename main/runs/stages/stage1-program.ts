@@ -1,8 +1,8 @@
 // The stage-1 program (prototypical pseudo-label denoising): student, EMA net and prototypes trained on the
 // rectified soft pseudo-labels of an upstream soft pseudo-label run.
-import * as tf from '@tensorflow/tfjs';
 import type { ConfigOf } from '../../../shared/runs-config';
 import { softPseudoToWeak } from '../../engine/aug/align';
+import { withTensors } from '../../engine/batch-scope';
 import type { SegNet } from '../../engine/nets';
 import type { Prototypes } from '../../engine/proda/prototypes';
 import { stage1Step } from '../../engine/train/stage1';
@@ -53,23 +53,23 @@ class Stage1Program extends TrainingProgram<Config> {
     const strong = strongViews(t.images, c, it);
     const fulls = await Promise.all(t.indices.map((i) => this.target.image(i)));
     const softs = await Promise.all(t.indices.map((i) => this.soft.get(this.target.ids[i])));
-    const tensors: tf.Tensor[] = [];
-    try {
-      const source = inputTensor(s.images);
-      const sourceLabels = labelTensor(s.labels);
-      const targetWeak = inputTensor(t.images);
-      const targetStrong = inputTensor(strong.map((x) => x.image));
+    const batch = () => {
       const targetFull = inputTensor(fulls);
-      tensors.push(source, sourceLabels, targetWeak, targetStrong, targetFull);
       const [, fh, fw] = targetFull.shape;
-      // p_{t,0}: the saved 1/8 softmax up to the full image, through each weak view's resize, crop and flip, then ×1/4.
-      const stored = softLabelTensor(softs);
-      tensors.push(stored);
-      const softPseudo = softPseudoToWeak(stored, [fh, fw], t.params);
-      tensors.push(softPseudo);
-      const r = await stage1Step(
+      return {
+        source: inputTensor(s.images),
+        sourceLabels: labelTensor(s.labels),
+        targetWeak: inputTensor(t.images),
+        targetStrong: inputTensor(strong.map((x) => x.image)),
+        targetFull,
+        // p_{t,0}: the saved 1/8 softmax up to the full image, through each weak view's resize, crop and flip, then ×1/4.
+        softPseudo: softPseudoToWeak(softLabelTensor(softs), [fh, fw], t.params),
+      };
+    };
+    const r = await withTensors(batch, (b) =>
+      stage1Step(
         { student: this.student, ema: this.ema, prototypes: this.protos, optimizer: this.sgd },
-        { source, sourceLabels, targetWeak, targetStrong, targetFull, softPseudo, weakParams: t.params, strongOps: strong.map((x) => x.ops) },
+        { ...b, weakParams: t.params, strongOps: strong.map((x) => x.ops) },
         {
           ...stepOptions(c, it),
           rceAlpha: c.rceAlpha,
@@ -84,15 +84,13 @@ class Stage1Program extends TrainingProgram<Config> {
           minPixels: 10,
           align: strongAlignOf(c),
         },
-      );
-      this.noteEmpty(it, [...(r.validTargetPixels === 0 ? ['SCE'] : []), ...(r.klElements === 0 ? ['structure KL'] : [])]);
-      return {
-        losses: { source_ce: r.sourceCe, sce: r.sce, ce: r.ce, rce: r.rce, reg: r.regular, kl: r.structureKl, rectified_changed: r.rectifiedChanged },
-        lr: r.lr,
-      };
-    } finally {
-      tf.dispose(tensors);
-    }
+      ),
+    );
+    this.noteEmpty(it, [...(r.validTargetPixels === 0 ? ['SCE'] : []), ...(r.klElements === 0 ? ['structure KL'] : [])]);
+    return {
+      losses: { source_ce: r.sourceCe, sce: r.sce, ce: r.ce, rce: r.rce, reg: r.regular, kl: r.structureKl, rectified_changed: r.rectifiedChanged },
+      lr: r.lr,
+    };
   }
 }
 

@@ -1,9 +1,9 @@
 // What the training programs share: their datasets, the student and its SGD state in checkpoints, validation,
 // the count of iterations with an empty target term, the final model, and the engine options every step takes.
-import * as tf from '@tensorflow/tfjs';
 import type { RunDataset, TrainingConfig } from '../../../shared/runs-config';
 import type { DatasetRole } from '../../../shared/datasets';
 import type { EvalResult } from '../../../shared/contract/runs';
+import { liveTensors } from '../../engine/batch-scope';
 import type { SegNet } from '../../engine/nets';
 import { Sgd } from '../../engine/optim/sgd';
 import type { Prototypes } from '../../engine/proda/prototypes';
@@ -159,7 +159,7 @@ export abstract class TrainingProgram<C extends TrainingConfig> implements Stage
     return { final, artifacts };
   }
 
-  numTensors = (): number => tf.memory().numTensors;
+  numTensors = liveTensors;
 
   dispose(): void {
     this.student.dispose();

@@ -1,9 +1,9 @@
 // The warm-up program: source CE plus the output-space LS-GAN; with adversarialWeight 0 plain source-only
 // training (also the target oracle, with targetLabels).
-import * as tf from '@tensorflow/tfjs';
 import type { ConfigOf } from '../../../shared/runs-config';
 import { Discriminator, type SegNet } from '../../engine/nets';
 import { Adam } from '../../engine/optim/adam';
+import { withTensors } from '../../engine/batch-scope';
 import { sourceOnlyStep, warmupStep, type WarmupOptions } from '../../engine/train/warmup';
 import type { Checkpoint } from '../checkpoints';
 import type { StageContext, StageProgram, StepResult } from '../program';
@@ -40,26 +40,17 @@ class WarmupProgram extends TrainingProgram<Config> {
   async step(it: number): Promise<StepResult> {
     const c = this.c;
     const s = await weakBatch(this.data.source, c, it, STREAM.source, true);
-    const source = inputTensor(s.images);
-    const sourceLabels = labelTensor(s.labels);
     const o: WarmupOptions = { ...stepOptions(c, it), discriminatorLr: c.discriminatorLr, adversarialWeight: c.adversarialWeight, freezeBn: c.freezeBn };
-    try {
-      if (this.adversary && this.data.target) {
-        const t = await weakBatch(this.data.target, c, it, STREAM.target, false);
-        const target = inputTensor(t.images);
-        try {
-          const { disc, optD } = this.adversary;
-          const r = await warmupStep({ net: this.student, discriminator: disc, optimizer: this.sgd, optimizerD: optD }, { source, sourceLabels, target }, o);
-          return { losses: { source_ce: r.sourceCe, adv_g: r.advG, disc: r.discriminator }, lr: r.lr };
-        } finally {
-          target.dispose();
-        }
-      }
-      const r = await sourceOnlyStep({ net: this.student, optimizer: this.sgd }, { source, sourceLabels }, o);
-      return { losses: { source_ce: r.sourceCe }, lr: r.lr };
-    } finally {
-      tf.dispose([source, sourceLabels]);
+    if (this.adversary && this.data.target) {
+      const { disc, optD } = this.adversary;
+      const t = await weakBatch(this.data.target, c, it, STREAM.target, false);
+      const batch = () => ({ source: inputTensor(s.images), sourceLabels: labelTensor(s.labels), target: inputTensor(t.images) });
+      const r = await withTensors(batch, (b) => warmupStep({ net: this.student, discriminator: disc, optimizer: this.sgd, optimizerD: optD }, b, o));
+      return { losses: { source_ce: r.sourceCe, adv_g: r.advG, disc: r.discriminator }, lr: r.lr };
     }
+    const batch = () => ({ source: inputTensor(s.images), sourceLabels: labelTensor(s.labels) });
+    const r = await withTensors(batch, (b) => sourceOnlyStep({ net: this.student, optimizer: this.sgd }, b, o));
+    return { losses: { source_ce: r.sourceCe }, lr: r.lr };
   }
 }
 
