@@ -62,7 +62,7 @@ export interface StageContext<C extends RunConfig = RunConfig> {
 export function forStage<S extends StageKind>(stage: S, make: (ctx: StageContext<ConfigOf<S>>) => Promise<StageProgram>) {
   return (ctx: StageContext): Promise<StageProgram> => {
     const config = ctx.config;
-    if (!isStage(config, stage)) throw new Error(`the ${stage} program was given a ${config.stage} config`);
+    if (!isStage(config, stage)) throw new Error(`the ${stage} program was given a config of stage '${config.stage}'`);
     return make({ ...ctx, config });
   };
 }
