@@ -6,7 +6,11 @@ import { ClassSetIdSchema, DatasetFormat } from './datasets';
 import { IMPORT_PREFIX, modelRef, safeId } from './contract/ids';
 
 export const stageKinds = ['warmup', 'pseudo', 'stage1', 'distill', 'selftrain', 'eval'] as const;
+/** The one stage-kind type: config, run programs, compatibility checks and the engine's LR groups all use it. */
 export type StageKind = (typeof stageKinds)[number];
+/** The stages that train a student (the others label or score with one). */
+export const trainingStages = ['warmup', 'stage1', 'distill', 'selftrain'] as const satisfies readonly StageKind[];
+export type TrainingStage = (typeof trainingStages)[number];
 
 /**
  * Upper bounds of the numeric fields: what a run can use, far above any real setting (the reference trains
@@ -96,8 +100,6 @@ export const PAPER = {
   selftrain: { lr: 1e-4, lrGroups: 'flat', threshold: 0.9 },
   prototypes: { epochs: 4, minPixels: 10, cap: 3000 },
 } as const;
-
-export type TrainingStage = 'warmup' | 'stage1' | 'distill' | 'selftrain';
 
 function optimSchemaFor(stage: TrainingStage) {
   const o = PAPER.optim;
@@ -341,10 +343,9 @@ export const runConfigSchema = z.discriminatedUnion('stage', [
 export type RunConfig = z.infer<typeof runConfigSchema>;
 export type RunConfigInput = z.input<typeof runConfigSchema>;
 export type ConfigOf<S extends StageKind> = Extract<RunConfig, { stage: S }>;
-export type TrainingConfig = ConfigOf<'warmup' | 'stage1' | 'distill' | 'selftrain'>;
+export type TrainingConfig = ConfigOf<TrainingStage>;
 
-export const isTrainingConfig = (c: RunConfig): c is TrainingConfig =>
-  c.stage === 'warmup' || c.stage === 'stage1' || c.stage === 'distill' || c.stage === 'selftrain';
+export const isTrainingConfig = (c: RunConfig): c is TrainingConfig => (trainingStages as readonly StageKind[]).includes(c.stage);
 
 /** The runs a config reads artifacts from, in a stable order. */
 export function upstreamRuns(c: RunConfig): string[] {

@@ -7,14 +7,14 @@
 import path from 'node:path';
 import { AppError } from '../../shared/contract/errors';
 import { classSets } from '../../shared/classes';
-import { IMPORT_PREFIX, upstreamRuns, type RunConfig, type RunDataset, type StageKind } from '../../shared/runs-config';
+import { IMPORT_PREFIX, trainingStages, upstreamRuns, type RunConfig, type RunDataset, type StageKind } from '../../shared/runs-config';
 
 /** Stages whose final artifact is a trained student (model.safetensors). */
-const MODEL_STAGES: readonly StageKind[] = ['warmup', 'stage1', 'distill', 'selftrain'];
+const MODEL_STAGES: readonly StageKind[] = trainingStages;
 /** Stages that adapt to an unlabelled target: labels of the target domain must never reach them. */
 const ADAPTATION_STAGES: readonly StageKind[] = ['stage1', 'distill', 'selftrain'];
 
-export const isAdaptationStage = (s: StageKind): boolean => ADAPTATION_STAGES.includes(s);
+const isAdaptationStage = (s: StageKind): boolean => ADAPTATION_STAGES.includes(s);
 
 /** One upstream reference of a config: the field that names it and what it must be. */
 interface Ref {

@@ -2,7 +2,7 @@
 // progress, cancellation) and the engine code that does the stage's math. Each stage kind provides a
 // factory; the run process picks it by config.stage.
 import type { EvalResult, RunReport } from '../../shared/contract/runs';
-import type { RunConfig, StageKind } from '../../shared/runs-config';
+import type { ConfigOf, RunConfig, StageKind } from '../../shared/runs-config';
 import type { Checkpoint } from '../artifacts/checkpoints';
 import type { TensorMap } from '../artifacts/safetensors';
 
@@ -39,8 +39,9 @@ export function withFiniteSteps(factories: StageRegistry['factories']): StageReg
   return out;
 }
 
-export interface StageContext {
-  config: RunConfig;
+/** What a stage program is given; `C` narrows the config to the stage's own (see forStage). */
+export interface StageContext<C extends RunConfig = RunConfig> {
+  config: C;
   runId: string;
   runDir: string;
   workspace: string;
@@ -53,6 +54,20 @@ export interface StageContext {
   /** True once a cancel was requested; one-shot stages may poll it between items. */
   cancelled(): boolean;
 }
+
+/**
+ * The factory of one stage kind: the context's config is checked to be that stage's, so the program reads a typed
+ * config (no casts in the stage code); a mismatch is a wiring error and fails the run naming both stages.
+ */
+export function forStage<S extends StageKind>(stage: S, make: (ctx: StageContext<ConfigOf<S>>) => Promise<StageProgram>) {
+  return (ctx: StageContext): Promise<StageProgram> => {
+    const config = ctx.config;
+    if (!isStage(config, stage)) throw new Error(`the ${stage} program was given a config of stage '${config.stage}'`);
+    return make({ ...ctx, config });
+  };
+}
+
+const isStage = <S extends StageKind>(c: RunConfig, stage: S): c is ConfigOf<S> => c.stage === stage;
 
 export interface StageFinish {
   final: EvalResult | null;

@@ -2,15 +2,13 @@ import { lrGroupModes, PAPER, type LrGroups, type TrainingStage } from '../../..
 
 /**
  * Learning-rate schedule and parameter groups of the reference (torch poly scheduler stepped every iteration,
- * so iteration 0 trains at the base rate).
+ * so iteration 0 trains at the base rate). `polyHorizon` is the run config's name for the reference's max_iter.
  */
-export function polyLr(baseLr: number, iteration: number, maxIterations: number, power = 0.9): number {
-  if (!(maxIterations > 0)) throw new Error(`polyLr: maxIterations must be > 0, got ${maxIterations}`);
-  const frac = Math.min(Math.max(iteration / maxIterations, 0), 1);
+export function polyLr(baseLr: number, iteration: number, polyHorizon: number, power = 0.9): number {
+  if (!(polyHorizon > 0)) throw new Error(`polyLr: polyHorizon must be > 0, got ${polyHorizon}`);
+  const frac = Math.min(Math.max(iteration / polyHorizon, 0), 1);
   return baseLr * Math.pow(1 - frac, power);
 }
-
-export type StageKind = TrainingStage;
 
 /** The backbone (1× group): conv1, bn1, layer1..layer4. Everything else (head, bn_pretrain) is the 10× group. */
 export function isBackboneParam(name: string): boolean {
@@ -22,8 +20,8 @@ export function isBackboneParam(name: string): boolean {
  * stage 1 has one flat group (the head trains at 1× too); warm-up and the distillation stages (`--finetune`) use 1×
  * for the backbone and 10× for the rest.
  */
-export function lrScaleFor(groups: StageKind | LrGroups, name: string): number {
-  const mode: LrGroups = (lrGroupModes as readonly string[]).includes(groups) ? (groups as LrGroups) : PAPER[groups as StageKind].lrGroups;
+export function lrScaleFor(groups: TrainingStage | LrGroups, name: string): number {
+  const mode: LrGroups = (lrGroupModes as readonly string[]).includes(groups) ? (groups as LrGroups) : PAPER[groups as TrainingStage].lrGroups;
   if (mode === 'flat') return 1;
   return isBackboneParam(name) ? 1 : 10;
 }

@@ -54,3 +54,24 @@ export function labelTensor(labels: readonly { width: number; height: number; da
   labels.forEach((l, n) => data.set(l.data, n * width * height));
   return tf.tensor3d(data, [labels.length, height, width], 'int32');
 }
+
+/** Per-pixel loss weights [N,h,w] from 0/1 maps (hand-corrected pixels): `weight` where the map is set, 1 elsewhere. */
+export function pixelWeightTensor(marked: readonly { width: number; height: number; data: ArrayLike<number> }[], weight: number): tf.Tensor3D {
+  const { width: w, height: h } = marked[0];
+  const data = new Float32Array(marked.length * w * h);
+  marked.forEach((t, n) => {
+    for (let i = 0; i < w * h; i++) data[n * w * h + i] = t.data[i] ? weight : 1;
+  });
+  return tf.tensor3d(data, [marked.length, h, w]);
+}
+
+/** Stored soft labels, one [C, h, w] float32 array an image (the pseudo-label run's layout), as one NHWC batch [N, h, w, C]. */
+export function softLabelTensor(maps: readonly { shape: readonly number[]; data: Float32Array }[]): tf.Tensor4D {
+  return tf.tidy(() => {
+    const each = maps.map((m) => {
+      const [C, h, w] = m.shape;
+      return tf.tensor3d(m.data, [C, h, w]).transpose([1, 2, 0]).expandDims(0) as tf.Tensor4D;
+    });
+    return tf.concat(each, 0) as tf.Tensor4D;
+  });
+}

@@ -52,7 +52,7 @@ describe('training steps on every backend', () => {
     const student = new SegNet(tiny, { seed: 3 });
     const other = new SegNet(tiny, { seed: 4 });
     const D = new Discriminator(C, { seed: 4, planes: 4 });
-    const base = { iteration: 0, maxIterations: 10, polyPower: 0.9, lr: 0.01, seed: 1, dropout: true };
+    const base = { iteration: 0, polyHorizon: 10, polyPower: 0.9, lr: 0.01, seed: 1, dropout: true };
     const weakParams = [0, 1].map(() => sampleWeakParams(rng, 96, 48, { resize: 96, cropWidth: 48, cropHeight: 32 }));
     const strongOps = [0, 1].map(() => sampleStrongOps(rng, 48, 32));
     const soft = tf.tidy(() => tf.softmax(tf.mul(u([2, 8, 12, C]), 4), -1)) as tf.Tensor4D;
@@ -60,7 +60,7 @@ describe('training steps on every backend', () => {
     const pseudo = tf.tidy(() => tf.argMax(tf.image.resizeBilinear(soft, [32, 48]), -1).toInt()) as tf.Tensor3D;
     const steps: Record<string, () => Promise<unknown>> = {
       warmup: () =>
-        warmupStep({ net: student, discriminator: D, optimizer: new Sgd(), optimizerD: new Adam() }, { source, sourceLabels: labels, target }, { ...base, lrD: 1e-3, adv: 0.01, freezeBn: false }),
+        warmupStep({ net: student, discriminator: D, optimizer: new Sgd(), optimizerD: new Adam() }, { source, sourceLabels: labels, target }, { ...base, discriminatorLr: 1e-3, adversarialWeight: 0.01, freezeBn: false }),
       stage1: () =>
         stage1Step(
           { student, ema: other, prototypes: createPrototypes(C, 8), optimizer: new Sgd() },
@@ -73,7 +73,7 @@ describe('training steps on every backend', () => {
           { source, sourceLabels: labels, targetStrong: target, pseudoLabels: pseudo, strongOps },
           { ...base, weight: 1, kdStudent: 'log_softmax', align: STRONG_ALIGN_DEFAULTS },
         ),
-      selftrain: () => selfTrainStep({ student, labeller: other, optimizer: new Sgd() }, { source, sourceLabels: labels, target }, { ...base, threshold: 0.3, groups: 'stage1' }),
+      selftrain: () => selfTrainStep({ student, labeller: other, optimizer: new Sgd() }, { source, sourceLabels: labels, target }, { ...base, threshold: 0.3, lrGroups: 'flat' }),
     };
     for (const [name, step] of Object.entries(steps)) {
       const info = await tf.profile(async () => {

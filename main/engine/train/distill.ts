@@ -4,15 +4,13 @@ import type { StrongAlignOptions } from '../aug/align';
 import type { StrongOp } from '../aug/strong';
 import type { SegNet } from '../nets';
 import { resizeBilinearAligned } from '../ops';
-import { lrScaleFor, polyLr } from '../optim/schedule';
-import type { LrGroups } from '../../../shared/runs-config';
 import type { Sgd } from '../optim/sgd';
 import type { KdStudent } from '../proda/losses';
 import { crossEntropy, distillationKl, weightedCrossEntropy } from '../proda/losses';
 import { IGNORE } from '../proda/rectify';
-import { takeNumbers } from '../read';
-import { addGrads, localStep, lossAndGrads, sourceCeGrads, trainForward } from './grads';
-import type { NamedGrads } from './grads';
+import { localStep, sourceAndTargetGradients } from './grads';
+import type { NamedGrads, SourceTargetLosses } from './grads';
+import { sgdUpdate, type StepOptions } from './step-options';
 
 /** The spacing of float16 values around |a| (normal binades from 2^-14, subnormals 2^-24 apart). */
 function float16Ulp(a: number): number {
@@ -117,30 +115,16 @@ export interface DistillState {
   optimizer: Sgd;
 }
 
-export interface DistillOptions {
-  iteration: number;
-  maxIterations: number;
-  polyPower: number;
-  /** base LR (1× backbone, 10× head and bn_pretrain: `--finetune`) */
-  lr: number;
-  /** LR groups; absent = the reference's for distillation (1×/10×) */
-  lrGroups?: LrGroups;
-  /** β, KD weight (`--distillation 1`) */
+export interface DistillOptions extends StepOptions {
+  /** β, KD weight (`--distillation 1`); the base LR is 1× backbone, 10× head and bn_pretrain (`--finetune`) unless lrGroups says otherwise */
   weight: number;
   kdStudent: KdStudent;
   align: StrongAlignOptions;
-  seed: number;
-  dropout: boolean;
 }
 
-export interface DistillLosses {
-  total: number;
-  sourceCe: number;
-  targetCe: number;
+export interface DistillLosses extends SourceTargetLosses {
+  /** the KD term before its weight */
   kd: number;
-  lr: number;
-  /** fraction of strong-view label pixels that are not ignored */
-  labelledFraction: number;
 }
 
 /**
@@ -150,43 +134,35 @@ export interface DistillLosses {
  */
 export async function distillGradients(state: DistillState, batch: DistillBatch, o: DistillOptions): Promise<{ grads: NamedGrads; losses: DistillLosses }> {
   const { student, teacher } = state;
-  const lr = polyLr(o.lr, o.iteration, o.maxIterations, o.polyPower);
   const [, lh, lw] = batch.pseudoLabels.shape;
-
-  const src = sourceCeGrads(student, batch.source, batch.sourceLabels, trainForward(o, 0));
-  const prep = tf.tidy(() => {
-    const lab = strongMaps(batch.pseudoLabels.toFloat().expandDims(-1) as tf.Tensor4D, batch.strongOps, o.align);
-    const labels = tf.round(lab.squeeze([3])).toInt() as tf.Tensor3D;
-    // Weights follow the labels through the same strong geometry (padding is ignore-labelled, so its weight is unused).
-    const weights = batch.pseudoWeights
-      ? (strongMaps(batch.pseudoWeights.expandDims(-1) as tf.Tensor4D, batch.strongOps, o.align).squeeze([3]) as tf.Tensor3D)
-      : undefined;
-    const teacherLogits = resizeBilinearAligned(teacher.apply(batch.targetStrong, { training: false }).logits, [lh, lw]);
-    const labelled = tf.mean(tf.notEqual(labels, IGNORE).toFloat());
-    return { labels, weights, teacherLogits, labelled };
-  });
-  const parts: Record<string, tf.Scalar> = {};
-  const tgt = lossAndGrads(student, () => {
-    const logits = resizeBilinearAligned(student.apply(batch.targetStrong, trainForward(o, 1)).logits, [lh, lw]);
-    const ce = prep.weights ? weightedCrossEntropy(logits, prep.labels, prep.weights) : crossEntropy(logits, prep.labels);
-    const kd = distillationKl(logits, prep.teacherLogits, o.kdStudent);
-    parts.ce = tf.keep(ce.clone());
-    parts.kd = tf.keep(kd.clone());
-    return tf.add(ce, tf.mul(kd, o.weight)) as tf.Scalar;
-  });
-  const grads = addGrads(src.grads, tgt.grads);
-  tf.dispose([prep.labels, prep.teacherLogits, ...(prep.weights ? [prep.weights] : [])]);
-  const [sourceCe, target, targetCe, kd, labelledFraction] = await takeNumbers([src.value, tgt.value, parts.ce, parts.kd, prep.labelled]);
-  return { grads, losses: { total: sourceCe + target, sourceCe, targetCe, kd, lr, labelledFraction } };
+  const g = await sourceAndTargetGradients(
+    student,
+    batch,
+    o,
+    () => {
+      const lab = strongMaps(batch.pseudoLabels.toFloat().expandDims(-1) as tf.Tensor4D, batch.strongOps, o.align);
+      const labels = tf.round(lab.squeeze([3])).toInt() as tf.Tensor3D;
+      // Weights follow the labels through the same strong geometry (padding is ignore-labelled, so its weight is unused).
+      const weights = batch.pseudoWeights
+        ? (strongMaps(batch.pseudoWeights.expandDims(-1) as tf.Tensor4D, batch.strongOps, o.align).squeeze([3]) as tf.Tensor3D)
+        : undefined;
+      const teacherLogits = resizeBilinearAligned(teacher.apply(batch.targetStrong, { training: false }).logits, [lh, lw]);
+      const labelled = tf.mean(tf.notEqual(labels, IGNORE).toFloat()) as tf.Scalar;
+      return { labels, weights, teacherLogits, labelled };
+    },
+    (p, forward, part) => {
+      const logits = resizeBilinearAligned(student.apply(batch.targetStrong, forward).logits, [lh, lw]);
+      const ce = p.weights ? weightedCrossEntropy(logits, p.labels, p.weights) : crossEntropy(logits, p.labels);
+      const kd = distillationKl(logits, p.teacherLogits, o.kdStudent);
+      part('ce', ce);
+      part('kd', kd);
+      return tf.add(ce, tf.mul(kd, o.weight)) as tf.Scalar;
+    },
+  );
+  return { grads: g.grads, losses: { ...g.losses, kd: g.parts.kd } };
 }
 
-/** The update half: one SGD step with the 1×/10× groups (`--finetune`). */
-export function distillApply(state: DistillState, grads: NamedGrads, o: DistillOptions): void {
-  const lr = polyLr(o.lr, o.iteration, o.maxIterations, o.polyPower);
-  state.optimizer.step(state.student.params, grads, (name) => lr * lrScaleFor(o.lrGroups ?? 'distill', name));
-}
-
-/** One stage-2/3 iteration in one process. */
+/** One stage-2/3 iteration in one process: the gradients, then one SGD step with the 1×/10× groups (`--finetune`). */
 export function distillStep(state: DistillState, batch: DistillBatch, o: DistillOptions): Promise<DistillLosses> {
-  return localStep(distillGradients(state, batch, o), (grads) => distillApply(state, grads, o));
+  return localStep(distillGradients(state, batch, o), (grads) => sgdUpdate(state.optimizer, state.student, grads, o, 'distill'));
 }

@@ -2,6 +2,8 @@ import * as tf from '@tensorflow/tfjs';
 import type { GraphNet, SegNet } from '../nets';
 import { resizeBilinearAligned } from '../ops'; // also installs tfjs 4.22 gradient fixes (comparison ops, cpu ResizeBilinearGrad)
 import { crossEntropy } from '../proda/losses';
+import { takeNumbers } from '../read';
+import { stepLr, type StepOptions } from './step-options';
 
 /** Gradients keyed by PyTorch parameter name. */
 export type NamedGrads = Record<string, tf.Tensor>;
@@ -85,4 +87,39 @@ export async function localStep<L>(gradients: Promise<{ grads: NamedGrads; losse
     disposeGrads(g.grads);
   }
   return g.losses;
+}
+
+/** What a stage that adds one target loss to the source CE reports (distillation, self-training). */
+export interface SourceTargetLosses {
+  total: number;
+  sourceCe: number;
+  /** the target CE: the target loss's part named 'ce' where it has parts, else the whole target loss */
+  targetCe: number;
+  lr: number;
+  /** fraction of target label pixels that are not ignored */
+  labelledFraction: number;
+}
+
+/**
+ * The gradient half of the stages that add one target loss to the source CE (distillation, self-training). In order:
+ * `prepare` builds the target side without gradient (pseudo-labels, teacher maps, the labelled fraction) in a tidy
+ * scope; the source CE with its own backward; `targetLoss` on the student, whose named `parts` are read out with it.
+ * The prepared tensors are freed here; the summed gradients are the caller's.
+ */
+export async function sourceAndTargetGradients<P extends Record<string, tf.Tensor | undefined>>(
+  student: SegNet,
+  batch: { source: tf.Tensor4D; sourceLabels: tf.Tensor3D },
+  o: StepOptions,
+  prepare: () => P & { labelled: tf.Scalar },
+  targetLoss: (prepared: P, forward: ReturnType<typeof trainForward>, part: (name: string, t: tf.Scalar) => void) => tf.Scalar,
+): Promise<{ grads: NamedGrads; losses: SourceTargetLosses; parts: Record<string, number> }> {
+  const prep = tf.tidy(prepare);
+  const src = sourceCeGrads(student, batch.source, batch.sourceLabels, trainForward(o, 0));
+  const kept: [string, tf.Scalar][] = [];
+  const tgt = lossAndGrads(student, () => targetLoss(prep, trainForward(o, 1), (name, t) => kept.push([name, tf.keep(t.clone())])));
+  const grads = addGrads(src.grads, tgt.grads);
+  tf.dispose(Object.entries(prep).flatMap(([k, t]) => (k !== 'labelled' && t ? [t] : [])));
+  const [sourceCe, target, labelledFraction, ...values] = await takeNumbers([src.value, tgt.value, prep.labelled, ...kept.map(([, t]) => t)]);
+  const parts = Object.fromEntries(kept.map(([name], i) => [name, values[i]]));
+  return { grads, losses: { total: sourceCe + target, sourceCe, targetCe: parts.ce ?? target, lr: stepLr(o), labelledFraction }, parts };
 }

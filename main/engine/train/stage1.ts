@@ -6,17 +6,17 @@ import type { WeakParams } from '../aug/weak';
 import type { SegNet } from '../nets';
 import { resizeBilinearAligned } from '../ops';
 import { emaUpdate } from '../optim/ema';
-import { lrScaleFor, polyLr } from '../optim/schedule';
-import type { LrGroups } from '../../../shared/runs-config';
+import type { ConfigOf } from '../../../shared/runs-config';
 import type { Sgd } from '../optim/sgd';
 import { prototypeDistances } from '../proda/distance';
-import { regularLoss, structureKl, structureKlMask, symmetricCrossEntropy, type RegularType } from '../proda/losses';
+import { regularLoss, structureKl, structureKlMask, symmetricCrossEntropy } from '../proda/losses';
 import type { ClassCentroids, Prototypes } from '../proda/prototypes';
 import { classCentroids, emaUpdatePrototypes, prototypesTensor } from '../proda/prototypes';
 import { IGNORE, prototypeWeights, rectifiedLabels } from '../proda/rectify';
 import { takeNumbers } from '../read';
 import { addGrads, localStep, lossAndGrads, sourceCeGrads, trainForward } from './grads';
 import type { NamedGrads } from './grads';
+import { sgdUpdate, stepLr, type StepOptions } from './step-options';
 
 /** One stage-1 batch, NHWC, images RGB/255. Label-resolution maps are at 1/4 of the crop (128×224 at paper scale). */
 export interface Stage1Batch {
@@ -43,28 +43,18 @@ export interface Stage1State {
   optimizer: Sgd;
 }
 
-export interface Stage1Options {
-  iteration: number;
-  maxIterations: number;
-  lr: number;
-  /** LR groups; absent = the reference's stage 1 (one flat group) */
-  lrGroups?: LrGroups;
-  polyPower: number;
-  rceAlpha: number;
-  rceBeta: number;
-  regularW: number;
-  /** `regular_type`: MRKLD (the reference's commands) or MRENT; absent = MRKLD */
-  regularType?: RegularType;
-  protoConsistW: number;
-  protoTemperature: number;
-  protoMomentum: number;
-  emaDecay: number;
-  trainThred: number;
+/**
+ * Stage 1's own constants, under the run config's names and with its types (shared/runs-config.ts documents each;
+ * PRODA_DEFAULTS holds the reference's values). `regularType` absent = MRKLD.
+ */
+export type Stage1Weights = Pick<ConfigOf<'stage1'>, 'rceAlpha' | 'rceBeta' | 'regularWeight' | 'protoConsistWeight' | 'protoTemperature' | 'protoMomentum' | 'emaDecay' | 'trainThreshold'> &
+  Partial<Pick<ConfigOf<'stage1'>, 'regularType'>>;
+
+/** Absent lrGroups = the reference's stage 1 (one flat group). */
+export interface Stage1Options extends StepOptions, Stage1Weights {
+  /** classes with fewer pixels in an image's EMA argmax give that image no centroid */
   minPixels: number;
   align: StrongAlignOptions;
-  seed: number;
-  /** Dropout2d in the student/EMA forwards (reference: on). Parity tests turn it off: torch's masks cannot be replayed. */
-  dropout: boolean;
 }
 
 export interface Stage1Losses {
@@ -102,7 +92,7 @@ export interface Stage1Gradients {
 export async function stage1Gradients(state: Stage1State, batch: Stage1Batch, o: Stage1Options): Promise<Stage1Gradients> {
   const { student, ema } = state;
   const [, lh, lw] = batch.softPseudo.shape;
-  const lr = polyLr(o.lr, o.iteration, o.maxIterations, o.polyPower);
+  const lr = stepLr(o);
   const run = (slot: number) => trainForward(o, slot);
 
   // 1. Source CE on logits upsampled to the label size (its own backward in the reference).
@@ -119,13 +109,13 @@ export async function stage1Gradients(state: Stage1State, batch: Stage1Batch, o:
   const teacher = tf.tidy(() => {
     const weakFeat = full2weak(emaFull.feat, batch.weakParams);
     const dist = prototypeDistances(weakFeat, protos);
-    const labels = rectifiedLabels(prototypeWeights(dist, o.protoTemperature), batch.softPseudo, o.trainThred);
+    const labels = rectifiedLabels(prototypeWeights(dist, o.protoTemperature), batch.softPseudo, o.trainThreshold);
     const changed = tf.mean(tf.notEqual(labels, tf.argMax(batch.softPseudo, -1)).toFloat());
     const valid = tf.sum(tf.notEqual(labels, IGNORE).toFloat());
     return { labels, dist, changed, valid };
   });
   // γ1 = 0 switches structure learning off, as the reference skips its strong forward then
-  const teacherDist = o.protoConsistW !== 0 ? strongMaps(teacher.dist, batch.strongOps, o.align) : null;
+  const teacherDist = o.protoConsistWeight !== 0 ? strongMaps(teacher.dist, batch.strongOps, o.align) : null;
   teacher.dist.dispose();
   const klMask = teacherDist ? tf.tidy(() => tf.sum(structureKlMask(teacherDist))) : null;
 
@@ -143,7 +133,7 @@ export async function stage1Gradients(state: Stage1State, batch: Stage1Batch, o:
       kl = structureKl(teacherDist, sDist, o.protoTemperature);
     }
     for (const [k, t] of Object.entries({ sce: sce.loss, ce: sce.ce, rce: sce.rce, reg, kl })) terms[k] = tf.keep(t.clone());
-    return tf.addN([sce.loss, tf.mul(reg, o.regularW), tf.mul(kl, o.protoConsistW)]) as tf.Scalar;
+    return tf.addN([sce.loss, tf.mul(reg, o.regularWeight), tf.mul(kl, o.protoConsistWeight)]) as tf.Scalar;
   });
   const grads = addGrads(src.grads, tgt.grads);
   const centroids = await classCentroids(emaFull.feat, emaFull.logits, o.minPixels);
@@ -183,8 +173,7 @@ export async function stage1Gradients(state: Stage1State, batch: Stage1Batch, o:
  * argmax (centroid batches in image order; several for data-parallel shards), then the EMA net update (buffers copied).
  */
 export function stage1Apply(state: Stage1State, grads: NamedGrads, centroids: readonly ClassCentroids[], o: Stage1Options): void {
-  const lr = polyLr(o.lr, o.iteration, o.maxIterations, o.polyPower);
-  state.optimizer.step(state.student.params, grads, (name) => lr * lrScaleFor(o.lrGroups ?? 'stage1', name));
+  sgdUpdate(state.optimizer, state.student, grads, o, 'stage1');
   for (const c of centroids) emaUpdatePrototypes(state.prototypes, c, o.protoMomentum);
   emaUpdate(state.ema.params, state.student.params, o.emaDecay);
 }

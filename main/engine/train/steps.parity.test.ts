@@ -53,11 +53,11 @@ async function warmupParity(backend: 'cpu' | 'wasm'): Promise<void> {
   const state = { net, discriminator: D, optimizer: new Sgd(), optimizerD: new Adam() };
   const r = await warmupStep(state, batch, {
     iteration: 0,
-    maxIterations: 100,
+    polyHorizon: 100,
     polyPower: 0.9,
     lr: J.lr,
-    lrD: J.lr_d,
-    adv: J.adv,
+    discriminatorLr: J.lr_d,
+    adversarialWeight: J.adv,
     freezeBn: true,
     seed: 1,
     dropout: false,
@@ -96,7 +96,7 @@ async function distillParity(backend: 'cpu' | 'wasm'): Promise<void> {
     const optimizer = new Sgd();
     const r = await distillStep({ student, teacher, optimizer }, batch, {
       iteration: 0,
-      maxIterations: 100,
+      polyHorizon: 100,
       polyPower: 0.9,
       lr: J.lr,
       weight: 1,

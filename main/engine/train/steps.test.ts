@@ -67,7 +67,7 @@ const stage1Opts = (iteration: number): Stage1Options => ({
   ...s1,
   lr: 0.01,
   iteration,
-  maxIterations: 100,
+  polyHorizon: 100,
   polyPower: 0.9,
   protoMomentum: 0.05,
   emaDecay: 0.9,
@@ -118,11 +118,11 @@ describe('training steps (tiny net, wasm)', () => {
     const student = new SegNet(tiny, { seed: 3 });
     const ema = new SegNet(tiny, { seed: 3 });
     const b0 = stage1Inputs(200);
-    const off = await stage1Step({ student, ema, prototypes: createPrototypes(C, 8), optimizer: new Sgd() }, b0, { ...stage1Opts(0), protoConsistW: 0 });
+    const off = await stage1Step({ student, ema, prototypes: createPrototypes(C, 8), optimizer: new Sgd() }, b0, { ...stage1Opts(0), protoConsistWeight: 0 });
     expect(off.structureKl).toBe(0);
     expect(off.klElements).toBeNull();
     // train_thred above every normalised max: no valid rectified pixel, SCE is 0 (torch: NaN) and is counted as such
-    const none = await stage1Step({ student, ema, prototypes: createPrototypes(C, 8), optimizer: new Sgd() }, b0, { ...stage1Opts(0), trainThred: 1.01 });
+    const none = await stage1Step({ student, ema, prototypes: createPrototypes(C, 8), optimizer: new Sgd() }, b0, { ...stage1Opts(0), trainThreshold: 1.01 });
     expect(none.validTargetPixels).toBe(0);
     expect(none.sce).toBe(0);
     expect(off.total).toBeCloseTo(off.sourceCe + off.sce + 0.1 * off.regular, 4);
@@ -186,7 +186,7 @@ describe('training steps (tiny net, wasm)', () => {
     const { u, labels } = batchTensors(9);
     const src = u([2, 32, 48, 3]) as tf.Tensor4D;
     const tgt = u([2, 32, 48, 3]) as tf.Tensor4D;
-    const opts = { iteration: 0, maxIterations: 10, polyPower: 0.9, lr: 0.01, lrD: 1e-3, adv: 0.01, freezeBn: true, seed: 1, dropout: true };
+    const opts = { iteration: 0, polyHorizon: 10, polyPower: 0.9, lr: 0.01, discriminatorLr: 1e-3, adversarialWeight: 0.01, freezeBn: true, seed: 1, dropout: true };
     const r = await warmupStep(state, { source: src, sourceLabels: labels, target: tgt }, opts);
     const before = tf.memory().numTensors;
     await warmupStep(state, { source: src, sourceLabels: labels, target: tgt }, { ...opts, iteration: 1 });
@@ -213,7 +213,7 @@ describe('training steps (tiny net, wasm)', () => {
     const src = u([2, 32, 48, 3]) as tf.Tensor4D;
     const allIgnored = tf.fill([2, 8, 12], 250, 'int32') as tf.Tensor3D;
     const strongOps = [0, 1].map(() => sampleStrongOps(rng, 48, 32));
-    const base = { iteration: 0, maxIterations: 10, polyPower: 0.9, lr: 0.001, weight: 1, align: STRONG_ALIGN_DEFAULTS, seed: 2, dropout: false };
+    const base = { iteration: 0, polyHorizon: 10, polyPower: 0.9, lr: 0.001, weight: 1, align: STRONG_ALIGN_DEFAULTS, seed: 2, dropout: false };
     const snapshot = await student.getWeights();
     const runWith = async (kdStudent: 'log_softmax' | 'softmax-reference-bug') => {
       student.setWeights(snapshot);
@@ -262,7 +262,7 @@ describe('training steps (tiny net, wasm)', () => {
     const { u, labels } = batchTensors(12);
     const src = u([2, 32, 48, 3]) as tf.Tensor4D;
     const tgt = u([2, 32, 48, 3]) as tf.Tensor4D;
-    const opts = { iteration: 0, maxIterations: 10, polyPower: 0.9, lr: 0.001, groups: 'stage1' as const, seed: 1, dropout: false };
+    const opts = { iteration: 0, polyHorizon: 10, polyPower: 0.9, lr: 0.001, lrGroups: 'flat' as const, seed: 1, dropout: false };
     const none = await selfTrainStep({ student, labeller: student, optimizer: new Sgd() }, { source: src, sourceLabels: labels, target: tgt }, { ...opts, threshold: 1 });
     expect(none.labelledFraction).toBe(0);
     expect(none.targetCe).toBe(0);

@@ -2,13 +2,13 @@ import * as tf from '@tensorflow/tfjs';
 import type { Discriminator, SegNet } from '../nets';
 import { resizeBilinearAligned } from '../ops';
 import type { Adam } from '../optim/adam';
-import { lrScaleFor, polyLr } from '../optim/schedule';
-import type { LrGroups } from '../../../shared/runs-config';
+import { polyLr } from '../optim/schedule';
 import type { Sgd } from '../optim/sgd';
 import { crossEntropy, lsganLoss } from '../proda/losses';
-import { takeNumbers } from '../read';
+import { takeNumber, takeNumbers } from '../read';
 import { batchNormAffineNames, disposeGrads, dropoutSeed, lossAndGrads } from './grads';
 import type { NamedGrads } from './grads';
+import { sgdUpdate, stepLr, type StepOptions } from './step-options';
 
 export interface WarmupBatch {
   source: tf.Tensor4D;
@@ -24,21 +24,13 @@ export interface WarmupState {
   optimizerD: Adam;
 }
 
-export interface WarmupOptions {
-  iteration: number;
-  maxIterations: number;
-  polyPower: number;
-  /** segmentation net base LR (1× backbone, 10× head) */
-  lr: number;
-  /** LR groups; absent = the reference's for the warm-up (1×/10×) */
-  lrGroups?: LrGroups;
-  lrD: number;
+/** The segmentation net's base LR is 1× backbone, 10× head unless lrGroups says otherwise. */
+export interface WarmupOptions extends StepOptions {
+  discriminatorLr: number;
   /** weight of the generator's adversarial term (`--adv 0.01`) */
-  adv: number;
+  adversarialWeight: number;
   /** `--freeze_bn`: BN in eval mode with frozen affine parameters */
   freezeBn: boolean;
-  seed: number;
-  dropout: boolean;
 }
 
 export interface WarmupLosses {
@@ -47,6 +39,14 @@ export interface WarmupLosses {
   discriminator: number;
   lr: number;
 }
+
+/** Train-mode forward of the warm-up: `--freeze_bn` runs BN in eval mode. */
+const warmupForward = (o: WarmupOptions, slot: number) => ({
+  training: true,
+  bnTraining: !o.freezeBn,
+  dropout: o.dropout,
+  dropoutSeed: dropoutSeed(o.seed, o.iteration, slot),
+});
 
 const SOURCE = 0;
 const TARGET = 1;
@@ -66,14 +66,9 @@ export interface WarmupGradients {
  */
 export async function warmupGradients(state: WarmupState, batch: WarmupBatch, o: WarmupOptions): Promise<WarmupGradients> {
   const { net, discriminator: D } = state;
-  const lr = polyLr(o.lr, o.iteration, o.maxIterations, o.polyPower);
+  const lr = stepLr(o);
   const frozen = o.freezeBn ? batchNormAffineNames(net) : undefined;
-  const run = (slot: number) => ({
-    training: true,
-    bnTraining: !o.freezeBn,
-    dropout: o.dropout,
-    dropoutSeed: dropoutSeed(o.seed, o.iteration, slot),
-  });
+  const run = (slot: number) => warmupForward(o, slot);
 
   let probsS: tf.Tensor4D | undefined;
   let probsT: tf.Tensor4D | undefined;
@@ -91,21 +86,20 @@ export async function warmupGradients(state: WarmupState, batch: WarmupBatch, o:
       probsS = tf.keep(tf.softmax(upS, -1) as tf.Tensor4D);
       probsT = tf.keep(pT.clone());
       advG = tf.keep(adv.clone());
-      return tf.add(ce, tf.mul(adv, o.adv)) as tf.Scalar;
+      return tf.add(ce, tf.mul(adv, o.adversarialWeight)) as tf.Scalar;
     },
     frozen,
   );
   const d = lossAndGrads(D, () => tf.add(lsganLoss(D.apply(probsS!), SOURCE), lsganLoss(D.apply(probsT!), TARGET)) as tf.Scalar);
   tf.dispose([probsS!, probsT!]);
   const [total, adv, discriminator] = await takeNumbers([g.value, advG!, d.value]);
-  return { grads: g.grads, gradsD: d.grads, losses: { sourceCe: total - o.adv * adv, advG: adv, discriminator, lr } };
+  return { grads: g.grads, gradsD: d.grads, losses: { sourceCe: total - o.adversarialWeight * adv, advG: adv, discriminator, lr } };
 }
 
 /** The update half: SGD on the net (1×/10× groups), Adam on the discriminator, both at their poly-decayed rates. */
 export function warmupApply(state: WarmupState, grads: NamedGrads, gradsD: NamedGrads, o: WarmupOptions): void {
-  const lr = polyLr(o.lr, o.iteration, o.maxIterations, o.polyPower);
-  const lrD = polyLr(o.lrD, o.iteration, o.maxIterations, o.polyPower);
-  state.optimizer.step(state.net.params, grads, (name) => lr * lrScaleFor(o.lrGroups ?? 'warmup', name));
+  const lrD = polyLr(o.discriminatorLr, o.iteration, o.polyHorizon, o.polyPower);
+  sgdUpdate(state.optimizer, state.net, grads, o, 'warmup');
   state.optimizerD.step(state.discriminator.params, gradsD, () => lrD);
 }
 
@@ -119,4 +113,27 @@ export async function warmupStep(state: WarmupState, batch: WarmupBatch, o: Warm
     disposeGrads(g.gradsD);
   }
   return g.losses;
+}
+
+/**
+ * Source-only training (the warm-up with adversarialWeight 0, also the target oracle): the warm-up's generator loss
+ * without the adversarial term, so no discriminator runs. Returns the source CE and the LR.
+ */
+export async function sourceOnlyStep(state: { net: SegNet; optimizer: Sgd }, batch: Omit<WarmupBatch, 'target'>, o: WarmupOptions): Promise<{ sourceCe: number; lr: number }> {
+  const { net } = state;
+  const frozen = o.freezeBn ? batchNormAffineNames(net) : undefined;
+  const g = lossAndGrads(
+    net,
+    () => {
+      const [, H, W] = batch.sourceLabels.shape;
+      return crossEntropy(resizeBilinearAligned(net.apply(batch.source, warmupForward(o, 0)).logits, [H, W]), batch.sourceLabels);
+    },
+    frozen,
+  );
+  try {
+    sgdUpdate(state.optimizer, net, g.grads, o, 'warmup');
+  } finally {
+    disposeGrads(g.grads);
+  }
+  return { sourceCe: await takeNumber(g.value), lr: stepLr(o) };
 }

@@ -15,7 +15,7 @@ import { summarize } from '../catalogue';
 import { RunSupervisor } from '../supervisor';
 import { toDatasetRef } from '../dataset-refs';
 import type { RunConfigInput } from '../../../shared/runs-config';
-import { correctedTarget, withCorrectedSlots } from './training';
+import { correctedTarget, withCorrectedSlots } from './label-sources';
 
 describe('correctedTarget', () => {
   const pseudo = { width: 4, height: 2, data: Uint8Array.from([1, 1, 250, 3, 1, 1, 250, 3]) };

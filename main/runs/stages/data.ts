@@ -80,4 +80,4 @@ export class ImageSource {
 }
 
 // Tensor conversions live in the engine (tfjs stays inside main/engine); training imports them from here.
-export { inputTensor, labelTensor } from '../../engine/predict/input';
+export { inputTensor, labelTensor, pixelWeightTensor, softLabelTensor } from '../../engine/predict/input';

@@ -2,9 +2,12 @@
 import { initBackend } from '../../engine/backend';
 import { onGpuFailure } from '../../engine/webgpu';
 import { openDataset } from '../../datasets';
-import { withFiniteSteps, type StageRegistry } from '../program';
+import { forStage, withFiniteSteps, type StageRegistry } from '../program';
+import { distillProgram } from './distill-program';
 import { evalProgram, pseudoProgram } from './oneshot';
-import { trainingPrograms } from './training';
+import { selftrainProgram } from './selftrain-program';
+import { stage1Program } from './stage1-program';
+import { warmupProgram } from './warmup-program';
 
 export const stageRegistry: StageRegistry = {
   setup: async () => {
@@ -14,5 +17,12 @@ export const stageRegistry: StageRegistry = {
     return { name: info.name, detail: info };
   },
   // A NaN or infinite loss fails the run naming the iteration (a config bound alone cannot rule it out).
-  factories: withFiniteSteps({ ...trainingPrograms(openDataset), pseudo: pseudoProgram(openDataset), eval: evalProgram(openDataset) }),
+  factories: withFiniteSteps({
+    warmup: forStage('warmup', warmupProgram(openDataset)),
+    pseudo: forStage('pseudo', pseudoProgram(openDataset)),
+    stage1: forStage('stage1', stage1Program(openDataset)),
+    distill: forStage('distill', distillProgram(openDataset)),
+    selftrain: forStage('selftrain', selftrainProgram(openDataset)),
+    eval: forStage('eval', evalProgram(openDataset)),
+  }),
 };

@@ -27,8 +27,8 @@ export async function loadUpstreamModel(ctx: StageContext, ref: string): Promise
 const yieldLoop = () => new Promise((r) => setImmediate(r));
 
 export function pseudoProgram(open: DatasetOpener) {
-  return async (ctx: StageContext): Promise<StageProgram> => {
-    const config = ctx.config as ConfigOf<'pseudo'>;
+  return async (ctx: StageContext<ConfigOf<'pseudo'>>): Promise<StageProgram> => {
+    const config = ctx.config;
     if (config.mode === 'soft' && config.prototypes.from === 'source' && !config.prototypes.source)
       throw new Error("prototypes.from is 'source' but prototypes.source names no labelled source split");
     const model = await loadUpstreamModel(ctx, config.model);
@@ -128,8 +128,8 @@ async function sameSizeBatch(src: ImageSource, i: number, n: number, max: number
 }
 
 export function evalProgram(open: DatasetOpener) {
-  return async (ctx: StageContext): Promise<StageProgram> => {
-    const config = ctx.config as ConfigOf<'eval'>;
+  return async (ctx: StageContext<ConfigOf<'eval'>>): Promise<StageProgram> => {
+    const config = ctx.config;
     const model = await loadUpstreamModel(ctx, config.model);
     const val = await ImageSource.open(open, config.val, 'target', { evalLabels: true, cacheMb: 64 });
     // Re-estimation without bnData uses the scored split's images (never its labels): the default of

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { STRONG_ALIGN_DEFAULTS, STRONG_ALIGN_REFERENCE } from '../../engine/aug/align';
 import { runConfigSchema, type ConfigOf } from '../../../shared/runs-config';
-import { strongAlignOf } from './training';
+import { strongAlignOf } from './batches';
 
 const ds = { root: '/d', format: 'demo' as const, split: 'target-train' };
 

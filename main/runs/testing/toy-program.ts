@@ -1,14 +1,14 @@
 // A test double for the engine: a tiny linear regression trained by SGD with momentum, with the same
 // contract as a real stage program (seeded per-iteration data, full state in checkpoints). It lets the
 // supervision tests kill, cancel and resume processes in seconds, independent of tfjs.
-import type { StageContext, StageProgram, StageRegistry } from '../program';
+import { forStage, type StageContext, type StageProgram, type StageRegistry } from '../program';
 import { rngAt } from '../data-order';
-import type { RunConfig } from '../../../shared/runs-config';
+import type { ConfigOf } from '../../../shared/runs-config';
 
 const DIM = 16;
 
-export function toyProgram(ctx: StageContext): StageProgram {
-  const config = ctx.config as Extract<RunConfig, { stage: 'warmup' }>;
+export function toyProgram(ctx: StageContext<ConfigOf<'warmup'>>): StageProgram {
+  const config = ctx.config;
   const iterations = config.optim.iterations;
   const delayMs = Number(process.env.TOY_STEP_MS ?? '10');
   let w = new Float32Array(DIM);
@@ -76,5 +76,5 @@ export function toyEval(ctx: StageContext): StageProgram {
 
 export const toyRegistry: StageRegistry = {
   setup: async () => ({ name: 'toy' }),
-  factories: { warmup: async (ctx) => toyProgram(ctx), eval: async (ctx) => toyEval(ctx) },
+  factories: { warmup: forStage('warmup', async (ctx) => toyProgram(ctx)), eval: async (ctx) => toyEval(ctx) },
 };

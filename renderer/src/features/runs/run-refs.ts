@@ -2,15 +2,15 @@
 // picker, and which run the form proposes. Main decides what is compatible (main/runs/compatibility.ts);
 // this only keeps the form from proposing what main would refuse.
 import type { RunSummary } from '../../../../shared/contract/runs';
+import { trainingStages, type StageKind } from '../../../../shared/runs-config';
 
 /** Fields that name another run: which stages may fill them, and which variant the form proposes first. */
-const models = ['warmup', 'stage1', 'distill', 'selftrain'];
-export const runRefs: Record<string, { stages: string[]; prefer?: (r: RunSummary) => boolean }> = {
+export const runRefs: Record<string, { stages: readonly StageKind[]; prefer?: (r: RunSummary) => boolean }> = {
   init: { stages: ['warmup'] },
   pseudo: { stages: ['pseudo'], prefer: (r) => r.variant === 'soft' },
   teacher: { stages: ['stage1', 'distill'] },
   labels: { stages: ['pseudo'], prefer: (r) => r.variant === 'hard' },
-  studentInit: { stages: models },
+  studentInit: { stages: trainingStages },
 };
 
 /** How a run is named in a picker: id, name, and what makes it unfit for some fields (main refuses those). */
