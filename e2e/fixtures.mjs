@@ -83,7 +83,7 @@ export async function writeCityscapesFolder(dir, { split = 'val', city = 'lindau
       }
     }
     await sharp(rgb, { raw: { width, height, channels: 3 } }).png().toFile(path.join(imgDir, `${name}_leftImg8bit.png`));
-    await sharp(ids8, { raw: { width, height, channels: 1 } }).png().toFile(path.join(lblDir, `${name}_gtFine_labelIds.png`));
+    await sharp(ids8, { raw: { width, height, channels: 1 } }).toColourspace('b-w').png().toFile(path.join(lblDir, `${name}_gtFine_labelIds.png`));
     ids.push(`${city}/${name}_leftImg8bit.png`);
   }
   return ids;
