@@ -21,10 +21,20 @@ async function overlaysDrawn(page) {
   await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
 }
 
-/** The viewer's pixels, RGB. */
-async function viewerPixels(page) {
-  const png = await page.getByTestId('viewer').screenshot();
-  return sharp(png).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+/**
+ * The pixels of the fitted image inside the viewer, RGB at the image's own size (a legend appearing beside
+ * the viewer changes its on-screen scale, not this).
+ */
+async function imagePixels(page) {
+  const g = await page.evaluate(() => {
+    const c = document.querySelector('[data-testid=viewer]').getBoundingClientRect();
+    const [w, h] = document.querySelector('[data-testid=inspector-status]').textContent.match(/(\d+)×(\d+)/).slice(1).map(Number);
+    return { left: c.left, top: c.top, width: c.width, height: c.height, w, h };
+  });
+  const scale = Math.min((g.width - 16) / g.w, (g.height - 16) / g.h);
+  const clip = { x: g.left + (g.width - g.w * scale) / 2, y: g.top + (g.height - g.h * scale) / 2, width: g.w * scale, height: g.h * scale };
+  const png = await page.screenshot({ clip });
+  return sharp(png).resize(g.w, g.h, { fit: 'fill', kernel: 'nearest' }).removeAlpha().raw().toBuffer({ resolveWithObject: true });
 }
 
 /** Share of pixels that differ by more than 8 levels in some channel. */
@@ -76,7 +86,7 @@ export const tests = [
       // Everything off: the photo alone, the reference each layer must change.
       for (const box of await page.locator('[data-testid=layer-panel] input[type=checkbox]').all()) if (await box.isChecked()) await box.uncheck();
       await overlaysDrawn(page);
-      const base = await viewerPixels(page);
+      const base = await imagePixels(page);
       await page.getByTestId('focus-class').selectOption({ label: 'car' });
       for (const [label, what] of [
         ['Prediction', 'prediction'],
@@ -86,9 +96,9 @@ export const tests = [
         const box = page.getByLabel(label, { exact: true });
         await box.check();
         await overlaysDrawn(page);
-        const share = changedShare(base, await viewerPixels(page));
+        const share = changedShare(base, await imagePixels(page));
         await shot(what);
-        log(`${label}: ${(share * 100).toFixed(1)} % of the viewer's pixels changed`);
+        log(`${label}: ${(share * 100).toFixed(1)} % of the image's pixels changed`);
         expectTrue(share > 0.05, `${label} drew nothing visible (${(share * 100).toFixed(2)} % of pixels changed)`);
         await box.uncheck();
       }
