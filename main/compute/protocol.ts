@@ -3,6 +3,7 @@ import type { DatasetRef } from '../../shared/datasets';
 import type { InferenceInfo, Prediction, PredictOptions, PredictorOptions, RgbBytes } from '../engine/predict';
 import type { ExportFormat } from '../interop/export-model';
 import type { LabelLayout } from '../interop/labels-export';
+import type { LabelOrder } from '../engine/predict';
 
 /** The dataset a job reads, opened in the compute process itself. */
 export interface DatasetArg {
@@ -32,6 +33,10 @@ export type ComputeJob =
       imageIds?: string[];
       soft: boolean;
       flip: boolean;
+      order: LabelOrder;
+      bn: 'running' | 'reestimate';
+      /** Images that re-estimate BN (default: `dataset`). */
+      bnData: DatasetArg | null;
       outDir: string;
     };
 
