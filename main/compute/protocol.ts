@@ -4,6 +4,7 @@ import type { InferenceInfo, Prediction, PredictOptions, PredictorOptions, RgbBy
 import type { ExportFormat } from '../interop/export-model';
 import type { LabelLayout } from '../interop/labels-export';
 import type { LabelOrder } from '../engine/predict';
+import type { labelExportBnModes } from '../../shared/contract/export';
 
 /** The dataset a job reads, opened in the compute process itself. */
 export interface DatasetArg {
@@ -34,7 +35,7 @@ export type ComputeJob =
       soft: boolean;
       flip: boolean;
       order: LabelOrder;
-      bn: 'running' | 'reestimate';
+      bn: (typeof labelExportBnModes)[number];
       /** Images that re-estimate BN (default: `dataset`). */
       bnData: DatasetArg | null;
       outDir: string;

@@ -57,7 +57,7 @@ export async function writeModel(runDir: string, net: SegNet, prototypes?: Proto
 export async function readTensorsFile(file: string): Promise<TensorMap> {
   let bytes: Uint8Array;
   try {
-    // A view, not a copy: copying a ResNet-101's 260 MB element by element held main's event loop for seconds.
+    // A view, not a copy: copying a ResNet-101's 260 MB held main's event loop for seconds on a loaded machine.
     const buf = await fsp.readFile(file);
     bytes = new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
   } catch {
