@@ -3,8 +3,8 @@
 // weights, written by PyTorch), registers a Cityscapes-layout folder of W×H images, and asks for their
 // maps one after another. Meanwhile a client calls the cheap requests a user makes while waiting (grid
 // thumbnails, already made once, and system.info) and the server reports its own event-loop lag
-// (system.eventLoop). The same probes run first on the idle server, for comparison. Prints p50 / p95 / max and the load average:
-// numbers taken while other processes are busy are not for publishing.
+// (system.eventLoop). The same probes run first on the idle server, for comparison. Prints p50 / p95 /
+// max and the load average: numbers taken while other processes are busy are not for publishing.
 //
 //   npm run bench -- lag [--width 1024] [--height 512] [--maps 2] [--gap 50] [--idle-seconds 5]
 import { spawnSync } from 'node:child_process';
