@@ -46,7 +46,12 @@ export function encodeTensors(tensors: TensorMap, metadata: Record<string, strin
   return out;
 }
 
-export function decodeTensors(bytes: Uint8Array, where = 'tensor file'): { tensors: TensorMap; metadata: Record<string, string> } {
+/**
+ * `share`: tensors are views into `bytes` where their offset allows one (the encoder aligns the data), so a
+ * caller that owns the file buffer and only reads the tensors avoids copying it; a ResNet-101's 549 copies
+ * held main's event loop for seconds on a loaded machine. Without it, every tensor owns its memory.
+ */
+export function decodeTensors(bytes: Uint8Array, where = 'tensor file', opts: { share?: boolean } = {}): { tensors: TensorMap; metadata: Record<string, string> } {
   if (bytes.length < 8) throw new Error(`${where}: too short to be a tensor file`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const headerLen = Number(view.getBigUint64(0, true));
@@ -64,10 +69,19 @@ export function decodeTensors(bytes: Uint8Array, where = 'tensor file'): { tenso
     const e = raw as HeaderEntry;
     const [start, end] = e.data_offsets;
     if (end > bytes.length - base || start > end) throw new Error(`${where}: tensor ${name} lies outside the file`);
-    // Copy so the result owns aligned memory independent of the file buffer.
-    const slice = bytes.slice(base + start, base + end);
+    const size = e.dtype === 'F32' || e.dtype === 'I32' ? 4 : 1;
+    // Shared only where a typed array can start; otherwise (and without `share`) a copy that owns aligned memory.
+    const shared = opts.share === true && (bytes.byteOffset + base + start) % size === 0 && (end - start) % size === 0;
+    const src = shared ? bytes.subarray(base + start, base + end) : bytes.slice(base + start, base + end);
+    const n = src.byteLength / size;
     const data =
-      e.dtype === 'F32' ? new Float32Array(slice.buffer) : e.dtype === 'I32' ? new Int32Array(slice.buffer) : e.dtype === 'U8' ? slice : null;
+      e.dtype === 'F32'
+        ? new Float32Array(src.buffer, src.byteOffset, n)
+        : e.dtype === 'I32'
+          ? new Int32Array(src.buffer, src.byteOffset, n)
+          : e.dtype === 'U8'
+            ? src
+            : null;
     if (!data) throw new Error(`${where}: tensor ${name} has unsupported dtype ${String(e.dtype)}`);
     tensors[name] = { shape: e.shape, data };
   }

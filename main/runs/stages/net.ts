@@ -63,7 +63,8 @@ export async function readTensorsFile(file: string): Promise<TensorMap> {
   } catch {
     throw new Error(`${file}: missing (did the upstream run finish?)`);
   }
-  return decodeTensors(bytes, file).tensors;
+  // Views into the file's buffer: model and prototype readers only read them.
+  return decodeTensors(bytes, file, { share: true }).tensors;
 }
 
 export async function readModel(runDir: string): Promise<{ weights: NamedWeights; prototypes: Prototypes | null }> {
