@@ -18,8 +18,8 @@ async function runJob(job: ComputeJob, onProgress: Progress): Promise<unknown> {
     const { dataset, kind: _kind, ...rest } = job;
     return exportRunModel({ ...rest, dataset: dataset ? await openDatasetArg(dataset) : null, onProgress });
   }
-  const { dataset, kind: _kind, ...rest } = job;
-  return exportRunLabels({ ...rest, dataset: await openDatasetArg(dataset), onProgress });
+  const { dataset, bnData, kind: _kind, ...rest } = job;
+  return exportRunLabels({ ...rest, dataset: await openDatasetArg(dataset), bnData: bnData ? await openDatasetArg(bnData) : undefined, onProgress });
 }
 
 const predictors = new Map<number, Predictor>();

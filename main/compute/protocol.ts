@@ -3,6 +3,8 @@ import type { DatasetRef } from '../../shared/datasets';
 import type { InferenceInfo, Prediction, PredictOptions, PredictorOptions, RgbBytes } from '../engine/predict';
 import type { ExportFormat } from '../interop/export-model';
 import type { LabelLayout } from '../interop/labels-export';
+import type { LabelOrder } from '../engine/predict';
+import type { labelExportBnModes } from '../../shared/contract/export';
 
 /** The dataset a job reads, opened in the compute process itself. */
 export interface DatasetArg {
@@ -32,6 +34,10 @@ export type ComputeJob =
       imageIds?: string[];
       soft: boolean;
       flip: boolean;
+      order: LabelOrder;
+      bn: (typeof labelExportBnModes)[number];
+      /** Images that re-estimate BN (default: `dataset`). */
+      bnData: DatasetArg | null;
       outDir: string;
     };
 

@@ -181,6 +181,11 @@ export async function importCheckpoint(opts: {
   network: RunConfig['network'];
   strict: boolean;
   outDir: string | null;
+  /**
+   * A calc_prototype.py file to take the prototypes from when the checkpoint has none, or only the zeros a
+   * checkpoint saved before any prototype was computed carries (the official warm-up's objective_vectors).
+   */
+  prototypesFile?: string | null;
   onProgress?: Progress;
 }): Promise<CheckpointImport> {
   const progress = opts.onProgress ?? (() => {});
@@ -196,13 +201,25 @@ export async function importCheckpoint(opts: {
   // needed when weights are written.
   const graph = buildSegNetGraph(network);
   const imported = mapCheckpoint(obj, graph, { source: opts.file, strict: opts.strict });
-  const summary = `${detected ? 'bn_pretrain.* keys found: network built with the bn_clr BatchNorm (as with --bn-pretrain); ' : ''}${summarizeReport(imported.report)}`;
+  let prototypes = imported.prototypes;
+  let prototypesFrom: string | null = prototypes ? opts.file : null;
+  if (opts.prototypesFile && (!prototypes || prototypes.data.every((v) => v === 0))) {
+    const beside = mapCheckpoint(await readTorchFile(opts.prototypesFile), graph, { source: opts.prototypesFile });
+    if (beside.report.kind !== 'prototypes' || !beside.prototypes) throw new Error(`${opts.prototypesFile}: not a prototypes tensor (C×D), as calc_prototype.py writes`);
+    if (beside.prototypes.classes !== network.numClasses) throw new Error(`${opts.prototypesFile}: ${beside.prototypes.classes} prototypes for a ${network.numClasses}-class network`);
+    prototypes = beside.prototypes;
+    prototypesFrom = opts.prototypesFile;
+    imported.report.prototypes = { classes: prototypes.classes, dim: prototypes.dim };
+  }
+  const summary = `${detected ? 'bn_pretrain.* keys found: network built with the bn_clr BatchNorm (as with --bn-pretrain); ' : ''}${summarizeReport(imported.report)}${
+    prototypesFrom && prototypesFrom !== opts.file ? `; prototypes from ${path.basename(prototypesFrom)}` : ''
+  }`;
   progress('map', 1, 2, summary);
   if (!opts.outDir) return { report: imported.report, summary, dir: null };
   // objective_vectors carry no pixel counts; zero counts mark them as imported, not accumulated here.
-  const p = imported.prototypes;
+  const p = prototypes;
   const protos = p ? { numClasses: p.classes, dim: p.dim, vectors: p.data, counts: new Float32Array(p.classes) } : null;
-  if (protos) await writePrototypes(opts.outDir, protos, { importedFrom: opts.file });
+  if (protos) await writePrototypes(opts.outDir, protos, { importedFrom: prototypesFrom ?? opts.file });
   if (imported.params.size > 0) {
     await ensureBackend();
     const net = buildNet(network, { seed: 1337 });
@@ -219,12 +236,16 @@ export async function importCheckpoint(opts: {
     importId: path.basename(opts.outDir),
     file: opts.file,
     network: { ...opts.network, bnPretrain },
+    prototypesFile: prototypesFrom,
     report: imported.report,
     createdAt: new Date().toISOString(),
   });
   progress('done', 2, 2, 'import complete');
   return { report: imported.report, summary, dir: opts.outDir };
 }
+
+/** What calc_prototype.py writes next to the warm-up checkpoint (train.py's stage 1 reads it from there). */
+export const OFFICIAL_PROTOTYPES_FILE = 'prototypes_on_cityscapes_from_deeplabv2';
 
 /** Checkpoint names the official train.py writes, best first. */
 const OFFICIAL_CHECKPOINTS = [/_best_model\.pkl$/, /_current_model\.pkl$/, /\.(pkl|pth|pt)$/];
@@ -250,7 +271,11 @@ export async function importOfficialModel(opts: {
     if (!pick) throw new Error(`${src}: no checkpoint (*_best_model.pkl, *_current_model.pkl, *.pkl, *.pth) in this folder`);
     file = path.join(src, pick);
   }
-  const mtime = (await fsp.stat(file)).mtimeMs;
+  // The prototypes file beside the checkpoint, where the official code keeps it.
+  const beside = path.join(path.dirname(file), OFFICIAL_PROTOTYPES_FILE);
+  const besideStat = await fsp.stat(beside).catch(() => null);
+  const prototypesFile = besideStat?.isFile() ? beside : null;
+  const mtime = Math.max((await fsp.stat(file)).mtimeMs, prototypesFile ? besideStat!.mtimeMs : 0);
   const root = importsRoot(opts.workspace);
   // Reuse an import of the same file (same path, not modified since) and network.
   for (const id of (await fsp.readdir(root).catch(() => [] as string[])).sort()) {
@@ -264,7 +289,7 @@ export async function importOfficialModel(opts: {
     }
   }
   const importId = `${path.basename(file).replace(/[^A-Za-z0-9._-]/g, '_').replace(/^\./, '_')}-${exportStamp()}`;
-  const r = await importCheckpoint({ file, network: opts.network, strict: false, outDir: path.join(root, importId), onProgress: opts.onProgress });
+  const r = await importCheckpoint({ file, network: opts.network, strict: false, outDir: path.join(root, importId), prototypesFile, onProgress: opts.onProgress });
   if (r.report.matched.length === 0) throw new Error(`${file}: no parameter of the ${opts.network.arch} network matched (${r.summary})`);
   return { ref: `import:${importId}`, importId, reused: false, file };
 }

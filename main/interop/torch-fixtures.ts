@@ -16,7 +16,7 @@ export const MAKE_CHECKPOINTS = path.resolve(here, '../../fixtures/interop/make_
 let torchProbe: string | null | undefined;
 
 /** null when torch is importable, else why not. */
-function torchUnavailable(): string | null {
+export function torchUnavailable(): string | null {
   if (torchProbe !== undefined) return torchProbe;
   const r = spawnSync(PYTHON, ['-c', 'import torch'], { encoding: 'utf8' });
   torchProbe = r.status === 0 ? null : `${PYTHON} cannot import torch (${(r.stderr || String(r.error ?? '')).trim().split('\n').pop()})`;

@@ -48,6 +48,21 @@ describe('composeMaps', () => {
     expect(stats.flippedShare).toBe(0.5);
   });
 
+  it('without a stored soft label, rectifies the model\'s own softmax (an import, a warm-up run)', async () => {
+    // Pixel 0 weakly favours class 1 (logits 0 vs 0.5) but its feature sits on prototype 0: ω flips it.
+    const prediction = predictionOf(
+      { channels: 2, height: 1, width: 2, data: new Float32Array([0, 0, 0.5, 3]) },
+      { channels: 2, height: 1, width: 2, data: new Float32Array([0, 3, 0, 4]) },
+      null,
+      { width: 4, height: 2 },
+    );
+    const { layers, stats } = await composeMaps({ ...input(), prediction, soft: undefined });
+    expect(layers.some((l) => l.id === 'soft')).toBe(false);
+    expect(Array.from(lab(layers, 'raw').data)).toEqual([1, 1]);
+    expect(Array.from(lab(layers, 'denoised').data)).toEqual([0, 1]);
+    expect(stats.flippedShare).toBe(0.5);
+  });
+
   it('predicts at image resolution from upsampled logits and scores against GT', async () => {
     const { layers, stats, confusion } = await composeMaps(input());
     const pred = lab(layers, 'pred');

@@ -97,29 +97,30 @@ export async function composeMaps(input: ComposeInput): Promise<Composed> {
     if (eta0.classes !== C) throw new Error(`there are ${eta0.classes} prototypes for ${C} classes`);
     const f = tf.tensor4d(chwToHwc(F.data, F.channels, F.height * F.width), [1, F.height, F.width, F.channels]);
     const eta = tf.tensor2d(eta0.data, [eta0.classes, eta0.dims]);
-    const soft = input.soft ? tf.tensor4d(chwToHwc(input.soft.data, C, input.soft.height * input.soft.width), [1, input.soft.height, input.soft.width, C]) : null;
+    // p_t0: the stored soft pseudo-label, else the model's own softmax (what ProDA's warm-up step would
+    // have stored from this network), so a checkpoint with prototypes but no pseudo-labels (an import, a
+    // warm-up run) still shows its rectified labels.
+    const p0Src = input.soft ?? P.soft;
+    const soft = tf.tensor4d(chwToHwc(p0Src.data, C, p0Src.height * p0Src.width), [1, p0Src.height, p0Src.width, C]);
     const outs = tf.tidy(() => {
       const d = prototypeDistances(f, eta);
       const w = prototypeWeights(d, temperature);
-      if (!soft) return [d, w];
       // p_t0 on the feature grid (ProDA resizes everything with align_corners bilinear).
       const p0 = resizeBilinearAligned(soft, [F.height, F.width]);
       return [d, w, tf.argMax(p0, -1), rectifiedLabels(w, p0)];
     });
     f.dispose();
     eta.dispose();
-    soft?.dispose();
+    soft.dispose();
     const [dT, wT, rawT, denT] = outs;
     try {
       const [d, w] = await Promise.all([readData(dT), readData(wT)]);
       layers.push({ kind: 'vector', id: 'dist', width: F.width, height: F.height, channels: C, data: hwcToChw(d, F.height * F.width, C) });
       layers.push({ kind: 'vector', id: 'omega', width: F.width, height: F.height, channels: C, data: hwcToChw(w, F.height * F.width, C) });
-      if (rawT && denT) {
-        const [raw, den] = await Promise.all([readData<'int32'>(rawT), readData<'int32'>(denT)]);
-        rawL = { kind: 'label', id: 'raw', width: F.width, height: F.height, data: labelsFrom(raw) };
-        denL = { kind: 'label', id: 'denoised', width: F.width, height: F.height, data: labelsFrom(den) };
-        layers.push(rawL, denL);
-      }
+      const [raw, den] = await Promise.all([readData<'int32'>(rawT), readData<'int32'>(denT)]);
+      rawL = { kind: 'label', id: 'raw', width: F.width, height: F.height, data: labelsFrom(raw) };
+      denL = { kind: 'label', id: 'denoised', width: F.width, height: F.height, data: labelsFrom(den) };
+      layers.push(rawL, denL);
     } finally {
       for (const t of outs) t.dispose();
     }

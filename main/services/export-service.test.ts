@@ -106,6 +106,18 @@ describe('export service', () => {
     });
   }, 60_000);
 
+  it('export.labels takes the label order and BN mode through the contract into the compute job', async () => {
+    await expect(call(ctx, 'export.labels', { datasetId: 'tgt', source: { kind: 'run', runId: 'run1' }, bnDatasetId: 'tgt', exportId: 'l-bad' })).rejects.toMatchObject({ code: 'validation' });
+    const r = await call(ctx, 'export.labels', { datasetId: 'tgt', source: { kind: 'run', runId: 'run1' }, layouts: ['proda'], order: 'eval', bn: 'reestimate', bnDatasetId: 'tgt', exportId: 'l2' });
+    expect(r.images).toBe(2);
+    const meta = JSON.parse(readFileSync(path.join(r.dir, 'export.json'), 'utf8')) as { source: Record<string, unknown> };
+    // The eval order defaults to no flip (validation scores without it).
+    expect(meta.source).toMatchObject({ order: 'eval', bn: 'reestimate', bnData: 'tgt', flip: false });
+    const dflt = await call(ctx, 'export.labels', { datasetId: 'tgt', source: { kind: 'run', runId: 'run1' }, layouts: ['proda'], exportId: 'l3' });
+    const meta3 = JSON.parse(readFileSync(path.join(dflt.dir, 'export.json'), 'utf8')) as { source: Record<string, unknown> };
+    expect(meta3.source).toMatchObject({ order: 'pseudo-label', bn: 'running', flip: true });
+  }, 120_000);
+
   it('export.labels writes hand corrections as read back from the label store', async () => {
     const ref = ctx.requireWorkspace().file.datasets[0];
     const id = (await (await openDataset(ref)).list()).find((e) => e.imagePath.endsWith('b.png'))!.id;

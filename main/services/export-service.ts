@@ -81,9 +81,26 @@ export const exportHandlers: HandlersFor<'export.' | 'import.'> = {
     // An earlier export of that id is never mixed with or overwritten by this one.
     await checkTarget(outDir, false);
     if (req.source.kind === 'run') {
+      if (req.bnDatasetId && req.bn !== 'reestimate') throw new AppError('validation', 'bnDatasetId needs bn "reestimate"', { where: 'bnDatasetId' });
+      const bnData = req.bnDatasetId ? datasetArg(ctx, (await datasetFor(ctx, req.bnDatasetId)).ref) : null;
+      // Validation scores without flip; ProDA's hard pseudo-labels average it in.
+      const flip = req.flip ?? req.order === 'pseudo-label';
       try {
         const r = await compute.job<{ images: number; files: string[] }>(
-          { kind: 'export-labels', workspace: ws.root, runId: req.source.runId, dataset: datasetArg(ctx, ref), layouts: [...req.layouts], imageIds: req.imageIds, soft: req.soft, flip: req.flip, outDir },
+          {
+            kind: 'export-labels',
+            workspace: ws.root,
+            runId: req.source.runId,
+            dataset: datasetArg(ctx, ref),
+            layouts: [...req.layouts],
+            imageIds: req.imageIds,
+            soft: req.soft,
+            flip,
+            order: req.order,
+            bn: req.bn,
+            bnData,
+            outDir,
+          },
           onProgress,
         );
         return { exportId, dir: outDir, images: r.images, files: r.files.length };

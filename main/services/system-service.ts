@@ -1,8 +1,12 @@
 // system.info: versions and the compute backend. Selecting a backend loads tfjs (and maybe wasm), so
-// it starts once, lazily, and the answer is shared by every later call.
+// it starts once, lazily, and the answer is shared by every later call. system.eventLoop: how long main's
+// event loop was blocked, measured from the moment main loads its services.
 import { backendSummary, initBackend } from '../engine/backend';
+import { LagMonitor } from './event-loop-lag';
 import type { BackendInfo } from '../../shared/contract/system';
 import type { HandlersFor } from './handler';
+
+const lag = new LagMonitor();
 
 let backend: Promise<BackendInfo | null> | null = null;
 
@@ -28,4 +32,5 @@ export const systemHandlers: HandlersFor<'system.'> = {
       summary: backendSummary(backend),
     };
   },
+  'system.eventLoop': async (req) => lag.read(req.reset),
 };

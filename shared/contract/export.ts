@@ -6,6 +6,13 @@ import { modelRef, safeId } from './ids';
 
 export const modelExportFormats = ['onnx', 'tfjs', 'safetensors', 'pytorch'] as const;
 export const labelExportLayouts = ['cityscapes', 'proda'] as const;
+/**
+ * How labels are made from logits: 'pseudo-label' = softmax at output resolution, then upsample (the
+ * official generate_pseudo_label.py); 'eval' = upsample the logits, then argmax (how validation scores).
+ */
+export const labelExportOrders = ['pseudo-label', 'eval'] as const;
+/** BN statistics for the prediction: as trained ('running'), or re-estimated on target images first. */
+export const labelExportBnModes = ['running', 'reestimate'] as const;
 
 const parityEntrySchema = z.object({
   id: z.string(),
@@ -98,8 +105,12 @@ export const exportRequests = {
         imageIds: z.array(z.string()).optional(),
         /** Also write ProDA soft labels (C×h×w float32 .npy) for run predictions. */
         soft: z.boolean().default(false),
-        /** Run predictions averaged with the mirrored image's, as ProDA's hard pseudo-labels (--flip). */
-        flip: z.boolean().default(true),
+        /** Run predictions averaged with the mirrored image's, as ProDA's hard pseudo-labels (--flip); default: on for the pseudo-label order, off for eval (validation scores without flip). */
+        flip: z.boolean().optional(),
+        order: z.enum(labelExportOrders).default('pseudo-label'),
+        bn: z.enum(labelExportBnModes).default('running'),
+        /** With bn 'reestimate': the dataset whose images re-estimate BN (default: the exported dataset). */
+        bnDatasetId: z.string().min(1).optional(),
         exportId: jobId.optional(),
       })
       .strict(),

@@ -42,6 +42,22 @@ export const backendInfoSchema = z.object({
 });
 export type BackendInfo = z.infer<typeof backendInfoSchema>;
 
+/** Lateness of main's event loop over a window: how long it was blocked (timer ticks that ran late). */
+export const eventLoopLagSchema = z.object({
+  /** Milliseconds since the window began (process start or the last reset). */
+  windowMs: z.number(),
+  /** Timer ticks seen in the window. */
+  samples: z.number().int(),
+  /** The sampling interval: shorter blocks can go unseen. */
+  resolutionMs: z.number(),
+  meanMs: z.number(),
+  p50Ms: z.number(),
+  p95Ms: z.number(),
+  p99Ms: z.number(),
+  maxMs: z.number(),
+});
+export type EventLoopLag = z.infer<typeof eventLoopLagSchema>;
+
 export const systemRequests = {
   'system.info': request(
     'Versions and the compute backend main runs on',
@@ -57,6 +73,11 @@ export const systemRequests = {
       /** One line for the status bar: the backend, GPU or not, and why. */
       summary: z.string(),
     }),
+  ),
+  'system.eventLoop': request(
+    'How long main\'s event loop was blocked since the window began (percentiles of timer lateness); reset starts a new window after reading',
+    z.object({ reset: z.boolean().default(false) }).strict(),
+    eventLoopLagSchema,
   ),
 };
 

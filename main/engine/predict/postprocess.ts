@@ -11,6 +11,7 @@
 //
 // Bilinear upsampling is separable: every class map is first interpolated along x (C×h×W, small), then
 // each output row is a blend of two of those rows. That is PyTorch's own order of operations.
+import { labelExportOrders } from '../../../shared/contract/export';
 
 export interface ChwMap {
   channels: number;
@@ -20,8 +21,9 @@ export interface ChwMap {
   data: Float32Array;
 }
 
-export type LabelOrder = 'eval' | 'pseudo-label';
-export const labelOrders: readonly LabelOrder[] = ['pseudo-label', 'eval'];
+/** The orders the contract names (shared/contract/export.ts), so CLI, contract and engine agree. */
+export type LabelOrder = (typeof labelExportOrders)[number];
+export const labelOrders: readonly LabelOrder[] = labelExportOrders;
 
 /** Softmax over channels at every pixel (max-shifted, float32 result). */
 export function softmaxChw(m: ChwMap): ChwMap {

@@ -1,9 +1,10 @@
-// The inspector as a workspace panel: choose a map source (a run, or a folder of official ProDA
-// artifacts), then inspect one image, triage the dataset, read the confusion matrix and per-class
+// The inspector as a workspace panel: choose a map source (a run, an imported checkpoint, or a folder of
+// official ProDA artifacts), then inspect one image, triage the dataset, read the confusion matrix and per-class
 // IoU, or start and watch runs. Every tab opens images in the same viewer.
 import { useEffect, useMemo, useState } from 'react';
 import { classSets } from '../../../../shared/classes';
 import type { ContractClient } from '../../../../shared/contract/index';
+import { IMPORT_PREFIX } from '../../../../shared/contract/ids';
 import type { ImageStats, MapSource } from '../../../../shared/contract/maps';
 import type { RunSummary } from '../../../../shared/contract/runs';
 import type { WorkspaceInfo } from '../../../../shared/contract/workspace';
@@ -22,12 +23,23 @@ const tabs: InspectorTab[] = ['inspect', 'triage', 'confusion', 'iou', 'runs'];
 
 const sourceKey = (s: MapSource | null) => (s ? (s.kind === 'run' ? `run:${s.runId}` : `dir:${s.dir}`) : '');
 
-function SourcePicker(props: { runs: readonly RunSummary[]; value: MapSource | null; onChange: (s: MapSource | null) => void; testId: string; allowNone?: boolean }) {
+function SourcePicker(props: {
+  runs: readonly RunSummary[];
+  /** Import ids (imports/<id>/): a model source is `import:<id>`, carried as a run source. */
+  imports: readonly string[];
+  /** Asks for a fresh list of runs and imports (when the picker is about to open). */
+  onRefresh?: () => void;
+  value: MapSource | null;
+  onChange: (s: MapSource | null) => void;
+  testId: string;
+  allowNone?: boolean;
+}) {
   const [dir, setDir] = useState('');
   return (
     <span className="source-picker">
       <select
         data-testid={props.testId}
+        onFocus={props.onRefresh}
         value={sourceKey(props.value)}
         onChange={(e) => {
           const v = e.target.value;
@@ -40,6 +52,12 @@ function SourcePicker(props: { runs: readonly RunSummary[]; value: MapSource | n
         {props.runs.map((r) => (
           <option key={r.id} value={`run:${r.id}`}>
             {r.id} · {r.stage} · {r.state}
+          </option>
+        ))}
+        {props.imports.map((id) => (
+          <option key={`import:${id}`} value={`run:${IMPORT_PREFIX}${id}`}>
+            {IMPORT_PREFIX}
+            {id} · imported checkpoint
           </option>
         ))}
         {props.value?.kind === 'artifacts' && <option value={sourceKey(props.value)}>{props.value.dir}</option>}
@@ -65,6 +83,7 @@ export function InspectorWorkspace(props: {
   const palette = classSets[ds?.classSet ?? workspace.classSet].palette;
   const [tab, setTab] = useState<InspectorTab>(props.initialTab ?? 'inspect');
   const [runs, setRuns] = useState<RunSummary[]>([]);
+  const [imports, setImports] = useState<string[]>([]);
   const [source, setSource] = useState<MapSource | null>(null);
   const [compareTo, setCompareTo] = useState<MapSource | null>(null);
   const [ids, setIds] = useState<string[]>([]);
@@ -85,6 +104,13 @@ export function InspectorWorkspace(props: {
     void load();
     return client.subscribe('run.state', () => void load());
   }, [client]);
+
+  const loadImports = () =>
+    void client.call('export.list', {}).then(
+      (r) => setImports(r.entries.filter((e) => e.kind === 'import').map((e) => e.id)),
+      () => {},
+    );
+  useEffect(loadImports, [client]);
 
   useEffect(() => {
     client.call('images.list', { datasetId, offset: 0, limit: 5000 }).then((r) => setIds(r.items.map((e) => e.id)), () => setIds([]));
@@ -121,10 +147,10 @@ export function InspectorWorkspace(props: {
           </button>
         ))}
         <span style={{ marginLeft: 12 }}>{tab === 'iou' ? 'A' : 'maps'}</span>
-        <SourcePicker runs={runs} value={source} onChange={setSource} testId="map-source" />
+        <SourcePicker runs={runs} imports={imports} onRefresh={loadImports} value={source} onChange={setSource} testId="map-source" />
         {tab === 'iou' && (
           <>
-            B <SourcePicker runs={runs} value={compareTo} onChange={setCompareTo} testId="map-source-b" allowNone />
+            B <SourcePicker runs={runs} imports={imports} onRefresh={loadImports} value={compareTo} onChange={setCompareTo} testId="map-source-b" allowNone />
           </>
         )}
       </div>
