@@ -44,6 +44,11 @@ export async function readModel(dir: string): Promise<{ weights: NamedWeights; p
   return { weights: tensorsToWeights('student.', t), prototypes: tensorsToPrototypes(t) };
 }
 
+/** The prototypes saved inside a model artifact, read without its weights. */
+export async function readModelPrototypes(dir: string): Promise<Prototypes | null> {
+  return tensorsToPrototypes(await readTensorsFile(inFolder(dir, MODEL_ARTIFACT), (name) => name.startsWith('prototypes.')));
+}
+
 export async function writePrototypes(dir: string, p: Prototypes, metadata: Record<string, string> = {}): Promise<RunFile> {
   await writeFileAtomic(inFolder(dir, PROTOTYPES_ARTIFACT), encodeTensors(prototypesToTensors(p), metadata));
   return PROTOTYPES_ARTIFACT;

@@ -91,8 +91,10 @@ describe.skipIf(fxDir === null)('an imported official checkpoint as a model sour
     expect(m.network.numClasses).toBe(19);
     expect([m.prototypes?.numClasses, m.prototypes?.dim]).toEqual([19, 64]);
     const maps = await loadRunMapSource(ws, ref);
-    expect(maps.model?.weights['layer5.head.1.weight']).toBeDefined();
+    expect((await maps.loadModel!()).weights['layer5.head.1.weight']).toBeDefined();
+    // The prototypes are read on their own (the subset read), the same values the whole-model read gives.
     expect([maps.prototypes?.classes, maps.prototypes?.dims]).toEqual([19, 64]);
+    expect(Array.from(maps.prototypes!.data)).toEqual(Array.from(m.prototypes!.vectors));
     expect(await exportInfo(m)).toMatchObject({ runId: null, arch: 'demo', classSet: '19' });
     expect(m.prototypes?.vectors.length).toBe(19 * 64);
     await expect(loadRunModel(ws, parseModelRef('import:nothing-here'))).rejects.toThrow(/no import/);

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -100,7 +100,7 @@ print(json.dumps([arr("conv1.weight","<f4")[1,2,0,0].item(), int(arr("bn1.num_ba
     expect(decodeSafetensors(bytes).tensors.get('w')?.dtype).toBe('float32');
   });
 
-  it('treats the header as hostile: sizes within the file, offsets, dtype, shape, entry kinds', () => {
+  it('treats the header as hostile: sizes within the file, offsets, dtype, shape, entry kinds', async () => {
     const bad: [Uint8Array, RegExp][] = [
       [new Uint8Array(4), /too short/],
       [(() => { const b = oldFile({}, new Uint8Array(0), false); new DataView(b.buffer).setBigUint64(0, 1n << 40n, true); return b; })(), /header length \d+ exceeds the file/],
@@ -114,10 +114,33 @@ print(json.dumps([arr("conv1.weight","<f4")[1,2,0,0].item(), int(arr("bn1.num_ba
       [oldFile({ w: null }, body, false), /tensor w has no header entry/],
       [oldFile([1, 2] as unknown as Record<string, unknown>, body, false), /not a JSON object/],
     ];
-    for (const [bytes, re] of bad) {
+    for (const [i, [bytes, re]] of bad.entries()) {
       expect(() => decodeSafetensors(bytes, 'x.safetensors')).toThrow(re);
       expect(() => decodeTensors(bytes, 'x.safetensors')).toThrow(re);
+      // The subset read checks the same header against the file's size before it reads any tensor.
+      const file = path.join(tmp, `bad-${i}.safetensors`);
+      writeFileSync(file, bytes);
+      await expect(readTensorsFile(file, () => false)).rejects.toThrow(re);
     }
+  });
+
+  it('reads only the tensors asked for, the same values as a whole-file read', async () => {
+    const file = path.join(tmp, 'subset.safetensors');
+    const t = {
+      'student.w': { shape: [3, 2], data: Float32Array.from([1, 2, 3, 4, 5, 6]) },
+      'prototypes.vectors': { shape: [2, 2], data: Float32Array.from([0.5, -1, 2, 3]) },
+      'prototypes.counts': { shape: [2], data: Float32Array.from([7, 0]) },
+      'student.flags': { shape: [3], data: Uint8Array.from([1, 0, 1]) },
+    };
+    writeFileSync(file, encodeTensors(t));
+    const all = await readTensorsFile(file);
+    const some = await readTensorsFile(file, (n) => n.startsWith('prototypes.'));
+    expect(Object.keys(some).sort()).toEqual(['prototypes.counts', 'prototypes.vectors']);
+    for (const k of Object.keys(some)) expect(Array.from(some[k].data)).toEqual(Array.from(all[k].data));
+    expect(Object.keys(await readTensorsFile(file, () => false))).toEqual([]);
+    // A file cut short inside a tensor it does not ask for is refused by the header check all the same.
+    writeFileSync(file, encodeTensors(t).subarray(0, 60 + 8 * 8));
+    await expect(readTensorsFile(file, (n) => n === 'prototypes.counts')).rejects.toThrow(/lies outside the file|exceeds the file/);
   });
 
   it('readTensorsFile names a missing file and refuses what is not a regular file', async () => {

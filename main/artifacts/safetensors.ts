@@ -6,7 +6,7 @@
 // Reading treats the file as hostile: header length, offsets and byte ranges are checked against the
 // file and the shape before anything is copied.
 import { writeFileAtomic } from '../io/atomic';
-import { readRegularFile } from '../io/bounded-read';
+import { readRegularFile, withRegularFile } from '../io/bounded-read';
 import { DTYPE_BYTES, MAX_CHECKPOINT_BYTES, type TensorData, type TorchDtype, numel } from '../interop/torch-checkpoint';
 
 const TO_ST: Record<TorchDtype, string> = {
@@ -97,20 +97,33 @@ function view(dtype: TorchDtype, bytes: Uint8Array, share: boolean): TensorData 
   }
 }
 
-export function decodeSafetensors(bytes: Uint8Array, where = 'safetensors', opts: { share?: boolean } = {}): { tensors: Map<string, StTensor>; metadata: Record<string, string> } {
-  if (bytes.length < 8) throw new SafetensorsError(`${where}: too short to be a safetensors file`);
-  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const headerLen = Number(dv.getBigUint64(0, true));
-  if (headerLen > bytes.length - 8) throw new SafetensorsError(`${where}: header length ${headerLen} exceeds the file`);
+interface HeaderEntry {
+  name: string;
+  dtype: TorchDtype;
+  shape: number[];
+  /** Byte range within the data section (after the header). */
+  start: number;
+  end: number;
+}
+
+/** The header's length from the file's first 8 bytes, checked against the file's size. */
+function headerLength(first8: Uint8Array, fileSize: number, where: string): number {
+  if (fileSize < 8 || first8.length < 8) throw new SafetensorsError(`${where}: too short to be a safetensors file`);
+  const headerLen = Number(new DataView(first8.buffer, first8.byteOffset, 8).getBigUint64(0, true));
+  if (headerLen > fileSize - 8) throw new SafetensorsError(`${where}: header length ${headerLen} exceeds the file`);
+  return headerLen;
+}
+
+/** The header's tensor entries, each checked against the data section's size and its own shape. */
+function parseHeader(json: Uint8Array, dataSize: number, where: string): { entries: HeaderEntry[]; metadata: Record<string, string> } {
   let header: unknown;
   try {
-    header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + headerLen)));
+    header = JSON.parse(new TextDecoder().decode(json));
   } catch {
     throw new SafetensorsError(`${where}: header is not JSON`);
   }
   if (!isObject(header)) throw new SafetensorsError(`${where}: header is not a JSON object`);
-  const base = 8 + headerLen;
-  const tensors = new Map<string, StTensor>();
+  const entries: HeaderEntry[] = [];
   for (const [name, raw] of Object.entries(header)) {
     if (name === '__metadata__') continue;
     if (!isObject(raw)) throw new SafetensorsError(`${where}: tensor ${name} has no header entry`);
@@ -122,12 +135,34 @@ export function decodeSafetensors(bytes: Uint8Array, where = 'safetensors', opts
     if (!e.shape.every((d) => Number.isSafeInteger(d) && d >= 0) || ![start, end].every((o) => Number.isSafeInteger(o) && o >= 0)) {
       throw new SafetensorsError(`${where}: tensor ${name} has a shape or data offsets that are not non-negative integers`);
     }
-    if (start > end || base + end > bytes.length) throw new SafetensorsError(`${where}: tensor ${name} lies outside the file`);
+    if (start > end || end > dataSize) throw new SafetensorsError(`${where}: tensor ${name} lies outside the file`);
     if (end - start !== numel(e.shape) * DTYPE_BYTES[dtype]) throw new SafetensorsError(`${where}: tensor ${name} byte range does not match shape [${e.shape}]`);
-    tensors.set(name, { dtype, shape: e.shape, data: view(dtype, bytes.subarray(base + start, base + end), opts.share === true) });
+    entries.push({ name, dtype, shape: e.shape, start, end });
   }
   const metadata = header.__metadata__;
-  return { tensors, metadata: isObject(metadata) ? (metadata as Record<string, string>) : {} };
+  return { entries, metadata: isObject(metadata) ? (metadata as Record<string, string>) : {} };
+}
+
+export function decodeSafetensors(bytes: Uint8Array, where = 'safetensors', opts: { share?: boolean } = {}): { tensors: Map<string, StTensor>; metadata: Record<string, string> } {
+  const base = 8 + headerLength(bytes, bytes.length, where);
+  const { entries, metadata } = parseHeader(bytes.subarray(8, base), bytes.length - base, where);
+  const tensors = new Map<string, StTensor>();
+  for (const e of entries) tensors.set(e.name, { dtype: e.dtype, shape: e.shape, data: view(e.dtype, bytes.subarray(base + e.start, base + e.end), opts.share === true) });
+  return { tensors, metadata };
+}
+
+/**
+ * Only the tensors `keep` selects, each read at its own offset: the rest of the file is never read (a
+ * model's prototypes without its 170 MB of weights). The same checks as a whole-file decode.
+ */
+export async function readSafetensorsSubset(file: string, keep: (name: string) => boolean): Promise<{ tensors: Map<string, StTensor>; metadata: Record<string, string> }> {
+  return withRegularFile(file, MAX_CHECKPOINT_BYTES, 'safetensors file', async (read, size) => {
+    const base = 8 + headerLength(await read(0, Math.min(8, size)), size, file);
+    const { entries, metadata } = parseHeader(await read(8, base - 8), size - base, file);
+    const tensors = new Map<string, StTensor>();
+    for (const e of entries) if (keep(e.name)) tensors.set(e.name, { dtype: e.dtype, shape: e.shape, data: view(e.dtype, await read(base + e.start, e.end - e.start), true) });
+    return { tensors, metadata };
+  });
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -159,7 +194,10 @@ export function encodeTensors(tensors: TensorMap, metadata: Record<string, strin
 }
 
 export function decodeTensors(bytes: Uint8Array, where = 'tensor file', opts: { share?: boolean } = {}): { tensors: TensorMap; metadata: Record<string, string> } {
-  const decoded = decodeSafetensors(bytes, where, opts);
+  return asRunTensors(decodeSafetensors(bytes, where, opts), where);
+}
+
+function asRunTensors(decoded: { tensors: Map<string, StTensor>; metadata: Record<string, string> }, where: string): { tensors: TensorMap; metadata: Record<string, string> } {
   const tensors: TensorMap = {};
   for (const [name, t] of decoded.tensors) {
     if (t.dtype !== 'float32' && t.dtype !== 'int32' && t.dtype !== 'uint8') throw new SafetensorsError(`${where}: tensor ${name} has dtype ${t.dtype}; run files hold float32, int32 and uint8`);
@@ -168,15 +206,18 @@ export function decodeTensors(bytes: Uint8Array, where = 'tensor file', opts: { 
   return { tensors, metadata: decoded.metadata };
 }
 
-/** A run file's tensors; a missing file is named as such (an upstream run that has not finished). */
-export async function readTensorsFile(file: string): Promise<TensorMap> {
-  let bytes: Uint8Array;
+/**
+ * A run file's tensors (only those `keep` selects, when given: the rest is never read); a missing file is
+ * named as such (an upstream run that has not finished).
+ */
+export async function readTensorsFile(file: string, keep?: (name: string) => boolean): Promise<TensorMap> {
+  let decoded: { tensors: Map<string, StTensor>; metadata: Record<string, string> };
   try {
-    bytes = await readRegularFile(file, MAX_CHECKPOINT_BYTES, 'tensor file');
+    // A whole-file buffer is allocated for this read alone: its tensors may be views into it.
+    decoded = keep ? await readSafetensorsSubset(file, keep) : decodeSafetensors(await readRegularFile(file, MAX_CHECKPOINT_BYTES, 'tensor file'), file, { share: true });
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new Error(`${file}: missing (did the upstream run finish?)`);
     throw err;
   }
-  // The buffer was allocated for this read alone: its tensors may be views into it.
-  return decodeTensors(bytes, file, { share: true }).tensors;
+  return asRunTensors(decoded, file).tensors;
 }

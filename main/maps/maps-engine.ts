@@ -108,9 +108,10 @@ export class MapsEngine {
   /** The source network's predictor, made on first use (ONNX export and check happen once per model). */
   private predictorOf(): Promise<Predictor> | null {
     const src = this.src.model;
-    if (!src?.model) return null;
+    const load = src?.loadModel;
+    if (!load) return null;
     if (!this.predictor) {
-      this.predictor = this.open && src.modelRef ? this.open(src.modelRef) : createPredictor(src.model);
+      this.predictor = this.open && src.modelRef ? this.open(src.modelRef) : load().then((m) => createPredictor(m));
       this.predictor.catch(() => (this.predictor = null));
     }
     return this.predictor;

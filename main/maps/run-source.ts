@@ -7,18 +7,22 @@ import type { RunConfig } from '../../shared/runs-config';
 import type { ModelWeights } from '../engine/predict';
 import type { Prototypes } from '../engine/proda/prototypes';
 import { inFolder, modelDir, MODEL_ARTIFACT, PROTOTYPES_ARTIFACT, PSEUDO_INDEX, runDir, runPaths } from '../artifacts/layout';
-import { readPrototypes } from '../artifacts/model';
+import { readModelPrototypes, readPrototypes } from '../artifacts/model';
 import { readPseudoIndexIfAny } from '../artifacts/pseudo-index';
 import { readConfig } from '../artifacts/records';
 import { loadRunModel } from '../artifacts/run-model';
-import { formatModelRef, hasModel, parseModelRef } from '../models/refs';
+import { formatModelRef, hasModel, parseModelRef, type ModelRef } from '../models/refs';
 
 export interface RunMapSource {
   runId: string;
   /** null for an imported checkpoint (import:<id>). */
   config: RunConfig | null;
-  /** The network maps are computed with (null: the run has no final model yet). */
-  model: ModelWeights | null;
+  /**
+   * Loads the network maps are computed with (null: the run has no final model yet). Only called where
+   * the forward pass runs in this process: with a compute process, main hands over modelRef and never
+   * reads the weights (a ResNet-101's 170 MB held main's event loop for seconds).
+   */
+  loadModel: (() => Promise<ModelWeights>) | null;
   /** Its model source (run id or import:<id>), for a predictor in the compute process. */
   modelRef: string | null;
   prototypes: { data: Float32Array; classes: number; dims: number } | null;
@@ -68,26 +72,33 @@ export function pseudoRun(config: RunConfig, self: string): string | null {
 
 const protoLayer = (p: Prototypes) => ({ data: p.vectors, classes: p.numClasses, dims: p.dim });
 
+async function modelWeights(workspace: string, ref: ModelRef): Promise<ModelWeights> {
+  const m = await loadRunModel(workspace, ref);
+  return { network: m.network, weights: m.weights };
+}
+
 /** A model source as a map source: a run id, or import:<id> (its network and objective_vectors). */
 export async function loadRunMapSource(workspace: string, runId: string): Promise<RunMapSource> {
   const ref = parseModelRef(runId);
   if (ref.kind === 'import') {
-    const m = await loadRunModel(workspace, ref);
-    const model = { network: m.network, weights: m.weights };
-    return { runId, config: null, model, modelRef: runId, prototypes: m.prototypes && protoLayer(m.prototypes), softFiles: new Map(), hardFiles: new Map(), temperature: 1 };
+    if (!(await hasModel(workspace, ref))) await loadRunModel(workspace, ref); // names what is missing
+    const p = await readModelPrototypes(modelDir(workspace, ref));
+    return { runId, config: null, loadModel: () => modelWeights(workspace, ref), modelRef: runId, prototypes: p && protoLayer(p), softFiles: new Map(), hardFiles: new Map(), temperature: 1 };
   }
   const dir = runDir(workspace, runId);
   const config = await readConfig(dir);
   const netRef = parseModelRef(networkRun(config, runId));
-  let model: ModelWeights | null = null;
+  let loadModel: RunMapSource['loadModel'] = null;
   let modelRef: string | null = null;
   let prototypes: RunMapSource['prototypes'] = null;
   if (await hasModel(workspace, netRef)) {
     modelRef = formatModelRef(netRef);
-    const m = await loadRunModel(workspace, netRef);
-    model = { network: m.network, weights: m.weights };
+    loadModel = () => modelWeights(workspace, netRef);
     // The run's own prototypes, or an imported checkpoint's objective_vectors.
-    if (m.prototypes && (netRef.kind === 'import' || netRef.id === runId)) prototypes = protoLayer(m.prototypes);
+    if (netRef.kind === 'import' || netRef.id === runId) {
+      const p = await readModelPrototypes(modelDir(workspace, netRef));
+      if (p) prototypes = protoLayer(p);
+    }
   }
   const softFiles = new Map<string, string>();
   const hardFiles = new Map<string, { label?: string; conf?: string }>();
@@ -111,7 +122,7 @@ export async function loadRunMapSource(workspace: string, runId: string): Promis
   return {
     runId,
     config,
-    model,
+    loadModel,
     modelRef,
     prototypes,
     softFiles,
