@@ -112,7 +112,7 @@ function filterGradByMatMul(xp: tf.Tensor4D, dy: tf.Tensor4D, kh: number, kw: nu
   const dyFlat = tf.reshape(dy, [n * ho * wo, co]);
   const rows: tf.Tensor[] = [];
   for (let i = 0; i < kh; i++) {
-    const taps: tf.Tensor4D[] = [];
+    const taps: tf.Tensor[] = [];
     for (let j = 0; j < kw; j++) {
       taps.push(tf.stridedSlice(xp, [0, i * d, j * d, 0], [n, i * d + (ho - 1) * s + 1, j * d + (wo - 1) * s + 1, ci], [1, s, s, 1]));
     }
