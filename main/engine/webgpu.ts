@@ -71,7 +71,6 @@ export function openWebgpu(): Promise<{ adapter: GpuAdapter; register: () => Pro
 }
 
 interface KernelBackend {
-  incRef(dataId: object): void;
   disposeData(dataId: object): void;
   makeTensorInfo(shape: number[], dtype: 'float32', values: Float32Array): tf.TensorInfo;
 }
@@ -83,7 +82,10 @@ interface KernelBackend {
  * by such a kernel fails the run. Here such a cast writes a real float32 buffer (x + 0, exact for every
  * int32 and bool value), so nothing downstream ever sees an int-backed float. webgpu only.
  */
+let castsMaterialised = false;
 function materialiseFloatCasts(): void {
+  if (castsMaterialised) return;
+  castsMaterialised = true;
   const cast = tf.getKernel('Cast', 'webgpu');
   const add = tf.getKernel('Add', 'webgpu');
   if (!cast || !add) throw new Error('tfjs-backend-webgpu registered no Cast or Add kernel');

@@ -29,8 +29,8 @@ export const TEST_BACKENDS: readonly TestBackend[] = await testBackends();
 
 /**
  * The backends of the whole-network parity files (nets, training steps, stage 1): cpu and wasm unless
- * PRODA_TEST_BACKENDS names the set. On a software adapter webgpu takes minutes per file there, so the
- * default run leaves it out and CI runs those files on webgpu in a step of its own.
+ * PRODA_TEST_BACKENDS names the set (`PRODA_TEST_BACKENDS=webgpu`). On a software adapter webgpu takes
+ * 1–2 minutes per file there, so the default run (npm test, CI) leaves it out.
  */
 export const NET_TEST_BACKENDS: readonly TestBackend[] = process.env.PRODA_TEST_BACKENDS?.trim() ? TEST_BACKENDS : TEST_BACKENDS.filter((b) => b !== 'webgpu');
 
