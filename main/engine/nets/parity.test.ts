@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readNpy } from '../../io/npy';
-import { NET_TEST_BACKENDS, onBackend } from '../ops/test-utils';
+import { TEST_BACKENDS, onBackend } from '../ops/test-utils';
 import { readData } from '../read';
 import { fromTorchLayout } from './graph';
 import type { NamedWeights } from './net';
@@ -78,7 +78,7 @@ function load(name: string): { cfg: Case; net: SegNet; x: tf.Tensor4D; dir: stri
   return { cfg, net, x: tf.tensor4d(input.data, input.shape as [number, number, number, number]), dir };
 }
 
-describe.each(NET_TEST_BACKENDS)('network parity with PyTorch on %s', (backend) => {
+describe.each(TEST_BACKENDS)('network parity with PyTorch on %s', (backend) => {
   it.each([
     ['basic', false],
     ['bottleneck', false],

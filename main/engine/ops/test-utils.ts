@@ -27,13 +27,6 @@ export async function testBackends(env: NodeJS.ProcessEnv = process.env): Promis
 
 export const TEST_BACKENDS: readonly TestBackend[] = await testBackends();
 
-/**
- * The backends of the whole-network parity files (nets, training steps, stage 1): cpu and wasm unless
- * PRODA_TEST_BACKENDS names the set (`PRODA_TEST_BACKENDS=webgpu`). On a software adapter webgpu takes
- * 1–2 minutes per file there, so the default run (npm test, CI) leaves it out.
- */
-export const NET_TEST_BACKENDS: readonly TestBackend[] = process.env.PRODA_TEST_BACKENDS?.trim() ? TEST_BACKENDS : TEST_BACKENDS.filter((b) => b !== 'webgpu');
-
 /** Deterministic uniform values in [-1, 1) (mulberry32). */
 export function randomArray(n: number, seed: number): Float32Array {
   let a = seed >>> 0;

@@ -5,7 +5,7 @@ import { STRONG_ALIGN_REFERENCE } from '../aug/align';
 import type { StrongOp } from '../aug/strong';
 import type { WeakParams } from '../aug/weak';
 import { initBackend } from '../backend';
-import { NET_TEST_BACKENDS } from '../ops/test-utils';
+import { TEST_BACKENDS } from '../ops/test-utils';
 import type { TestBackend } from '../ops/test-utils';
 import { SegNet } from '../nets';
 import { Sgd } from '../optim/sgd';
@@ -135,7 +135,7 @@ async function runOnce(backend: TestBackend): Promise<void> {
   optimizer.dispose();
 }
 
-describe.each(NET_TEST_BACKENDS)('one full stage-1 step vs the PyTorch reference on %s', (backend) => {
+describe.each(TEST_BACKENDS)('one full stage-1 step vs the PyTorch reference on %s', (backend) => {
   afterAll(async () => {
     await initBackend('cpu');
   });

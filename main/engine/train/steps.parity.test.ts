@@ -4,7 +4,7 @@ import { closeViolation, fixture, jsonFixture, mismatches, packWeights, scalarFi
 import { STRONG_ALIGN_REFERENCE } from '../aug/align';
 import type { StrongOp } from '../aug/strong';
 import { initBackend } from '../backend';
-import { NET_TEST_BACKENDS } from '../ops/test-utils';
+import { TEST_BACKENDS } from '../ops/test-utils';
 import type { TestBackend } from '../ops/test-utils';
 import { Discriminator, SegNet } from '../nets';
 import type { SegNetConfig } from '../nets';
@@ -123,7 +123,7 @@ async function distillParity(backend: TestBackend): Promise<void> {
   teacher.dispose();
 }
 
-describe.each(NET_TEST_BACKENDS)('warm-up and distillation steps vs the PyTorch reference on %s', (backend) => {
+describe.each(TEST_BACKENDS)('warm-up and distillation steps vs the PyTorch reference on %s', (backend) => {
   afterAll(async () => {
     await initBackend('cpu');
   });
