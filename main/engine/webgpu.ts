@@ -4,6 +4,7 @@
 // can be silently wrong (zeros); every engine read checks the latch (engine/read.ts), and a lost device
 // fails the same way. Dawn cannot run inside Electron's own processes, so only plain-Node processes
 // (run processes, the CLI, `npm run serve`) open it.
+import * as tf from '@tensorflow/tfjs';
 import type { GpuAdapter } from '../../shared/contract/system';
 
 /** The parts of the WebGPU API used here (the DOM typings are not part of the Node build). */
@@ -55,12 +56,54 @@ export function openWebgpu(): Promise<{ adapter: GpuAdapter; register: () => Pro
     if (!a) {
       throw new Error('Dawn found no WebGPU adapter: no Vulkan driver (ICD) is installed, or it rejected every device');
     }
-    return { adapter: describeAdapter(a), register: async () => void (await import('@tensorflow/tfjs-backend-webgpu')) };
+    return {
+      adapter: describeAdapter(a),
+      register: async () => {
+        await import('@tensorflow/tfjs-backend-webgpu');
+        materialiseFloatCasts();
+      },
+    };
   })();
   opened.catch(() => {
     opened = null;
   });
   return opened;
+}
+
+interface KernelBackend {
+  disposeData(dataId: object): void;
+  makeTensorInfo(shape: number[], dtype: 'float32', values: Float32Array): tf.TensorInfo;
+}
+
+/**
+ * tfjs-webgpu 4.22 casts int32/bool to float32 by relabelling the int buffer. Kernels that read their input
+ * buffer raw, such as Transpose (also run inside Sum, ArgMax, BatchMatMul and others on non-inner axes),
+ * then emit WGSL that does not compile (an i32 value stored to an f32 output): `mask.toFloat()` followed
+ * by such a kernel fails the run. Here such a cast writes a real float32 buffer (x + 0, exact for every
+ * int32 and bool value), so nothing downstream ever sees an int-backed float. webgpu only.
+ */
+let castsMaterialised = false;
+function materialiseFloatCasts(): void {
+  if (castsMaterialised) return;
+  castsMaterialised = true;
+  const cast = tf.getKernel('Cast', 'webgpu');
+  const add = tf.getKernel('Add', 'webgpu');
+  if (!cast || !add) throw new Error('tfjs-backend-webgpu registered no Cast or Add kernel');
+  tf.unregisterKernel('Cast', 'webgpu');
+  tf.registerKernel({
+    ...cast,
+    kernelFunc: (args) => {
+      const out = cast.kernelFunc(args) as tf.TensorInfo;
+      const x = args.inputs.x as tf.TensorInfo;
+      if (out.dtype !== 'float32' || x.dtype === 'float32' || out.dataId !== x.dataId) return out;
+      const backend = args.backend as unknown as KernelBackend;
+      const zero = backend.makeTensorInfo([], 'float32', new Float32Array([0]));
+      const real = add.kernelFunc({ inputs: { a: out, b: zero }, backend: args.backend, attrs: {} }) as tf.TensorInfo;
+      backend.disposeData(zero.dataId);
+      backend.disposeData(out.dataId);
+      return real;
+    },
+  });
 }
 
 export function describeAdapter(a: Adapter): GpuAdapter {

@@ -5,6 +5,9 @@ import { full2weak, softPseudoToWeak, STRONG_ALIGN_REFERENCE, strongLabel, stron
 import { resizeNearest } from './image';
 import type { StrongOp } from './strong';
 import type { WeakParams } from './weak';
+import { initBackend } from '../backend';
+import { TEST_BACKENDS, values } from '../ops/test-utils';
+import { readData } from '../read';
 
 type RefParams = Record<string, [number | boolean | number[]]>;
 
@@ -21,20 +24,20 @@ function opsFromReference(p: RefParams): StrongOp[] {
   return ops;
 }
 
-beforeAll(async () => {
-  await tf.setBackend('cpu');
-});
+describe.each(TEST_BACKENDS)('label/map alignment vs the reference label_strong_T and full2weak on %s', (backend) => {
+  beforeAll(async () => {
+    await initBackend(backend);
+  });
 
-describe('label/map alignment vs the reference label_strong_T and full2weak', () => {
   for (let i = 0; i < 4; i++) {
-    it(`strong-view transform case ${i} (labels exact, distance maps 1e-5)`, () => {
+    it(`strong-view transform case ${i} (labels exact, distance maps 1e-5)`, async () => {
       const ops = opsFromReference(jsonFixture<RefParams>(`align${i}`));
       const lab = fixture(`align${i}`, 'label');
       const [, H, W] = lab.shape;
       const out = strongLabel(lab.data as Int32Array, H, W, ops, STRONG_ALIGN_REFERENCE);
       expect(mismatches(out, fixture(`align${i}`, 'label_strong').data)).toBe(0);
       const d = fixture(`align${i}`, 'dist');
-      const got = tf.tidy(() => strongMaps(tf.tensor4d(d.data, d.shape as [number, number, number, number]), [ops], STRONG_ALIGN_REFERENCE).dataSync());
+      const got = await values(() => strongMaps(tf.tensor4d(d.data, d.shape as [number, number, number, number]), [ops], STRONG_ALIGN_REFERENCE));
       expect(closeViolation(got, fixture(`align${i}`, 'dist_strong').data)).toBe(0);
     });
   }
@@ -51,7 +54,7 @@ describe('label/map alignment vs the reference label_strong_T and full2weak', ()
     expect(mismatches(bug, clean)).toBeGreaterThan(0);
   });
 
-  it('full2weak: resize (align_corners), crop, flip', () => {
+  it('full2weak: resize (align_corners), crop, flip', async () => {
     const p = jsonFixture<{ RandomSized: number[][]; RandomCrop: number[][]; RandomHorizontallyFlip: boolean[] }>('full2weak');
     const params: WeakParams[] = [0, 1].map((n) => ({
       resized: [p.RandomSized[0][n], p.RandomSized[1][n]],
@@ -59,12 +62,12 @@ describe('label/map alignment vs the reference label_strong_T and full2weak', ()
       flip: p.RandomHorizontallyFlip[n],
     }));
     const f = fixture('full2weak', 'feat');
-    const got = tf.tidy(() => full2weak(tf.tensor4d(f.data, f.shape as [number, number, number, number]), params).dataSync());
+    const got = await values(() => full2weak(tf.tensor4d(f.data, f.shape as [number, number, number, number]), params));
     // interpolation weights are combined in a different order than torch's: compare like gradients
     expect(gradViolation(got, fixture('full2weak', 'weak').data)).toBe(0);
   });
 
-  it('soft pseudo-label (1/8 full) into the weak view at 1/4 crop', () => {
+  it('soft pseudo-label (1/8 full) into the weak view at 1/4 crop', async () => {
     const p = jsonFixture<{ RandomSized: number[][]; RandomCrop: number[][]; RandomHorizontallyFlip: boolean[] }>('full2weak');
     const params: WeakParams[] = [0, 1].map((n) => ({
       resized: [p.RandomSized[0][n], p.RandomSized[1][n]],
@@ -73,15 +76,15 @@ describe('label/map alignment vs the reference label_strong_T and full2weak', ()
     }));
     const f = fixture('softweak', 'lpsoft');
     const expected = fixture('softweak', 'weak');
-    const got = tf.tidy(() => {
+    const got = await values(() => {
       const out = softPseudoToWeak(tf.tensor4d(f.data, f.shape as [number, number, number, number]), [48, 96], params);
       expect(out.shape).toEqual(expected.shape);
-      return out.dataSync();
+      return out;
     });
     expect(gradViolation(got, expected.data)).toBe(0);
   });
 
-  it("stage 1's soft label on a non-square image: RandomSized, crop and flip as the image, then ×1/4", () => {
+  it("stage 1's soft label on a non-square image: RandomSized, crop and flip as the image, then ×1/4", async () => {
     const p = jsonFixture<{ full: [number, number]; RandomSized: number[][]; RandomCrop: number[][]; RandomHorizontallyFlip: boolean[] }>('softroute');
     const params: WeakParams[] = [0, 1].map((n) => ({
       resized: [p.RandomSized[0][n], p.RandomSized[1][n]],
@@ -96,9 +99,9 @@ describe('label/map alignment vs the reference label_strong_T and full2weak', ()
     const soft = tf.tensor4d(f.data, f.shape as [number, number, number, number]);
     const out = softPseudoToWeak(soft, [H, W], params);
     expect(out.shape).toEqual(expected.shape);
-    expect(gradViolation(out.dataSync(), expected.data)).toBe(0);
+    expect(gradViolation(await readData(out), expected.data)).toBe(0);
     // The route stage 1 used before (stored map to 1/4 of the full image, then full2weak) is another function.
-    const old = tf.tidy(() => full2weak(tf.image.resizeBilinear(soft, [Math.trunc(H / 4), Math.trunc(W / 4)], true), params).dataSync());
+    const old = await values(() => full2weak(tf.image.resizeBilinear(soft, [Math.trunc(H / 4), Math.trunc(W / 4)], true), params));
     let worst = 0;
     for (let i = 0; i < old.length; i++) worst = Math.max(worst, Math.abs(old[i] - expected.data[i]));
     expect(worst).toBeGreaterThan(0.05);

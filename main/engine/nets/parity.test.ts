@@ -5,7 +5,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readNpy } from '../../io/npy';
-import { onBackend } from '../ops/test-utils';
+import { TEST_BACKENDS, onBackend } from '../ops/test-utils';
+import { readData } from '../read';
 import { fromTorchLayout } from './graph';
 import type { NamedWeights } from './net';
 import { SegNet } from './net';
@@ -77,7 +78,7 @@ function load(name: string): { cfg: Case; net: SegNet; x: tf.Tensor4D; dir: stri
   return { cfg, net, x: tf.tensor4d(input.data, input.shape as [number, number, number, number]), dir };
 }
 
-describe.each(['cpu', 'wasm'] as const)('network parity with PyTorch on %s', (backend) => {
+describe.each(TEST_BACKENDS)('network parity with PyTorch on %s', (backend) => {
   it.each([
     ['basic', false],
     ['bottleneck', false],
@@ -89,28 +90,29 @@ describe.each(['cpu', 'wasm'] as const)('network parity with PyTorch on %s', (ba
 
       const evalOut = tf.tidy(() => {
         const o = net.apply(x, { training: false });
-        return [o.feat.dataSync(), o.logits.dataSync()];
+        return [o.feat, o.logits];
       });
-      expect(parity(evalOut[0], nchwToNhwc(npy(join(dir, 'eval_feat.npy'))).data)).toBeLessThanOrEqual(1);
-      expect(parity(evalOut[1], nchwToNhwc(npy(join(dir, 'eval_logits.npy'))).data)).toBeLessThanOrEqual(1);
+      const [evalFeat, evalLogits] = await Promise.all(evalOut.map((t) => readData(t)));
+      tf.dispose(evalOut);
+      expect(parity(evalFeat, nchwToNhwc(npy(join(dir, 'eval_feat.npy'))).data)).toBeLessThanOrEqual(1);
+      expect(parity(evalLogits, nchwToNhwc(npy(join(dir, 'eval_logits.npy'))).data)).toBeLessThanOrEqual(1);
 
       const rf = tf.tensor(nchwToNhwc(npy(join(dir, 'probe_feat.npy'))).data);
       const rl = tf.tensor(nchwToNhwc(npy(join(dir, 'probe_logits.npy'))).data);
       const vars = net.trainableVariables();
-      const grads = tf.tidy(() => {
-        let feat: Float32Array | undefined;
-        let logits: Float32Array | undefined;
-        const { grads: g } = tf.variableGrads(() => {
-          const o = net.apply(x, { training: true, dropout: false, checkpoint });
-          feat = o.feat.dataSync() as Float32Array;
-          logits = o.logits.dataSync() as Float32Array;
-          return tf.add(tf.sum(tf.mul(tf.reshape(o.feat, [-1]), rf)), tf.sum(tf.mul(tf.reshape(o.logits, [-1]), rl))) as tf.Scalar;
-        }, vars);
-        expect(parity(feat as Float32Array, nchwToNhwc(npy(join(dir, 'train_feat.npy'))).data)).toBeLessThanOrEqual(1);
-        expect(parity(logits as Float32Array, nchwToNhwc(npy(join(dir, 'train_logits.npy'))).data)).toBeLessThanOrEqual(1);
-        return Object.fromEntries(vars.map((v) => [net.nameOf(v) as string, g[v.name].dataSync() as Float32Array]));
-      });
-      tf.dispose([rf, rl]);
+      // The train-mode outputs are kept out of the gradient's scope to be read after it (reads are async).
+      let kept: tf.Tensor[] = [];
+      const { value, grads: g } = tf.variableGrads(() => {
+        const o = net.apply(x, { training: true, dropout: false, checkpoint });
+        kept = [tf.keep(o.feat), tf.keep(o.logits)];
+        return tf.add(tf.sum(tf.mul(tf.reshape(o.feat, [-1]), rf)), tf.sum(tf.mul(tf.reshape(o.logits, [-1]), rl))) as tf.Scalar;
+      }, vars);
+      const [feat, logits] = await Promise.all(kept.map((t) => readData(t)));
+      expect(parity(feat, nchwToNhwc(npy(join(dir, 'train_feat.npy'))).data)).toBeLessThanOrEqual(1);
+      expect(parity(logits, nchwToNhwc(npy(join(dir, 'train_logits.npy'))).data)).toBeLessThanOrEqual(1);
+      const grads: Record<string, Float32Array> = {};
+      for (const v of vars) grads[net.nameOf(v) as string] = await readData(g[v.name]);
+      tf.dispose([value, ...kept, ...Object.values(g), rf, rl]);
 
       const weights = await net.getWeights();
       for (const spec of net.graph.params) {
@@ -133,5 +135,5 @@ describe.each(['cpu', 'wasm'] as const)('network parity with PyTorch on %s', (ba
       x.dispose();
       net.dispose();
     });
-  });
+  }, 600_000);
 });

@@ -85,6 +85,7 @@ export function filterGrad(x: tf.Tensor4D, dy: tf.Tensor4D, kh: number, kw: numb
   // Only rows/cols some output pixel reads are kept, so the "conv" output is exactly kh×kw.
   const needH = (ho - 1) * s + (kh - 1) * d + 1;
   const needW = (wo - 1) * s + (kw - 1) * d + 1;
+  if (tf.getBackend() === 'webgpu') return tf.tidy(() => filterGradByMatMul(padOrCrop(x, pt, needH - h - pt, pl, needW - wd - pl), dy, kh, kw, s, d));
   const xp = padOrCrop(x, pt, needH - h - pt, pl, needW - wd - pl);
   const a = n === 1 ? tf.reshape(tf.transpose(xp, [3, 1, 2, 0]), [ci, needH, needW, 1]) : tf.transpose(xp, [3, 1, 2, 0]);
   // The wasm backend caches one XNNPACK operator per filter buffer until that buffer is freed, and
@@ -95,6 +96,30 @@ export function filterGrad(x: tf.Tensor4D, dy: tf.Tensor4D, kh: number, kw: numb
   const g = tf.conv2d(a as tf.Tensor4D, f as tf.Tensor4D, d, 'valid', 'NHWC', s);
   f.dispose();
   return tf.transpose(g, [1, 2, 0, 3]);
+}
+
+/**
+ * The filter gradient on webgpu: one matMul per kernel row, dW[i] = im2col(xp, row i)ᵀ · dy, whose inner
+ * dimension is N·Ho·Wo. The conv form above hands tfjs-webgpu a "conv" with a 3×3 output and a filter as
+ * large as the feature map, which its tiled conv kernel runs on a handful of workgroups: it took 70 % of
+ * a demo-net training step on lavapipe, 4–7× slower per call than this. Row by row keeps the copied taps
+ * at kw× the input (a whole im2col would be kh·kw×). Only webgpu takes this path: cpu and wasm keep
+ * their results bit for bit.
+ */
+function filterGradByMatMul(xp: tf.Tensor4D, dy: tf.Tensor4D, kh: number, kw: number, s: number, d: number): tf.Tensor4D {
+  const [n, , , ci] = xp.shape;
+  const [, ho, wo, co] = dy.shape;
+  const dyFlat = tf.reshape(dy, [n * ho * wo, co]);
+  const rows: tf.Tensor[] = [];
+  for (let i = 0; i < kh; i++) {
+    const taps: tf.Tensor[] = [];
+    for (let j = 0; j < kw; j++) {
+      taps.push(tf.stridedSlice(xp, [0, i * d, j * d, 0], [n, i * d + (ho - 1) * s + 1, j * d + (wo - 1) * s + 1, ci], [1, s, s, 1]));
+    }
+    const cols = tf.reshape(kw > 1 ? tf.concat(taps, 3) : taps[0], [n * ho * wo, kw * ci]);
+    rows.push(tf.reshape(tf.matMul(cols, dyFlat, true, false), [1, kw, ci, co]));
+  }
+  return (kh > 1 ? tf.concat(rows, 0) : rows[0]) as tf.Tensor4D;
 }
 
 export function inputGrad(dy: tf.Tensor4D, w: tf.Tensor4D, xShape: readonly number[], { s, d, pad }: Norm): tf.Tensor4D {

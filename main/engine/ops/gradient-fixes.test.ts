@@ -67,3 +67,19 @@ describe.each(TEST_BACKENDS)('gradient fixes on %s', (backend) => {
     });
   });
 });
+
+describe.each(TEST_BACKENDS)('casts to float32 on %s', (backend) => {
+  it('an int32 or bool tensor cast to float32 transposes like a float tensor (tfjs-webgpu relabels the int buffer)', async () => {
+    // Large enough that webgpu computes on the device rather than handing small tensors to its CPU path.
+    const shape: [number, number, number] = [2, 40, 30];
+    const ints = Int32Array.from(randomArray(2400, 5), (v) => Math.round(v * 20));
+    const want: number[] = [];
+    for (let n = 0; n < 2; n++) for (let w = 0; w < 30; w++) for (let h = 0; h < 40; h++) want.push(ints[(n * 40 + h) * 30 + w]);
+    await onBackend(backend, async () => {
+      const fromInt = await values(() => tf.transpose(tf.add(tf.tensor3d(ints, shape, 'int32'), tf.scalar(0, 'int32')).toFloat(), [0, 2, 1]));
+      expect(Array.from(fromInt)).toEqual(want);
+      const fromBool = await values(() => tf.transpose(tf.greater(tf.tensor3d(ints, shape, 'int32'), tf.scalar(0, 'int32')).toFloat(), [0, 2, 1]));
+      expect(Array.from(fromBool)).toEqual(want.map((v) => (v > 0 ? 1 : 0)));
+    });
+  });
+});

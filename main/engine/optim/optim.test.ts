@@ -1,10 +1,13 @@
 import * as tf from '@tensorflow/tfjs';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeViolation, fixture } from '../../../fixtures/parity/proda_fixtures';
 import { Adam } from './adam';
 import { copyVariables, emaUpdate } from './ema';
 import { isBackboneParam, lrScaleFor, polyLr } from './schedule';
 import { Sgd } from './sgd';
+import { initBackend } from '../backend';
+import { TEST_BACKENDS } from '../ops/test-utils';
+import { readData } from '../read';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -13,7 +16,14 @@ beforeAll(async () => {
 const v = (f: { data: Float32Array | Int32Array; shape: number[] }, trainable = true): tf.Variable =>
   tf.tidy(() => tf.variable(tf.tensor(f.data, f.shape, 'float32'), trainable));
 
-describe('optimisers vs torch.optim', () => {
+describe.each(TEST_BACKENDS)('optimisers vs torch.optim on %s', (backend) => {
+  beforeAll(async () => {
+    await initBackend(backend);
+  });
+  afterAll(async () => {
+    await initBackend('cpu');
+  });
+
   it('SGD momentum 0.9, weight decay 2e-4, poly LR: 3 steps match torch (weights and momentum buffer)', async () => {
     const w = v(fixture('optim', 'w0'));
     const params = new Map([['layer1.0.conv1.weight', w]]);
@@ -22,7 +32,7 @@ describe('optimisers vs torch.optim', () => {
       const g = fixture('optim', `grad${i}`);
       tf.tidy(() => opt.step(params, { 'layer1.0.conv1.weight': tf.tensor(g.data, g.shape) }, () => polyLr(0.01, i, 10, 0.9)));
     }
-    expect(closeViolation(w.dataSync(), fixture('optim', 'sgd').data)).toBe(0);
+    expect(closeViolation(await readData(w), fixture('optim', 'sgd').data)).toBe(0);
     const state = await opt.exportState();
     expect(closeViolation(state['momentum_buffer.layer1.0.conv1.weight'].data, fixture('optim', 'sgd_buf').data)).toBe(0);
     expect(state['momentum_buffer.__iterations'].data[0]).toBe(3);
@@ -33,33 +43,33 @@ describe('optimisers vs torch.optim', () => {
     const g = tf.ones(w.shape);
     opt.step(params, { 'layer1.0.conv1.weight': g }, () => 0.01);
     opt2.step(new Map([['layer1.0.conv1.weight', w2]]), { 'layer1.0.conv1.weight': g }, () => 0.01);
-    expect(closeViolation(w2.dataSync(), w.dataSync(), 0)).toBe(0);
+    expect(closeViolation(await readData(w2), await readData(w), 0)).toBe(0);
     expect(opt2.iterations).toBe(4);
     tf.dispose([w, w2, g]);
     opt.dispose();
     opt2.dispose();
   });
 
-  it('Adam β=(0.9, 0.99): 3 steps match torch', () => {
+  it('Adam β=(0.9, 0.99): 3 steps match torch', async () => {
     const w = v(fixture('optim', 'w0'));
     const opt = new Adam();
     for (let i = 0; i < 3; i++) {
       const g = fixture('optim', `grad${i}`);
       tf.tidy(() => opt.step({ d: w }, { d: tf.tensor(g.data, g.shape) }, () => 1e-2));
     }
-    expect(closeViolation(w.dataSync(), fixture('optim', 'adam').data)).toBe(0);
+    expect(closeViolation(await readData(w), fixture('optim', 'adam').data)).toBe(0);
     w.dispose();
     opt.dispose();
   });
 
-  it('skips parameters without a gradient and frozen (non-trainable) ones; does not leak tensors', () => {
+  it('skips parameters without a gradient and frozen (non-trainable) ones; does not leak tensors', async () => {
     const a = tf.tidy(() => tf.variable(tf.ones([2])));
     const frozen = tf.tidy(() => tf.variable(tf.ones([2]), false));
     const opt = new Sgd();
     const before = tf.memory().numTensors;
     for (let i = 0; i < 5; i++) tf.tidy(() => opt.step({ a, frozen }, { frozen: tf.ones([2]) }, () => 0.1));
-    expect([...a.dataSync()]).toEqual([1, 1]);
-    expect([...frozen.dataSync()]).toEqual([1, 1]);
+    expect([...(await readData(a))]).toEqual([1, 1]);
+    expect([...(await readData(frozen))]).toEqual([1, 1]);
     const g = tf.ones([2]);
     opt.step({ a }, { a: g }, () => 0.1); // creates one momentum buffer
     g.dispose();

@@ -6,6 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readNpy } from '../../io/npy';
 import { initBackend } from '../backend';
+import { TEST_BACKENDS } from '../ops/test-utils';
 import { demoConfig, type SegNetConfig } from '../nets/deeplab';
 import { SegNet } from '../nets/net';
 import { clearGraphCache, createPredictor, type ModelWeights, type Prediction } from './predictor';
@@ -100,10 +101,11 @@ function parity(a: Prediction[], b: Prediction[]) {
   return { agreement: agree / px, prob, conf };
 }
 
-describe('ONNX Runtime and tfjs predictors agree', () => {
+// The tfjs side on wasm and webgpu (cpu is the slow reference the other files already cover).
+describe.each(TEST_BACKENDS.filter((b) => b !== 'cpu'))('ONNX Runtime and tfjs predictors agree (tfjs on %s)', (backend) => {
   let cacheDir: string;
   beforeAll(async () => {
-    await initBackend('wasm');
+    await initBackend(backend);
     cacheDir = mkdtempSync(join(tmpdir(), 'proda-predict-'));
   });
   afterAll(() => rmSync(cacheDir, { recursive: true, force: true }));
@@ -117,6 +119,7 @@ describe('ONNX Runtime and tfjs predictors agree', () => {
     expect(ortP.info.provider).toBe('cpu');
     expect(ortP.info.check?.passed).toBe(true);
     expect(tfP.info.engine).toBe('tfjs');
+    expect(tf.getBackend()).toBe(backend);
     const imgs = [image(128, 96, 1), image(128, 96, 2), image(131, 77, 3)];
     const tensors = tf.memory().numTensors;
     await tfP.predict(imgs, { flip: true });

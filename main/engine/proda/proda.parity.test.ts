@@ -1,5 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { initBackend } from '../backend';
+import { TEST_BACKENDS } from '../ops/test-utils';
+import { readData } from '../read';
 import { closeViolation, fixture, gradViolation, mismatches, scalarFixture } from '../../../fixtures/parity/proda_fixtures';
 import { prototypeDistances } from './distance';
 import { distillationKl, mrent, mrkld, regularLoss, structureKl, structureKlMask, symmetricCrossEntropy } from './losses';
@@ -14,92 +17,103 @@ const t4 = (c: string, a: string): tf.Tensor4D => load(c, a) as tf.Tensor4D;
 const t3i = (c: string, a: string): tf.Tensor3D => load(c, a) as tf.Tensor3D;
 const t2 = (c: string, a: string): tf.Tensor2D => load(c, a) as tf.Tensor2D;
 
-beforeAll(async () => {
-  await tf.setBackend('cpu');
-});
+/** Runs an async test body in one tensor scope (tf.tidy cannot wait for reads). */
+async function scoped(f: () => Promise<void>): Promise<void> {
+  tf.engine().startScope();
+  try {
+    await f();
+  } finally {
+    tf.engine().endScope();
+  }
+}
+const d = (t: tf.Tensor) => readData(t);
 
-describe('ProDA components vs the PyTorch reference (cpu backend)', () => {
-  it('prototype distances, denoising weights and rectified labels', () => {
-    tf.tidy(() => {
+describe.each(TEST_BACKENDS)('ProDA components vs the PyTorch reference on %s', (backend) => {
+  beforeAll(async () => {
+    await initBackend(backend);
+  });
+
+  it('prototype distances, denoising weights and rectified labels', async () => {
+    await scoped(async () => {
       const feat = t4('rectify', 'feat');
       const protos = t2('rectify', 'protos');
       const dist = prototypeDistances(feat, protos);
-      expect(closeViolation(dist.dataSync(), fixture('rectify', 'dist').data)).toBe(0);
+      expect(closeViolation(await d(dist), fixture('rectify', 'dist').data)).toBe(0);
       const w = prototypeWeights(dist, 1);
-      expect(closeViolation(w.dataSync(), fixture('rectify', 'weights').data)).toBe(0);
+      expect(closeViolation(await d(w), fixture('rectify', 'weights').data)).toBe(0);
       const lp = t4('rectify', 'lpsoft');
-      expect(mismatches(rectifiedLabels(w, lp).dataSync(), fixture('rectify', 'labels').data)).toBe(0);
-      const thr = rectifiedLabels(w, lp, 0.5).dataSync();
+      expect(mismatches(await d(rectifiedLabels(w, lp)), fixture('rectify', 'labels').data)).toBe(0);
+      const thr = await d(rectifiedLabels(w, lp, 0.5));
       expect(mismatches(thr, fixture('rectify', 'labels_thr').data)).toBe(0);
       expect([...thr].some((v) => v === 250)).toBe(true);
-      expect(closeViolation(rectifiedConfidence(w, lp).dataSync(), fixture('rectify', 'conf').data)).toBe(0);
+      expect(closeViolation(await d(rectifiedConfidence(w, lp)), fixture('rectify', 'conf').data)).toBe(0);
     });
   });
 
-  it('SCE and MRKLD: values and gradients', () => {
-    tf.tidy(() => {
+  it('SCE and MRKLD: values and gradients', async () => {
+    await scoped(async () => {
       const logits = t4('losses', 'logits');
       const labels = t3i('losses', 'labels');
       const terms = symmetricCrossEntropy(logits, labels, 0.1, 1);
-      expect(closeViolation([terms.ce.dataSync()[0]], [scalarFixture('losses', 'ce')])).toBe(0);
-      expect(closeViolation([terms.rce.dataSync()[0]], [scalarFixture('losses', 'rce')])).toBe(0);
-      expect(closeViolation([terms.loss.dataSync()[0]], [scalarFixture('losses', 'sce')])).toBe(0);
+      expect(closeViolation([(await d(terms.ce))[0]], [scalarFixture('losses', 'ce')])).toBe(0);
+      expect(closeViolation([(await d(terms.rce))[0]], [scalarFixture('losses', 'rce')])).toBe(0);
+      expect(closeViolation([(await d(terms.loss))[0]], [scalarFixture('losses', 'sce')])).toBe(0);
       const gSce = tf.grad((x: tf.Tensor) => symmetricCrossEntropy(x as tf.Tensor4D, labels).loss)(logits);
-      expect(gradViolation(gSce.dataSync(), fixture('losses', 'grad_sce').data)).toBe(0);
-      expect(closeViolation([mrkld(logits).dataSync()[0]], [scalarFixture('losses', 'mrkld')])).toBe(0);
+      expect(gradViolation(await d(gSce), fixture('losses', 'grad_sce').data)).toBe(0);
+      expect(closeViolation([(await d(mrkld(logits)))[0]], [scalarFixture('losses', 'mrkld')])).toBe(0);
       const gReg = tf.grad((x: tf.Tensor) => mrkld(x as tf.Tensor4D))(logits);
-      expect(gradViolation(gReg.dataSync(), fixture('losses', 'grad_mrkld').data)).toBe(0);
+      expect(gradViolation(await d(gReg), fixture('losses', 'grad_mrkld').data)).toBe(0);
     });
   });
 
-  it('distillation KL, intended and reference-bug variants', () => {
-    tf.tidy(() => {
+  it('distillation KL, intended and reference-bug variants', async () => {
+    await scoped(async () => {
       const s = t4('kd', 'student');
       const t = t4('kd', 'teacher');
       for (const [variant, key] of [
         ['log_softmax', 'fixed'],
         ['softmax-reference-bug', 'bug'],
       ] as const) {
-        expect(closeViolation([distillationKl(s, t, variant).dataSync()[0]], [scalarFixture('kd', `kd_${key}`)])).toBe(0);
+        expect(closeViolation([(await d(distillationKl(s, t, variant)))[0]], [scalarFixture('kd', `kd_${key}`)])).toBe(0);
         const g = tf.grad((x: tf.Tensor) => distillationKl(x as tf.Tensor4D, t, variant))(s);
-        expect(gradViolation(g.dataSync(), fixture('kd', `grad_${key}`).data)).toBe(0);
+        expect(gradViolation(await d(g), fixture('kd', `grad_${key}`).data)).toBe(0);
       }
     });
   });
 
-  it('structure-learning KL with a shear and a cutout in the strong view', () => {
-    tf.tidy(() => {
+  it('structure-learning KL with a shear and a cutout in the strong view', async () => {
+    await scoped(async () => {
       const protos = t2('structure_kl', 'protos');
       const teacher = t4('structure_kl', 'teacher_dist');
       const sf = t4('structure_kl', 'student_feat');
       const loss = (f: tf.Tensor): tf.Scalar => structureKl(teacher, prototypeDistances(f as tf.Tensor4D, protos), 1);
-      expect(closeViolation([loss(sf).dataSync()[0]], [scalarFixture('structure_kl', 'loss')])).toBe(0);
+      expect(closeViolation([(await d(loss(sf)))[0]], [scalarFixture('structure_kl', 'loss')])).toBe(0);
       const g = tf.grad(loss)(sf);
-      expect(gradViolation(g.dataSync(), fixture('structure_kl', 'grad_feat').data)).toBe(0);
-      const mask = structureKlMask(teacher).dataSync();
+      expect(gradViolation(await d(g), fixture('structure_kl', 'grad_feat').data)).toBe(0);
+      const mask = await d(structureKlMask(teacher));
       expect(mismatches(mask, fixture('structure_kl', 'mask').data)).toBe(0);
       expect([...mask].some((v) => v === 0)).toBe(true);
     });
   });
 
-  it('structure KL over an all-masked view is 0 with zero gradient (torch: NaN)', () => {
-    tf.tidy(() => {
+  it('structure KL over an all-masked view is 0 with zero gradient (torch: NaN)', async () => {
+    await scoped(async () => {
       const teacher = tf.fill([1, 2, 3, 4], 250) as tf.Tensor4D;
       const sd = tf.randomUniform([1, 2, 3, 4], 0, 5, 'float32', 3) as tf.Tensor4D;
-      expect(structureKl(teacher, sd).dataSync()[0]).toBe(0);
+      expect((await d(structureKl(teacher, sd)))[0]).toBe(0);
       const g = tf.grad((x: tf.Tensor) => structureKl(teacher, x as tf.Tensor4D))(sd);
-      expect([...g.dataSync()].every((v) => v === 0)).toBe(true);
+      expect([...(await d(g))].every((v) => v === 0)).toBe(true);
     });
   });
 
-  it('MRENT (regular_type MRENT): value and gradient; regularLoss picks MRENT or MRKLD', () => {
-    tf.tidy(() => {
+  it('MRENT (regular_type MRENT): value and gradient; regularLoss picks MRENT or MRKLD', async () => {
+    await scoped(async () => {
       const logits = t4('mrent', 'logits');
-      expect(closeViolation([mrent(logits).dataSync()[0]], [scalarFixture('mrent', 'mrent')])).toBe(0);
+      expect(closeViolation([(await d(mrent(logits)))[0]], [scalarFixture('mrent', 'mrent')])).toBe(0);
       const g = tf.grad((x: tf.Tensor) => mrent(x as tf.Tensor4D))(logits);
-      expect(gradViolation(g.dataSync(), fixture('mrent', 'grad').data)).toBe(0);
-      expect(regularLoss(logits, 'MRENT').dataSync()[0]).toBe(mrent(logits).dataSync()[0]);
-      expect(regularLoss(logits, 'MRKLD').dataSync()[0]).toBe(mrkld(logits).dataSync()[0]);
+      expect(gradViolation(await d(g), fixture('mrent', 'grad').data)).toBe(0);
+      expect((await d(regularLoss(logits, 'MRENT')))[0]).toBe((await d(mrent(logits)))[0]);
+      expect((await d(regularLoss(logits, 'MRKLD')))[0]).toBe((await d(mrkld(logits)))[0]);
     });
   });
 

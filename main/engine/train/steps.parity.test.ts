@@ -4,6 +4,8 @@ import { closeViolation, fixture, jsonFixture, mismatches, packWeights, scalarFi
 import { STRONG_ALIGN_REFERENCE } from '../aug/align';
 import type { StrongOp } from '../aug/strong';
 import { initBackend } from '../backend';
+import { TEST_BACKENDS } from '../ops/test-utils';
+import type { TestBackend } from '../ops/test-utils';
 import { Discriminator, SegNet } from '../nets';
 import type { SegNetConfig } from '../nets';
 import { Adam } from '../optim/adam';
@@ -42,7 +44,7 @@ function refOps(strong: Record<string, (number | boolean | number[])[]>, n: numb
   return ops;
 }
 
-async function warmupParity(backend: 'cpu' | 'wasm'): Promise<void> {
+async function warmupParity(backend: TestBackend): Promise<void> {
   await initBackend(backend);
   const J = jsonFixture<Packed & { d_keys: string[]; d_shapes: number[][]; lr_d: number; adv: number }>('warmup');
   const net = new SegNet(toy);
@@ -65,8 +67,8 @@ async function warmupParity(backend: 'cpu' | 'wasm'): Promise<void> {
   expect(closeViolation([r.sourceCe], [scalarFixture('warmup', 'loss_seg')])).toBe(0);
   expect(closeViolation([r.advG], [scalarFixture('warmup', 'loss_adv')])).toBe(0);
   expect(closeViolation([r.discriminator], [scalarFixture('warmup', 'loss_d')])).toBe(0);
-  expect(updateViolation(packWeights(net, J.keys), fixture('warmup', 'after').data, fixture('warmup', 'init').data)).toBe(0);
-  expect(updateViolation(packWeights(D, J.d_keys), fixture('warmup', 'd_after').data, fixture('warmup', 'd_init').data)).toBe(0);
+  expect(updateViolation(await packWeights(net, J.keys), fixture('warmup', 'after').data, fixture('warmup', 'init').data)).toBe(0);
+  expect(updateViolation(await packWeights(D, J.d_keys), fixture('warmup', 'd_after').data, fixture('warmup', 'd_init').data)).toBe(0);
   tf.dispose([batch.source, batch.sourceLabels, batch.target]);
   net.dispose();
   D.dispose();
@@ -74,7 +76,7 @@ async function warmupParity(backend: 'cpu' | 'wasm'): Promise<void> {
   state.optimizerD.dispose();
 }
 
-async function distillParity(backend: 'cpu' | 'wasm'): Promise<void> {
+async function distillParity(backend: TestBackend): Promise<void> {
   await initBackend(backend);
   const J = jsonFixture<Packed & { strong: Record<string, (number | boolean | number[])[]> }>('distill');
   const teacher = new SegNet(toy);
@@ -108,7 +110,7 @@ async function distillParity(backend: 'cpu' | 'wasm'): Promise<void> {
     expect(closeViolation([r.sourceCe], [scalarFixture('distill', `loss_src_${variant}`)])).toBe(0);
     expect(closeViolation([r.targetCe], [scalarFixture('distill', `loss_ce_${variant}`)])).toBe(0);
     expect(closeViolation([r.kd], [scalarFixture('distill', `loss_kd_${variant}`)])).toBe(0);
-    expect(updateViolation(packWeights(student, J.keys), fixture('distill', `after_${variant}`).data, fixture('distill', 'init').data)).toBe(0);
+    expect(updateViolation(await packWeights(student, J.keys), fixture('distill', `after_${variant}`).data, fixture('distill', 'init').data)).toBe(0);
     const strongLabels = fixture('distill', 'labels_strong').data;
     let labelled = 0;
     for (const v of strongLabels) if (v !== 250) labelled++;
@@ -116,25 +118,19 @@ async function distillParity(backend: 'cpu' | 'wasm'): Promise<void> {
     student.dispose();
     optimizer.dispose();
   }
-  expect(mismatches(packWeights(teacher, J.keys), fixture('distill', 'teacher').data)).toBe(0);
+  expect(mismatches(await packWeights(teacher, J.keys), fixture('distill', 'teacher').data)).toBe(0);
   tf.dispose([batch.source, batch.sourceLabels, batch.targetStrong, batch.pseudoLabels]);
   teacher.dispose();
 }
 
-describe('warm-up and distillation steps vs the PyTorch reference', () => {
+describe.each(TEST_BACKENDS)('warm-up and distillation steps vs the PyTorch reference on %s', (backend) => {
   afterAll(async () => {
     await initBackend('cpu');
   });
-  it('warm-up step (freeze_bn, 1×/10× SGD, LS-GAN, Adam D) on cpu', async () => {
-    await warmupParity('cpu');
-  });
-  it('distillation step (both KD variants) on cpu', async () => {
-    await distillParity('cpu');
-  });
-  it('warm-up step on wasm', async () => {
-    await warmupParity('wasm');
-  });
-  it('distillation step on wasm', async () => {
-    await distillParity('wasm');
-  });
+  it('warm-up step (freeze_bn, 1×/10× SGD, LS-GAN, Adam D)', async () => {
+    await warmupParity(backend);
+  }, 300_000);
+  it('distillation step (both KD variants)', async () => {
+    await distillParity(backend);
+  }, 300_000);
 });
