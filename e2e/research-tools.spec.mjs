@@ -75,8 +75,13 @@ export const tests = [
       await page.getByTestId('grid-pseudo').first().waitFor();
       await page.getByTestId('grid-filter').selectOption('unlabelled');
       await shown(page, 0);
+      // Specs share the workspace: another may have corrected an image already, so count them through the API.
+      const correctedIds = (await api(page, token, 'labels.counts', { datasetId: tgt.id })).items.map((i) => i.imageId);
       await page.getByTestId('grid-filter').selectOption('corrected');
-      await shown(page, 0);
+      await shown(page, correctedIds.length);
+      expectEq(JSON.stringify((await gridOrder(page)).sort()), JSON.stringify([...correctedIds].sort()), 'the corrected filter shows exactly the corrected images');
+      await page.getByTestId('grid-filter').selectOption('uncorrected');
+      await shown(page, total - correctedIds.length);
       await page.getByTestId('grid-filter').selectOption('all');
 
       // Sort by per-image mIoU (worst first) and flip share (largest first): the service's statistics in triage's order.

@@ -56,11 +56,15 @@ describe('composeMaps', () => {
       null,
       { width: 4, height: 2 },
     );
-    const { layers, stats } = await composeMaps({ ...input(), prediction, soft: undefined });
+    const { layers, stats } = await composeMaps({ ...input(), prediction, soft: undefined, ownSoftmaxAsP0: true });
     expect(layers.some((l) => l.id === 'soft')).toBe(false);
     expect(Array.from(lab(layers, 'raw').data)).toEqual([1, 1]);
     expect(Array.from(lab(layers, 'denoised').data)).toEqual([0, 1]);
     expect(stats.flippedShare).toBe(0.5);
+    // A source whose pseudo-label run skipped this image: distances, but no labels its run never made.
+    const skipped = await composeMaps({ ...input(), prediction, soft: undefined });
+    expect(skipped.layers.map((l) => l.id).filter((id) => ['dist', 'omega', 'raw', 'denoised'].includes(id))).toEqual(['dist', 'omega']);
+    expect(skipped.stats.flippedShare).toBeNull();
   });
 
   it('predicts at image resolution from upsampled logits and scores against GT', async () => {

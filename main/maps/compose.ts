@@ -45,6 +45,12 @@ export interface ComposeInput {
   conf?: { width: number; height: number; data: Float32Array } | null;
   /** ProDA's proto_temperature s in ω = softmax(−d·s); 1 in the reference. */
   temperature?: number;
+  /**
+   * Without `soft`, take the prediction's own softmax as p_t0: only for a source that keeps no soft
+   * pseudo-labels at all (an import, a warm-up run). A source whose pseudo-label run skipped this image
+   * gets no raw/denoised layers, rather than labels its run never made.
+   */
+  ownSoftmaxAsP0?: boolean;
 }
 
 const labelsFrom = (arr: Int32Array): Uint8Array => Uint8Array.from(arr, (v) => (v >= 0 && v < 256 ? v : IGNORE_LABEL));
@@ -97,30 +103,32 @@ export async function composeMaps(input: ComposeInput): Promise<Composed> {
     if (eta0.classes !== C) throw new Error(`there are ${eta0.classes} prototypes for ${C} classes`);
     const f = tf.tensor4d(chwToHwc(F.data, F.channels, F.height * F.width), [1, F.height, F.width, F.channels]);
     const eta = tf.tensor2d(eta0.data, [eta0.classes, eta0.dims]);
-    // p_t0: the stored soft pseudo-label, else the model's own softmax (what ProDA's warm-up step would
-    // have stored from this network), so a checkpoint with prototypes but no pseudo-labels (an import, a
-    // warm-up run) still shows its rectified labels.
-    const p0Src = input.soft ?? P.soft;
-    const soft = tf.tensor4d(chwToHwc(p0Src.data, C, p0Src.height * p0Src.width), [1, p0Src.height, p0Src.width, C]);
+    // p_t0: the stored soft pseudo-label; for a source that keeps none (an import, a warm-up run) the
+    // model's own softmax, what ProDA's pseudo-label step would store from this network.
+    const p0Src = input.soft ?? (input.ownSoftmaxAsP0 ? P.soft : null);
+    const soft = p0Src ? tf.tensor4d(chwToHwc(p0Src.data, C, p0Src.height * p0Src.width), [1, p0Src.height, p0Src.width, C]) : null;
     const outs = tf.tidy(() => {
       const d = prototypeDistances(f, eta);
       const w = prototypeWeights(d, temperature);
+      if (!soft) return [d, w];
       // p_t0 on the feature grid (ProDA resizes everything with align_corners bilinear).
       const p0 = resizeBilinearAligned(soft, [F.height, F.width]);
       return [d, w, tf.argMax(p0, -1), rectifiedLabels(w, p0)];
     });
     f.dispose();
     eta.dispose();
-    soft.dispose();
+    soft?.dispose();
     const [dT, wT, rawT, denT] = outs;
     try {
       const [d, w] = await Promise.all([readData(dT), readData(wT)]);
       layers.push({ kind: 'vector', id: 'dist', width: F.width, height: F.height, channels: C, data: hwcToChw(d, F.height * F.width, C) });
       layers.push({ kind: 'vector', id: 'omega', width: F.width, height: F.height, channels: C, data: hwcToChw(w, F.height * F.width, C) });
-      const [raw, den] = await Promise.all([readData<'int32'>(rawT), readData<'int32'>(denT)]);
-      rawL = { kind: 'label', id: 'raw', width: F.width, height: F.height, data: labelsFrom(raw) };
-      denL = { kind: 'label', id: 'denoised', width: F.width, height: F.height, data: labelsFrom(den) };
-      layers.push(rawL, denL);
+      if (rawT && denT) {
+        const [raw, den] = await Promise.all([readData<'int32'>(rawT), readData<'int32'>(denT)]);
+        rawL = { kind: 'label', id: 'raw', width: F.width, height: F.height, data: labelsFrom(raw) };
+        denL = { kind: 'label', id: 'denoised', width: F.width, height: F.height, data: labelsFrom(den) };
+        layers.push(rawL, denL);
+      }
     } finally {
       for (const t of outs) t.dispose();
     }

@@ -161,7 +161,8 @@ export class MapsEngine {
     let from: string | null = null;
     if (m) from = m.softFiles.size > 0 ? ((m.config ? pseudoRun(m.config, m.runId) : null) ?? m.runId) : null;
     else if (this.src.artifacts.some((idx) => [...idx.files.keys()].some((n) => n.endsWith('.npy') && !n.endsWith('_conf.npy') && !n.startsWith('prototypes')))) from = this.src.describe;
-    this.covers = { from, covered: this.pseudoLabelled().length, images: this.data.list.length, prototypes: prototypePresence(this.src.prototypes) };
+    const ownSoftmax = from === null && !!m?.loadModel && !!this.src.prototypes;
+    this.covers = { from, covered: this.pseudoLabelled().length, images: this.data.list.length, prototypes: prototypePresence(this.src.prototypes), ownSoftmax };
     return this.covers;
   }
   private covers: PseudoCoverage | null = null;
@@ -231,6 +232,7 @@ export class MapsEngine {
         conf: art.conf,
         gt,
         temperature: this.src.temperature,
+        ownSoftmaxAsP0: this.coverage().ownSoftmax,
       });
       layers = composed.layers;
       stats = { imageId, ...composed.stats };

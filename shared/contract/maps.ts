@@ -94,6 +94,11 @@ export const PseudoCoverage = z.object({
   images: z.number().int().min(0),
   /** Per class: whether its prototype was ever initialised (a prototype never updated stays all zero); null without prototypes. */
   prototypes: z.array(z.boolean()).nullable(),
+  /**
+   * The source keeps no soft pseudo-labels but has a network and prototypes (an import, a warm-up run):
+   * raw, denoised and flips then start from the network's own softmax on each image.
+   */
+  ownSoftmax: z.boolean(),
 });
 export type PseudoCoverage = z.infer<typeof PseudoCoverage>;
 
@@ -102,7 +107,7 @@ export type PseudoCoverage = z.infer<typeof PseudoCoverage>;
  * wording for the inspector and triage.
  */
 export function pseudoLayersMissing(c: PseudoCoverage, imageHasPseudo: boolean): string | null {
-  if (!c.from) return 'this source has no pseudo-label run with soft labels: raw, denoised and flips need them';
+  if (!c.from) return c.ownSoftmax ? null : 'this source has no pseudo-label run with soft labels: raw, denoised and flips need them';
   if (!imageHasPseudo) {
     return c.covered === 0
       ? `no pseudo-labels for this dataset: ${c.from} covered none of its ${c.images} images`

@@ -44,12 +44,14 @@ describe('triage', () => {
   });
 
   it('says why a cell is "–"', () => {
-    const pseudo = { from: 'pseudo-1', covered: 3, images: 4, prototypes: [true, false] };
+    const pseudo = { from: 'pseudo-1', covered: 3, images: 4, prototypes: [true, false], ownSoftmax: false };
     const labelled = new Set(['a', 'b', 'd']);
     expect(whyNoValue(stats[2], 'miou', pseudo, labelled)).toBe('no ground truth for this image');
     expect(whyNoValue(stats[0], 'miou', pseudo, labelled)).toBeNull();
     expect(whyNoValue(stats[2], 'flippedShare', pseudo, labelled)).toBe('no pseudo-labels for this image: pseudo-1 covered 3 of 4 images');
     expect(whyNoValue(stats[2], 'flippedShare', { ...pseudo, from: null }, labelled)).toMatch(/no pseudo-label run/);
+    // A source with no soft labels but a network and prototypes starts from its own softmax: nothing is missing for that reason.
+    expect(whyNoValue(stats[2], 'flippedShare', { ...pseudo, from: null, ownSoftmax: true }, labelled)).toBe('no flips computed for this image');
     expect(noFlipsSummary(stats, pseudo)).toBe('flipped is “–” for 1 of 4 images: pseudo-1 pseudo-labelled 3 of 4 images');
     expect(noFlipsSummary(stats.filter((s) => s.flippedShare !== null), pseudo)).toBeNull();
   });
