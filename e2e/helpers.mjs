@@ -139,6 +139,18 @@ export async function openDemoWorkspace(page, server) {
  * debugging protocol, which the page's strict CSP does not block.
  */
 let axeSource = null;
+/** Where the inspector draws the image, fitted inside the viewer (16 px margin), and the image's own size. */
+export async function fittedImage(page) {
+  const g = await page.evaluate(() => {
+    const c = document.querySelector('[data-testid=viewer]').getBoundingClientRect();
+    const [w, h] = document.querySelector('[data-testid=inspector-status]').textContent.match(/(\d+)×(\d+)/).slice(1).map(Number);
+    return { left: c.left, top: c.top, width: c.width, height: c.height, w, h };
+  });
+  const scale = Math.min((g.width - 16) / g.w, (g.height - 16) / g.h);
+  const clip = { x: g.left + (g.width - g.w * scale) / 2, y: g.top + (g.height - g.h * scale) / 2, width: g.w * scale, height: g.h * scale };
+  return { w: g.w, h: g.h, clip };
+}
+
 export async function expectNoContrastViolations(page, what) {
   if (!axeSource) {
     const { readFile } = await import('node:fs/promises');

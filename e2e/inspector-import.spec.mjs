@@ -7,7 +7,7 @@
 // service's maps must hold the same layers.
 import path from 'node:path';
 import sharp from 'sharp';
-import { expectEq, expectTrue } from './helpers.mjs';
+import { expectEq, expectTrue, fittedImage } from './helpers.mjs';
 import { callApi, demoNetSpec, torchMissing, writeCityscapesFolder, writeOfficialCheckpoint } from './fixtures.mjs';
 
 export const title = 'inspector on an imported checkpoint';
@@ -26,15 +26,9 @@ async function overlaysDrawn(page) {
  * the viewer changes its on-screen scale, not this).
  */
 async function imagePixels(page) {
-  const g = await page.evaluate(() => {
-    const c = document.querySelector('[data-testid=viewer]').getBoundingClientRect();
-    const [w, h] = document.querySelector('[data-testid=inspector-status]').textContent.match(/(\d+)×(\d+)/).slice(1).map(Number);
-    return { left: c.left, top: c.top, width: c.width, height: c.height, w, h };
-  });
-  const scale = Math.min((g.width - 16) / g.w, (g.height - 16) / g.h);
-  const clip = { x: g.left + (g.width - g.w * scale) / 2, y: g.top + (g.height - g.h * scale) / 2, width: g.w * scale, height: g.h * scale };
+  const { w, h, clip } = await fittedImage(page);
   const png = await page.screenshot({ clip });
-  return sharp(png).resize(g.w, g.h, { fit: 'fill', kernel: 'nearest' }).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+  return sharp(png).resize(w, h, { fit: 'fill', kernel: 'nearest' }).removeAlpha().raw().toBuffer({ resolveWithObject: true });
 }
 
 /** Share of pixels that differ by more than 8 levels in some channel. */

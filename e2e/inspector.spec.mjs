@@ -10,7 +10,7 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
-import { api, demoRunDataset, expectTrue, openDemoWorkspace, waitRun } from './helpers.mjs';
+import { api, demoRunDataset, expectTrue, fittedImage, openDemoWorkspace, waitRun } from './helpers.mjs';
 
 export const title = 'inspector';
 // Three quick training runs happen inside this spec; on 2 loaded cores they take minutes, not seconds
@@ -43,15 +43,9 @@ async function compareToReference(file, name, size, maxShare = 0.03) {
 
 /** Screenshot of just the fitted image inside the viewer, so the comparison does not depend on the layout. */
 async function shootImageRegion(page, file) {
-  const g = await page.evaluate(() => {
-    const c = document.querySelector('[data-testid=viewer]').getBoundingClientRect();
-    const [w, h] = document.querySelector('[data-testid=inspector-status]').textContent.match(/(\d+)×(\d+)/).slice(1).map(Number);
-    return { left: c.left, top: c.top, width: c.width, height: c.height, w, h };
-  });
-  const scale = Math.min((g.width - 16) / g.w, (g.height - 16) / g.h);
-  const clip = { x: g.left + (g.width - g.w * scale) / 2, y: g.top + (g.height - g.h * scale) / 2, width: g.w * scale, height: g.h * scale };
+  const { w, h, clip } = await fittedImage(page);
   await page.screenshot({ path: file, clip });
-  return { w: g.w, h: g.h };
+  return { w, h };
 }
 
 /**

@@ -45,6 +45,8 @@ export class ComputeClient {
   private generation = 0;
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
+  /** Set by cancel(): the kill that follows restarts the process for every other caller. */
+  private cancelling = false;
 
   constructor(private readonly entry = resolveComputeEntry()) {}
 
@@ -67,7 +69,15 @@ export class ComputeClient {
         // Predictors opened in the dead process are gone with it.
         this.generation += 1;
       }
-      const err = signal === 'SIGKILL' ? new CancelledError() : new Error(`the compute process exited (${signal ?? code})`);
+      // A kill asked for by cancel() stops one job, but every request in flight dies with the process: they
+      // learn that it restarted, so a caller whose job was not the cancelled one opens its model again.
+      const err =
+        signal === 'SIGKILL' && this.cancelling
+          ? new Error('the compute process was restarted (a request was cancelled): open the model again')
+          : signal === 'SIGKILL'
+            ? new CancelledError()
+            : new Error(`the compute process exited (${signal ?? code})`);
+      this.cancelling = false;
       for (const p of this.pending.values()) p.reject(err);
       this.pending.clear();
     });
@@ -112,9 +122,14 @@ export class ComputeClient {
     return r.result as T;
   }
 
-  /** Stops whatever the process is doing; pending requests reject with CancelledError. */
+  /**
+   * Stops whatever the process is doing: pending requests reject with a "restarted" error (the service
+   * that cancelled knows which of its jobs it cancelled; the others retry).
+   */
   cancel(): void {
-    this.child?.kill('SIGKILL');
+    if (!this.child) return;
+    this.cancelling = true;
+    this.child.kill('SIGKILL');
   }
 
   close(): void {

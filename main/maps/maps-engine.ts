@@ -119,14 +119,16 @@ export class MapsEngine {
 
   /**
    * The evaluation order (logits upsampled, then argmax), as run reports score it. A predictor lost with
-   * a restarted compute process (another request was cancelled) is opened again, once.
+   * a restarted compute process (another request was cancelled) is opened again, once, after `stillWanted`
+   * (which throws when this request was the one cancelled).
    */
-  private async predictOne(p: Predictor, photo: Parameters<Predictor['predict']>[0][number]) {
+  private async predictOne(p: Predictor, photo: Parameters<Predictor['predict']>[0][number], stillWanted: () => void) {
     try {
       return (await p.predict([photo], { order: 'eval' }))[0];
     } catch (err) {
       this.predictor = null;
       if (err instanceof CancelledError || !/restarted/.test((err as Error).message)) throw err;
+      stillWanted();
       const again = this.predictorOf();
       if (!again) throw err;
       return (await (await again).predict([photo], { order: 'eval' }))[0];
@@ -214,7 +216,7 @@ export class MapsEngine {
       width = size.width;
       height = size.height;
       step(2, 3, predictor ? 'running the network' : 'composing maps');
-      const out = predictor && photo ? await this.predictOne(await predictor, photo) : null;
+      const out = predictor && photo ? await this.predictOne(await predictor, photo, () => step(2, 3, 'running the network again (the compute process restarted)')) : null;
       if (!out && !art.soft && !art.hard && !art.conf && !gt) {
         throw new AppError('not-found', `${this.src.describe} has no maps for image '${imageId}' (looked for ${basenamesOf(imageId, entry.name).join(' / ')}.npy, .png, _conf.npy)`, {
           where: 'image.imageId',
@@ -270,7 +272,7 @@ export class MapsEngine {
       const id = imageIds[i];
       let s = known[id];
       if (!s) {
-        s = (await this.image(id)).stats;
+        s = (await this.image(id, undefined, () => check())).stats;
         known[id] = s;
         dirty = true;
       }
@@ -293,7 +295,7 @@ export class MapsEngine {
     let images = 0;
     for (let i = 0; i < imageIds.length; i++) {
       check();
-      const m = await this.image(imageIds[i], ['gt', 'pred', 'hard']);
+      const m = await this.image(imageIds[i], ['gt', 'pred', 'hard'], () => check());
       const gt = m.layers.find((l): l is LabelLayer => l.kind === 'label' && l.id === 'gt');
       const pred = m.layers.find((l): l is LabelLayer => l.kind === 'label' && l.id === 'pred') ?? m.layers.find((l): l is LabelLayer => l.kind === 'label' && l.id === 'hard');
       progress(i + 1, imageIds.length);

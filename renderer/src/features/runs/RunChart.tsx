@@ -12,6 +12,30 @@ import { alignSeries, MIOU_COLOR, SERIES_COLORS } from './chart';
 /** uPlot axis styling shared by the run charts (legible on the dark panels). */
 export const AXIS = { stroke: '#e3e6eb', grid: { stroke: '#2f333b', width: 1 }, ticks: { stroke: '#2f333b', width: 1 }, font: '12px system-ui, sans-serif', labelFont: '12px system-ui, sans-serif' };
 
+/**
+ * One uPlot inside a component: built when `shape` (the series set, axes) or the height changes, fed new
+ * data otherwise, resized with its box. `data` must keep its identity between renders that do not change it.
+ */
+export function useUplot(el: React.RefObject<HTMLDivElement | null>, shape: string, options: () => uPlot.Options | null, data: uPlot.AlignedData | null, width: number, height: number): void {
+  const plot = useRef<uPlot | null>(null);
+  const latest = useRef({ options, data });
+  latest.current = { options, data };
+  useEffect(() => {
+    const opts = latest.current.options();
+    if (!el.current || !opts || !latest.current.data) return;
+    const u = new uPlot(opts, latest.current.data, el.current);
+    plot.current = u;
+    return () => {
+      u.destroy();
+      plot.current = null;
+    };
+  }, [el, shape, height]);
+  useEffect(() => {
+    if (data) plot.current?.setData(data);
+  }, [data]);
+  useEffect(() => plot.current?.setSize({ width, height }), [width, height]);
+}
+
 export function useWidth(ref: React.RefObject<HTMLElement | null>): number {
   const [w, setW] = useState(480);
   useEffect(() => {
@@ -33,42 +57,27 @@ export function RunChart({ data, height = 220 }: { data: ChartData; height?: num
   const series = useMemo(() => alignSeries(data.losses, data.miou, { smoothing, log }), [data, smoothing, log]);
   const points = Object.values(data.losses).reduce((a, p) => a + p.length, 0);
   const shape = `${series.losses.map((s) => s.name).join(',')}|${series.miou ? 1 : 0}|${log}`;
-  const plot = useRef<uPlot | null>(null);
-
-  // Rebuild when the set of series or the axis type changes; otherwise only feed new data.
-  useEffect(() => {
-    if (!plotEl.current) return;
-    const opts: uPlot.Options = {
-      width,
-      height,
-      scales: { x: { time: false }, y: { distr: log ? 3 : 1 }, miou: { range: [0, 100] } },
-      axes: [
-        { ...AXIS, label: 'iteration', size: 40 },
-        { ...AXIS, label: log ? 'loss (log)' : 'loss', size: 56, values: (_u, vals) => vals.map((v) => (v == null ? '' : Math.abs(v) >= 100 || v === 0 ? String(v) : v.toPrecision(2))) },
-        ...(series.miou ? [{ ...AXIS, scale: 'miou', side: 1 as const, label: 'val mIoU %', size: 50, grid: { show: false } }] : []),
-      ],
-      series: [
-        { label: 'iteration' },
-        ...series.losses.map((s, i) => ({ label: s.name, stroke: SERIES_COLORS[i % SERIES_COLORS.length], width: 1.5, spanGaps: true, value: (_u: uPlot, v: number | null) => (v == null ? '–' : v.toPrecision(4)) })),
-        ...(series.miou
-          ? [{ label: 'val mIoU', scale: 'miou', stroke: MIOU_COLOR, width: 2, dash: [6, 3], spanGaps: true, points: { show: true }, value: (_u: uPlot, v: number | null) => (v == null ? '–' : `${v.toFixed(1)} %`) }]
-          : []),
-      ],
-      legend: { live: true },
-      cursor: { drag: { x: true, y: false } },
-    };
-    const u = new uPlot(opts, [series.x, ...series.losses.map((s) => s.y), ...(series.miou ? [series.miou] : [])] as uPlot.AlignedData, plotEl.current);
-    plot.current = u;
-    return () => {
-      u.destroy();
-      plot.current = null;
-    };
-    // Only the series set, axis type and height rebuild the plot; data updates go through setData below.
-  }, [shape, height]);
-  useEffect(() => {
-    plot.current?.setData([series.x, ...series.losses.map((s) => s.y), ...(series.miou ? [series.miou] : [])] as uPlot.AlignedData);
-  }, [series]);
-  useEffect(() => plot.current?.setSize({ width, height }), [width, height]);
+  const aligned = useMemo(() => [series.x, ...series.losses.map((s) => s.y), ...(series.miou ? [series.miou] : [])] as uPlot.AlignedData, [series]);
+  const options = (): uPlot.Options => ({
+    width,
+    height,
+    scales: { x: { time: false }, y: { distr: log ? 3 : 1 }, miou: { range: [0, 100] } },
+    axes: [
+      { ...AXIS, label: 'iteration', size: 40 },
+      { ...AXIS, label: log ? 'loss (log)' : 'loss', size: 56, values: (_u, vals) => vals.map((v) => (v == null ? '' : Math.abs(v) >= 100 || v === 0 ? String(v) : v.toPrecision(2))) },
+      ...(series.miou ? [{ ...AXIS, scale: 'miou', side: 1 as const, label: 'val mIoU %', size: 50, grid: { show: false } }] : []),
+    ],
+    series: [
+      { label: 'iteration' },
+      ...series.losses.map((s, i) => ({ label: s.name, stroke: SERIES_COLORS[i % SERIES_COLORS.length], width: 1.5, spanGaps: true, value: (_u: uPlot, v: number | null) => (v == null ? '–' : v.toPrecision(4)) })),
+      ...(series.miou
+        ? [{ label: 'val mIoU', scale: 'miou', stroke: MIOU_COLOR, width: 2, dash: [6, 3], spanGaps: true, points: { show: true }, value: (_u: uPlot, v: number | null) => (v == null ? '–' : `${v.toFixed(1)} %`) }]
+        : []),
+    ],
+    legend: { live: true },
+    cursor: { drag: { x: true, y: false } },
+  });
+  useUplot(plotEl, shape, options, aligned, width, height);
 
   return (
     <div className="run-chart" ref={box} data-testid="run-chart" data-points={points}>

@@ -2,14 +2,14 @@
 // legend names them, values under the cursor), on iterations or wall-clock time; and for two runs their
 // config differences from runs.compare, the same diff `proda runs compare` prints.
 import { useEffect, useMemo, useRef, useState } from 'react';
-import uPlot from 'uplot';
+import type uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import type { ContractClient, ResponseOf } from '../../../../shared/contract/index';
 import type { RunSummary } from '../../../../shared/contract/runs';
 import { SERIES_COLORS } from './chart';
 import { formatConfigValue, overlayMetrics, overlaySeries, VAL_MIOU } from './overlay';
 import type { OverlayRun, XAxis } from './overlay';
-import { AXIS, useWidth } from './RunChart';
+import { AXIS, useUplot, useWidth } from './RunChart';
 
 const runLabel = (r: Pick<RunSummary, 'id' | 'name'>) => (r.name ? `${r.name} (${r.id})` : r.id);
 
@@ -55,12 +55,11 @@ function OverlayChart({ runs, height = 220 }: { runs: readonly OverlayRun[]; hei
   const [smoothing, setSmoothing] = useState(0.6);
   const data = useMemo(() => (metric ? overlaySeries(runs, metric, { xAxis, smoothing, log }) : null), [runs, metric, xAxis, smoothing, log]);
   const shape = `${runs.map((r) => r.id).join(',')}|${metric}|${xAxis}|${log}`;
-  const plot = useRef<uPlot | null>(null);
-
-  useEffect(() => {
-    if (!plotEl.current || !data || !metric) return;
+  const aligned = useMemo(() => (data ? ([data.x, ...data.series.map((s) => s.y)] as uPlot.AlignedData) : null), [data]);
+  const options = (): uPlot.Options | null => {
+    if (!data || !metric) return null;
     const isMiou = metric === VAL_MIOU;
-    const opts: uPlot.Options = {
+    return {
       width,
       height,
       scales: { x: { time: false }, y: isMiou ? { range: [0, 100] } : { distr: log ? 3 : 1 } },
@@ -82,18 +81,8 @@ function OverlayChart({ runs, height = 220 }: { runs: readonly OverlayRun[]; hei
       legend: { live: true },
       cursor: { drag: { x: true, y: false } },
     };
-    const u = new uPlot(opts, [data.x, ...data.series.map((s) => s.y)] as uPlot.AlignedData, plotEl.current);
-    plot.current = u;
-    return () => {
-      u.destroy();
-      plot.current = null;
-    };
-    // The series set, metric, axis and height rebuild the plot; new values go through setData below.
-  }, [shape, height]);
-  useEffect(() => {
-    if (data) plot.current?.setData([data.x, ...data.series.map((s) => s.y)] as uPlot.AlignedData);
-  }, [data]);
-  useEffect(() => plot.current?.setSize({ width, height }), [width, height]);
+  };
+  useUplot(plotEl, shape, options, aligned, width, height);
 
   const blur = (e: { currentTarget: HTMLElement }) => e.currentTarget.blur();
   return (
