@@ -119,19 +119,21 @@ export class MapsEngine {
 
   /**
    * The evaluation order (logits upsampled, then argmax), as run reports score it. A predictor lost with
-   * a restarted compute process (another request was cancelled) is opened again, once, after `stillWanted`
-   * (which throws when this request was the one cancelled).
+   * a restarted compute process (another request was cancelled, while this one was opening the model or
+   * predicting) is opened again, up to twice, each time after `stillWanted` (which throws when this
+   * request was the one cancelled).
    */
-  private async predictOne(p: Predictor, photo: Parameters<Predictor['predict']>[0][number], stillWanted: () => void) {
-    try {
-      return (await p.predict([photo], { order: 'eval' }))[0];
-    } catch (err) {
-      this.predictor = null;
-      if (err instanceof CancelledError || !/restarted/.test((err as Error).message)) throw err;
-      stillWanted();
-      const again = this.predictorOf();
-      if (!again) throw err;
-      return (await (await again).predict([photo], { order: 'eval' }))[0];
+  private async predictOne(photo: Parameters<Predictor['predict']>[0][number], stillWanted: () => void) {
+    for (let attempt = 0; ; attempt++) {
+      const p = this.predictorOf();
+      if (!p) throw new Error('this source has no network to predict with');
+      try {
+        return (await (await p).predict([photo], { order: 'eval' }))[0];
+      } catch (err) {
+        this.predictor = null;
+        if (attempt >= 2 || err instanceof CancelledError || !/restarted/.test((err as Error).message)) throw err;
+        stillWanted();
+      }
     }
   }
 
@@ -216,7 +218,7 @@ export class MapsEngine {
       width = size.width;
       height = size.height;
       step(2, 3, predictor ? 'running the network' : 'composing maps');
-      const out = predictor && photo ? await this.predictOne(await predictor, photo, () => step(2, 3, 'running the network again (the compute process restarted)')) : null;
+      const out = predictor && photo ? await this.predictOne(photo, () => step(2, 3, 'running the network again (the compute process restarted)')) : null;
       if (!out && !art.soft && !art.hard && !art.conf && !gt) {
         throw new AppError('not-found', `${this.src.describe} has no maps for image '${imageId}' (looked for ${basenamesOf(imageId, entry.name).join(' / ')}.npy, .png, _conf.npy)`, {
           where: 'image.imageId',
